@@ -1,0 +1,65 @@
+"""The application factory: ``flask --app app run`` and ``flask --app app <command>``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config
+from extensions import csrf, db, limiter, login_manager
+from security import install_headers, install_log_redaction
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, with ``test_config`` overriding any setting."""
+    app = Flask(__name__, instance_path=str(config.INSTANCE))
+    app.config.update(config.FIXED)
+    app.config.update(config.from_environment())
+    if not (test_config and "SECRET_KEY" in test_config):
+        app.config["SECRET_KEY"] = config.secret_key()
+    if test_config:
+        app.config.update(test_config)
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        config.INSTANCE.mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        from services.accounts import load_user
+
+        return load_user(db.session, user_id)
+
+    _register_blueprints(app)
+    install_headers(app)
+    install_log_redaction()
+    _register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from routes import auth, dashboard, errors, main
+
+    for module in (main, auth, dashboard):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+
+
+def _register_cli(app: Flask) -> None:
+    import cli
+
+    cli.register(app)

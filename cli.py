@@ -1,0 +1,45 @@
+"""Command-line commands: ``flask --app app <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+import migrate
+from extensions import db
+
+DEMO_EMAIL = "demo@rallypoint.invalid"
+DEMO_PASSWORD = "demo-organiser-password"  # noqa: S105 - printed by `make run` on purpose
+
+
+def register(app: Flask) -> None:
+    @app.cli.group("db")
+    def db_group() -> None:
+        """Database schema (Alembic migrations)."""
+
+    @db_group.command("upgrade")
+    @click.argument("revision", default="head")
+    def db_upgrade(revision: str) -> None:
+        """Upgrade the schema to REVISION (default: head)."""
+        migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+
+    @db_group.command("downgrade")
+    @click.argument("revision")
+    def db_downgrade(revision: str) -> None:
+        """Downgrade the schema to REVISION (e.g. base)."""
+        migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+
+    @db_group.command("check")
+    def db_check() -> None:
+        """Fail if the models and the migrations disagree."""
+        migrate.check(current_app.config["DATABASE_URL"])
+        click.echo("Models and migrations agree.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Create the demo organiser and the demo march (idempotent)."""
+        from services import demo
+
+        with db.transaction() as session:
+            demo.seed(session, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+        click.echo(f"Demo organiser: {DEMO_EMAIL} / password: {DEMO_PASSWORD}")

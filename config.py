@@ -1,0 +1,104 @@
+"""Settings, read from the environment, with embedded defaults that are safe for one machine.
+
+Every setting can be overridden by the mapping given to ``create_app`` (tests do this).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return value in ("1", "true", "yes", "on")
+
+
+def database_url(raw: str | None) -> str:
+    """The SQLAlchemy URL to use: ``DATABASE_URL`` made explicit about its driver.
+
+    Hosting platforms hand out ``postgres://`` or ``postgresql://`` URLs; we always talk to
+    PostgreSQL through psycopg 3.
+    """
+    if not raw:
+        return f"sqlite:///{INSTANCE / 'rallypoint.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def secret_key() -> str:
+    """``SECRET_KEY`` from the environment, else one kept in ``instance/`` for this machine.
+
+    A key generated once and stored beside the SQLite database keeps sessions valid across
+    restarts on a single machine; several instances must share ``SECRET_KEY`` explicitly.
+    """
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment() -> dict:
+    """All settings but ``SECRET_KEY`` as a mapping, read now (not at import time)."""
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    return {
+        "DATABASE_URL": database_url(os.environ.get("DATABASE_URL")),
+        "BASE_URL": base_url,
+        "ENV_NAME": os.environ.get("RALLYPOINT_ENV", "development"),
+        # Mail: with no MAIL_SERVER, mail stays in the dev mailbox (see services/mailer.py).
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Rallypoint <noreply@rallypoint.invalid>"),
+        "TILE_URL": os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "RSVP_RATE_LIMIT": os.environ.get("RSVP_RATE_LIMIT", "20 per minute;200 per hour"),
+        "RETENTION_DAYS": _int("RETENTION_DAYS", 14),
+        "MARCH_PACE_KMH": _float("MARCH_PACE_KMH", 3.0),
+        # How many reverse proxies sit in front of the app (for the client address and https).
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 3 * 1024 * 1024),
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
+    }
+
+
+# Settings that follow from the ones above or are not meant to be changed per deployment.
+FIXED = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+    "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a long form must not expire
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_STRATEGY": "moving-window",
+}

@@ -1,0 +1,53 @@
+"""One styled page per error status; each rolls the request's database work back."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from extensions import db
+
+MESSAGES = {
+    400: ("Something in that request was wrong", "Go back, reload the page and try again."),
+    403: ("Not allowed", "You do not have access to this page."),
+    404: ("Page not found", "The link may be mistyped, or the page was removed."),
+    405: ("Not possible here", "This page cannot be used that way."),
+    413: ("Too large", "What you sent is too large. Try a smaller file."),
+    422: ("Something in that form was wrong", "Go back and check the form."),
+    429: ("Too many attempts", "Please wait a little and try again."),
+    500: ("Something went wrong on our side", "We have been told. Please try again later."),
+}
+
+
+def render_error(status: int, detail: str | None = None):
+    db.session.rollback()
+    title, hint = MESSAGES.get(status, MESSAGES[500])
+    return render_template(
+        "errors/error.html", status=status, title=title, hint=detail or hint
+    ), status
+
+
+def _http_error(err: HTTPException):
+    response = render_error(err.code or 500)
+    if err.code == 405 and err.valid_methods:
+        return response[0], 405, {"Allow": ", ".join(err.valid_methods)}
+    return response
+
+
+def _csrf_error(_err: CSRFError):
+    return render_error(
+        400,
+        "This form has expired or was not sent from this site. Reload the page and try again.",
+    )
+
+
+def _unexpected(err: Exception):
+    # Flask logs the exception (without request data) before calling this handler.
+    return render_error(500)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _unexpected)

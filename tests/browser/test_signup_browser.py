@@ -1,0 +1,44 @@
+"""A newcomer signs up on a phone, lands on the dashboard, logs out and in again."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+
+def test_newcomer_signs_up_logs_out_and_logs_in_on_phone(live_server, page):
+    page.goto(f"{live_server}/")
+    page.get_by_role("link", name="Organise a demonstration").click()
+    page.get_by_label("Email").fill("newcomer@example.org")
+    page.get_by_label("Your name as participants see it").fill("Kiez Solidarity")
+    page.get_by_label("Password", exact=True).fill("a long enough password")
+    page.get_by_label("Password again").fill("a long enough password")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Hello, Kiez Solidarity")).to_be_visible()
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("You are logged out.")).to_be_visible()
+
+    page.get_by_role("link", name="Log in").click()
+    page.get_by_label("Email").fill("newcomer@example.org")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Hello, Kiez Solidarity")).to_be_visible()
+    assert page.url.endswith("/dashboard/")
+
+
+def test_pages_fit_a_320px_screen_with_large_touch_targets(live_server, browser):
+    context = browser.new_context(
+        viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.goto(f"{live_server}/signup")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('a, button, input, select, textarea')]
+              .filter(e => e.offsetParent !== null && !e.closest('p'))
+              .map(e => e.getBoundingClientRect())
+              .filter(r => r.height < 44).length"""
+    )
+    assert small == 0
+    context.close()

@@ -1,0 +1,25 @@
+"""Logs never carry what could identify a participant."""
+
+from __future__ import annotations
+
+import logging
+
+from security import RedactingFilter, redact
+
+
+def test_redact_removes_addresses_emails_and_link_tokens():
+    line = (
+        '203.0.113.9 - - [25/Nov/2026 21:50:33] "GET /manage/Zx9_kQ2mP0aLrT5uVw8yB3cD4eF HTTP/1.1"'
+        " 200 - anna@example.org 2001:db8:85a3::8a2e:370:7334"
+    )
+    cleaned = redact(line)
+    for secret in ("203.0.113.9", "Zx9_kQ2mP0aLrT5uVw8yB3cD4eF", "anna@example.org", "2001:db8"):
+        assert secret not in cleaned
+    assert "21:50:33" in cleaned and "GET /manage/" in cleaned
+
+
+def test_request_log_lines_pass_through_the_filter():
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "%s %s",
+                               ("198.51.100.7", "/manage/abcdefghijklmnopqrstuvwxyz"), None)
+    RedactingFilter().filter(record)
+    assert record.getMessage() == "- /manage/[token]"

@@ -52,9 +52,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from routes import auth, dashboard, errors, main
+    from routes import (
+        assets,
+        attendees,
+        auth,
+        dashboard,
+        errors,
+        events,
+        mail,
+        main,
+        organise,
+        rsvp,
+    )
 
-    for module in (main, auth, dashboard):
+    for module in (main, auth, dashboard, events, organise, assets, rsvp, attendees, mail):
         app.register_blueprint(module.bp)
     errors.register(app)
 

@@ -35,6 +35,26 @@ def register(app: Flask) -> None:
         migrate.check(current_app.config["DATABASE_URL"])
         click.echo("Models and migrations agree.")
 
+    @app.cli.command("purge")
+    def purge_command() -> None:
+        """Erase names and emails of RSVPs to events that ended RETENTION_DAYS ago."""
+        from models import utcnow
+        from services import purge
+
+        with db.transaction() as session:
+            count = purge.purge_ended_events(
+                session, now=utcnow(), retention_days=current_app.config["RETENTION_DAYS"]
+            )
+        click.echo(f"Erased the details of {count} RSVPs.")
+
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+    def worker_command(once: bool) -> None:
+        """Send queued email and reminders until stopped (Ctrl-C)."""
+        from services import worker
+
+        worker.run(once=once)
+
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Create the demo organiser and the demo march (idempotent)."""

@@ -1,6 +1,25 @@
 """All models, imported here so that Alembic and the app see one complete metadata."""
 
 from models.base import Base, utcnow
+from models.event import Event, EventChange, EventOrganiser
+from models.outbox import OutboxMessage, Suppression
+from models.route import RoutePoint, Waypoint
+from models.rsvp import Role, Rsvp
+from models.schedule import ScheduleItem
 from models.user import User
 
-__all__ = ["Base", "User", "utcnow"]
+__all__ = [
+    "Base",
+    "Event",
+    "EventChange",
+    "EventOrganiser",
+    "OutboxMessage",
+    "Role",
+    "RoutePoint",
+    "Rsvp",
+    "ScheduleItem",
+    "Suppression",
+    "User",
+    "Waypoint",
+    "utcnow",
+]

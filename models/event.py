@@ -1,0 +1,101 @@
+"""A demonstration, its organisers and the changes participants must hear about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from models.route import RoutePoint, Waypoint
+    from models.rsvp import Role, Rsvp
+    from models.schedule import ScheduleItem
+
+STATUSES = ("draft", "published", "cancelled")
+VISIBILITIES = ("listed", "unlisted")
+CHANGE_KINDS = ("time", "place", "route", "schedule", "status", "update")
+DEFAULT_REMINDER_OFFSETS = [1440, 120]  # minutes before the start: a day, and two hours
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (Index(None, "status", "visibility", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(140))
+    description_md: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name the times are shown in
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(16), default="listed")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    capacity: Mapped[int | None] = mapped_column(Integer)  # people incl. guests; None: no limit
+    max_party_size: Mapped[int] = mapped_column(Integer, default=5)
+    rsvp_deadline_at: Mapped[datetime | None]
+    is_count_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Shown in email subjects instead of the title, for participants who want discretion.
+    neutral_subject: Mapped[str | None] = mapped_column(String(140))
+    reminder_offsets: Mapped[list[int]] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_REMINDER_OFFSETS)
+    )
+    route_length_m: Mapped[int] = mapped_column(Integer, default=0)  # kept with the route
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organisers: Mapped[list[EventOrganiser]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True
+    )
+    route_points: Mapped[list[RoutePoint]] = relationship(
+        order_by="RoutePoint.seq", cascade="all, delete-orphan", passive_deletes=True
+    )
+    waypoints: Mapped[list[Waypoint]] = relationship(
+        order_by="Waypoint.seq", cascade="all, delete-orphan", passive_deletes=True
+    )
+    schedule_items: Mapped[list[ScheduleItem]] = relationship(
+        order_by="ScheduleItem.starts_at", cascade="all, delete-orphan", passive_deletes=True
+    )
+    changes: Mapped[list[EventChange]] = relationship(
+        order_by="EventChange.id.desc()", cascade="all, delete-orphan", passive_deletes=True
+    )
+    roles: Mapped[list[Role]] = relationship(
+        order_by="Role.seq", cascade="all, delete-orphan", passive_deletes=True
+    )
+    rsvps: WriteOnlyMapped[Rsvp] = relationship(passive_deletes=True)
+
+
+class EventOrganiser(Base):
+    __tablename__ = "event_organisers"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    event: Mapped[Event] = relationship(back_populates="organisers")
+
+
+class EventChange(Base):
+    """One thing participants must know: a change of time, place, route, schedule or status,
+    or an update the organisers wrote themselves (``is_update``)."""
+
+    __tablename__ = "event_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text)
+    is_update: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,55 @@
+"""Who is coming: roles that need volunteers, and the RSVPs of participants (no accounts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+RSVP_STATUSES = ("confirmed", "waitlisted", "pending_approval", "declined", "cancelled")
+
+
+class Role(Base):
+    """A role besides plain participant (stewards, medics...); an RSVP without one is a
+    participant."""
+
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(60))
+    needed: Mapped[int | None] = mapped_column(Integer)  # people; None: as many as come
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Rsvp(Base):
+    __tablename__ = "rsvps"
+    __table_args__ = (
+        UniqueConstraint("event_id", "email"),
+        Index(None, "event_id", "status", "waitlisted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"))
+    email: Mapped[str | None] = mapped_column(String(254))  # lower-cased; NULL once purged
+    name: Mapped[str | None] = mapped_column(String(80))  # NULL once purged
+    party_size: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20))
+    waitlisted_at: Mapped[datetime | None]
+    # The manage link's token is HMAC(SECRET_KEY, token_salt); only its SHA-256 is stored, so
+    # the database alone opens no RSVP, yet every email can carry the same link.
+    token_salt: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    wants_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    wants_updates: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    purged_at: Mapped[datetime | None]
+
+    role: Mapped[Role | None] = relationship()

@@ -1,0 +1,7 @@
+"""organise (being written)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("organise", __name__, url_prefix="/organise")

@@ -1,0 +1,7 @@
+"""rsvp (being written)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("rsvp", __name__)

@@ -58,7 +58,9 @@ class Database:
     """Engine and per-app-context session for a Flask app."""
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(
+            app.config["DATABASE_URL"], **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+        )
         app.extensions["rallypoint.db"] = (engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(self._close)
 

@@ -84,7 +84,10 @@ class RedactingFilter(logging.Filter):
     """Participants can be put at risk by logs: strip what would identify them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
+        message = record.getMessage()
+        if message.startswith(" * "):  # the dev server's own start-up banner
+            return True
+        record.msg = redact(message)
         record.args = ()
         return True
 

@@ -2,6 +2,7 @@
 
 from models.base import Base, utcnow
 from models.event import Event, EventChange, EventOrganiser
+from models.march import MarchPosition, StewardLink
 from models.outbox import OutboxMessage, Suppression
 from models.route import RoutePoint, Waypoint
 from models.rsvp import Role, Rsvp
@@ -13,11 +14,13 @@ __all__ = [
     "Event",
     "EventChange",
     "EventOrganiser",
+    "MarchPosition",
     "OutboxMessage",
     "Role",
     "RoutePoint",
     "Rsvp",
     "ScheduleItem",
+    "StewardLink",
     "Suppression",
     "User",
     "Waypoint",

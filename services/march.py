@@ -1,0 +1,165 @@
+"""Where is the march now? Positions reported by organisers and stewards, snapped to the route.
+
+A position never records who reported it. Stewards report through private links
+(``StewardLink``) that expire; only the links' hashes are stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Event, MarchPosition, RoutePoint, StewardLink
+from services.errors import DomainError
+from services.geo import EARTH_RADIUS_M, Point
+
+MAX_OFF_ROUTE_M = 300  # farther than this from the line is a mistake, not the march
+MIN_REPORT_INTERVAL = timedelta(seconds=10)  # per event and per front/end
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_steward_link(
+    session: Session, event: Event, *, label: str, now: datetime, hours: int = 12
+) -> str:
+    """A new private link for stewards of ``event``, valid for ``hours``; returns the token
+    (shown once to the organiser, stored only as a hash). Flushes."""
+    if not 1 <= hours <= 72:
+        raise DomainError("A steward link lasts between 1 and 72 hours.", "hours")
+    token = secrets.token_urlsafe(32)
+    session.add(
+        StewardLink(
+            event_id=event.id,
+            label=label.strip()[:60] or "Stewards",
+            token_hash=_hash(token),
+            expires_at=now + timedelta(hours=hours),
+            created_at=now,
+        )
+    )
+    session.flush()
+    return token
+
+
+def revoke_steward_link(session: Session, event: Event, link_id: int, now: datetime) -> None:
+    """End a steward link of ``event`` at once; unknown ids are ignored."""
+    link = session.get(StewardLink, link_id)
+    if link is not None and link.event_id == event.id and link.revoked_at is None:
+        link.revoked_at = now
+
+
+def event_for_steward(session: Session, token: str, now: datetime) -> Event | None:
+    """The event a steward link opens, or None if the link is unknown, expired or revoked."""
+    if not token or len(token) > 100:
+        return None
+    link = session.scalar(select(StewardLink).where(StewardLink.token_hash == _hash(token)))
+    if link is None or link.revoked_at is not None or link.expires_at <= now:
+        return None
+    return session.get(Event, link.event_id)
+
+
+def snap_to_route(points: Sequence[Point], p: Point) -> tuple[int, float, Point]:
+    """The place on the line nearest to ``p``: (index of the segment's start point, distance
+    in metres, the snapped point). Uses a local flat projection: fine over a city."""
+    if not points:
+        raise ValueError("empty route")
+    if len(points) == 1:
+        only = points[0]
+        return 0, _flat_distance(only, p), only
+    best: tuple[int, float, Point] | None = None
+    for i, (a, b) in enumerate(zip(points, points[1:])):
+        candidate = _project(a, b, p)
+        distance = _flat_distance(candidate, p)
+        if best is None or distance < best[1]:
+            best = (i, distance, candidate)
+    assert best is not None
+    return best
+
+
+def _xy(origin: Point, p: Point) -> tuple[float, float]:
+    k = math.radians(1) * EARTH_RADIUS_M
+    return ((p.lon - origin.lon) * k * math.cos(math.radians(origin.lat)), (p.lat - origin.lat) * k)
+
+
+def _flat_distance(a: Point, b: Point) -> float:
+    x, y = _xy(a, b)
+    return math.hypot(x, y)
+
+
+def _project(a: Point, b: Point, p: Point) -> Point:
+    bx, by = _xy(a, b)
+    px, py = _xy(a, p)
+    length2 = bx * bx + by * by
+    t = 0.0 if length2 == 0 else max(0.0, min(1.0, (px * bx + py * by) / length2))
+    return Point(a.lat + (b.lat - a.lat) * t, a.lon + (b.lon - a.lon) * t)
+
+
+def report_position(
+    session: Session, event: Event, *, lat: float, lon: float, is_front: bool, now: datetime
+) -> MarchPosition:
+    """Record where the march's front (or end) is, snapped onto the route. Flushes.
+
+    Raises ``DomainError`` when the event is not on (not published), has no route, the
+    position is not a coordinate, is more than ``MAX_OFF_ROUTE_M`` from the route, or
+    comes within ``MIN_REPORT_INTERVAL`` of the previous report.
+    """
+    if event.status != "published":
+        raise DomainError("This demonstration is not taking place, so it has no position.")
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise DomainError("That is not a position on Earth.", "position")
+    points = [
+        Point(rp.lat, rp.lon)
+        for rp in session.scalars(
+            select(RoutePoint).where(RoutePoint.event_id == event.id).order_by(RoutePoint.seq)
+        )
+    ]
+    if len(points) < 2:
+        raise DomainError("This demonstration has no route yet.")
+    seq, distance, snapped = snap_to_route(points, Point(lat, lon))
+    if distance > MAX_OFF_ROUTE_M:
+        raise DomainError(
+            f"That position is {distance:,.0f} m from the route. Report it from the route, "
+            "or pick the nearest place from the list.",
+            "position",
+        )
+    last = session.scalar(
+        select(MarchPosition.created_at)
+        .where(MarchPosition.event_id == event.id, MarchPosition.is_front.is_(is_front))
+        .order_by(MarchPosition.created_at.desc())
+        .limit(1)
+    )
+    if last is not None and now - last < MIN_REPORT_INTERVAL:
+        raise DomainError("A position was reported a moment ago. Try again in a few seconds.")
+    position = MarchPosition(
+        event_id=event.id,
+        lat=round(snapped.lat, 6),
+        lon=round(snapped.lon, 6),
+        seq_on_route=seq,
+        is_front=is_front,
+        created_at=now,
+    )
+    session.add(position)
+    session.flush()
+    return position
+
+
+def latest_positions(session: Session, event_id: int) -> dict[str, MarchPosition]:
+    """The newest front and end positions of the event: {"front": ..., "end": ...}."""
+    result: dict[str, MarchPosition] = {}
+    for is_front, key in ((True, "front"), (False, "end")):
+        position = session.scalar(
+            select(MarchPosition)
+            .where(MarchPosition.event_id == event_id, MarchPosition.is_front.is_(is_front))
+            .order_by(MarchPosition.created_at.desc())
+            .limit(1)
+        )
+        if position is not None:
+            result[key] = position
+    return result

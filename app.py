@@ -45,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return load_user(db.session, user_id)
 
     _register_blueprints(app)
+    _register_template_filters(app)
     install_headers(app)
     install_log_redaction()
     _register_cli(app)
@@ -59,15 +60,23 @@ def _register_blueprints(app: Flask) -> None:
         dashboard,
         errors,
         events,
+        live,
         mail,
         main,
         organise,
         rsvp,
     )
 
-    for module in (main, auth, dashboard, events, organise, assets, rsvp, attendees, mail):
+    for module in (main, auth, dashboard, events, organise, assets, rsvp, attendees, mail, live):
         app.register_blueprint(module.bp)
     errors.register(app)
+
+
+def _register_template_filters(app: Flask) -> None:
+    from services.times import format_time, format_when
+
+    app.add_template_filter(format_when, "local_time")  # {{ event.starts_at|local_time(tz) }}
+    app.add_template_filter(format_time, "clock")  # {{ item.starts_at|clock(tz) }}
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,0 +1,168 @@
+"""On the day: the live feed of an event page, and reporting where the march is."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import login_required
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from extensions import db, limiter
+from forms.position import PositionForm, StewardLinkForm
+from models import Event, RoutePoint, StewardLink, Waypoint, utcnow
+from routes.access import require_organiser
+from services import live, march
+from services.errors import DomainError
+
+bp = Blueprint("live", __name__)
+
+
+@bp.get("/e/<slug>/live.json")
+def feed(slug: str):
+    """The page's updates and position; an unchanged feed answers 304 to If-None-Match."""
+    event = db.session.scalar(
+        select(Event).where(Event.slug == slug, Event.status.in_(("published", "cancelled")))
+    )
+    if event is None:
+        abort(404)
+    body = json.dumps(live.feed(db.session, event), separators=(",", ":"), sort_keys=True)
+    response = current_app.response_class(body, mimetype="application/json")
+    response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
+    response.headers["Cache-Control"] = "public, max-age=10"
+    return response.make_conditional(request)
+
+
+def _place_choices(event: Event) -> tuple[list[SelectChoice], dict[str, tuple[float, float]]]:
+    """The route's named places as choices, e.g. ("w3", "3. Brandenburg Gate")."""
+    places: dict[str, tuple[float, float]] = {}
+    choices = [SelectChoice("", "— use my location —")]
+    waypoints = db.session.scalars(
+        select(Waypoint).where(Waypoint.event_id == event.id).order_by(Waypoint.seq)
+    )
+    for n, waypoint in enumerate(waypoints, start=1):
+        key = f"w{waypoint.id}"
+        places[key] = (waypoint.lat, waypoint.lon)
+        choices.append(SelectChoice(key, f"{n}. {waypoint.label}"))
+    return choices, places
+
+
+def _position_page(event: Event, *, action: str, back: str | None):
+    form = PositionForm()
+    form.place.choices, places = _place_choices(event)
+    status = 200
+    if form.validate_on_submit():
+        lat, lon = (form.lat.data, form.lon.data)
+        if lat is None or lon is None:
+            lat, lon = places.get(form.place.data, (float("nan"), float("nan")))
+        try:
+            march.report_position(
+                db.session,
+                event,
+                lat=lat,
+                lon=lon,
+                is_front=form.part.data == "front",
+                now=utcnow(),
+            )
+        except DomainError as err:
+            (form.place.errors if err.field else form.form_errors).append(str(err))
+        else:
+            db.session.commit()
+            flash("Thank you. The map now shows the march here.", "success")
+            return redirect(action)
+    if request.method == "POST":
+        status = 422
+    has_route = db.session.scalar(select(RoutePoint.seq).where(RoutePoint.event_id == event.id))
+    return (
+        render_template(
+            "live/position.html",
+            event=event,
+            form=form,
+            action=action,
+            back=back,
+            has_route=has_route is not None,
+        ),
+        status,
+        {"Cache-Control": "no-store"},
+    )
+
+
+def _position_limit() -> str:
+    return current_app.config.get("POSITION_RATE_LIMIT", "12 per minute")
+
+
+@bp.route("/organise/events/<int:event_id>/position", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_position_limit, methods=["POST"])
+def organiser_position(event_id: int):
+    event = require_organiser(event_id)
+    action = url_for("live.organiser_position", event_id=event.id)
+    return _position_page(
+        event, action=action, back=url_for("organise.overview", event_id=event.id)
+    )
+
+
+@bp.route("/steward/<token>", methods=["GET", "POST"])
+@limiter.limit(_position_limit, methods=["POST"])
+def steward_position(token: str):
+    event = march.event_for_steward(db.session, token, utcnow())
+    if event is None:
+        abort(404)
+    return _position_page(event, action=url_for("live.steward_position", token=token), back=None)
+
+
+@bp.route("/organise/events/<int:event_id>/stewards", methods=["GET", "POST"])
+@login_required
+def stewards(event_id: int):
+    event = require_organiser(event_id)
+    form = StewardLinkForm()
+    new_link = None
+    if form.validate_on_submit():
+        try:
+            token = march.create_steward_link(
+                db.session, event, label=form.label.data, hours=form.hours.data, now=utcnow()
+            )
+        except DomainError as err:
+            form.hours.errors.append(str(err))
+        else:
+            db.session.commit()
+            new_link = current_app.config["BASE_URL"] + url_for(
+                "live.steward_position", token=token
+            )
+    links = db.session.scalars(
+        select(StewardLink).where(StewardLink.event_id == event.id).order_by(StewardLink.id.desc())
+    ).all()
+    status = 422 if request.method == "POST" and form.errors else 200
+    return (
+        render_template(
+            "live/stewards.html",
+            event=event,
+            form=form,
+            links=links,
+            new_link=new_link,
+            now=utcnow(),
+        ),
+        status,
+        {"Cache-Control": "no-store"},
+    )
+
+
+@bp.post("/organise/events/<int:event_id>/stewards/<int:link_id>/revoke")
+@login_required
+def revoke_steward(event_id: int, link_id: int):
+    event = require_organiser(event_id)
+    march.revoke_steward_link(db.session, event, link_id, utcnow())
+    db.session.commit()
+    flash("The link no longer works.", "info")
+    return redirect(url_for("live.stewards", event_id=event.id))

@@ -44,6 +44,37 @@ def feed(slug: str):
     return response.make_conditional(request)
 
 
+OFFLINE_ASSETS = (
+    ("static", "css/app.css"),
+    ("static", "css/events.css"),
+    ("static", "css/map.css"),
+    ("static", "js/event-map.js"),
+    ("static", "js/live.js"),
+    ("static", "js/offline.js"),
+    ("assets.leaflet", "leaflet.js"),
+    ("assets.leaflet", "leaflet.css"),
+)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from the root so that it may keep event pages offline."""
+    response = current_app.send_static_file("js/sw.js")
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline-assets.json")
+def offline_assets():
+    """What the service worker stores at install: the scripts and styles of an event page."""
+    urls = []
+    for endpoint, filename in OFFLINE_ASSETS:
+        if endpoint in current_app.view_functions:
+            urls.append(url_for(endpoint, filename=filename))
+    return current_app.json.response(urls)
+
+
 def _place_choices(event: Event) -> tuple[list[SelectChoice], dict[str, tuple[float, float]]]:
     """The route's named places as choices, e.g. ("w3", "3. Brandenburg Gate")."""
     places: dict[str, tuple[float, float]] = {}

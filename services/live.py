@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Event, EventChange, ScheduleItem
+from models import Event, EventChange, ScheduleItem, Waypoint
+from services.geo import Point, haversine_m
 from services.march import latest_positions
 from services.times import format_time
 
@@ -30,6 +31,11 @@ def feed(session: Session, event: Event) -> dict:
         .order_by(ScheduleItem.starts_at)
     ).all()
     positions = latest_positions(session, event.id)
+    waypoints = (
+        session.scalars(select(Waypoint).where(Waypoint.event_id == event.id)).all()
+        if positions
+        else []
+    )
     return {
         "revision": event.revision,
         "status": event.status,
@@ -45,8 +51,21 @@ def feed(session: Session, event: Event) -> dict:
             for change in changes
         ],
         "position": {
-            key: {"lat": p.lat, "lon": p.lon, "at": p.created_at.isoformat()}
+            key: {
+                "lat": p.lat,
+                "lon": p.lon,
+                "at": p.created_at.isoformat(),
+                "near": _nearest_label(waypoints, Point(p.lat, p.lon)),
+            }
             for key, p in positions.items()
         },
         "schedule": [{"id": item_id, "starts_at": at.isoformat()} for item_id, at in schedule],
     }
+
+
+def _nearest_label(waypoints, p: Point) -> str | None:
+    """The label of the named place nearest to ``p``, if one is within 400 m."""
+    best = min(waypoints, key=lambda w: haversine_m(Point(w.lat, w.lon), p), default=None)
+    if best is None or haversine_m(Point(best.lat, best.lon), p) > 400:
+        return None
+    return best.label

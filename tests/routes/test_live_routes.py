@@ -102,6 +102,7 @@ def test_steward_reports_position_by_nearest_place_without_account(client, sessi
     assert (position.lat, position.lon) == (52.5163, 13.3777)
     feed = client.get("/e/live-march/live.json").json
     assert feed["position"]["front"]["lat"] == 52.5163
+    assert feed["position"]["front"]["near"] == "Brandenburg Gate"
 
 
 def test_position_far_off_the_route_is_explained_on_the_form(client, session, event):
@@ -143,3 +144,12 @@ def test_steward_links_are_managed_only_by_the_events_organisers(client, logged_
     assert "/steward/" in response.get_data(as_text=True)
     logged_in.submit("/logout", form_page="/dashboard/")
     assert client.get(f"/organise/events/{event.id}/stewards").status_code in (302, 404)
+
+
+def test_service_worker_is_served_from_the_root_scope(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert "javascript" in response.content_type
+    assets = client.get("/offline-assets.json").json
+    assert "/static/js/live.js" in assets

@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
+import i18n
 from extensions import csrf, db, limiter, login_manager
 from security import install_headers, install_log_redaction
 
@@ -44,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
         return load_user(db.session, user_id)
 
+    i18n.init_app(app)
     _register_blueprints(app)
     _register_template_filters(app)
     install_headers(app)

@@ -1,0 +1,61 @@
+"""Languages: English, German and Russian, chosen from the browser and remembered by a cookie."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, g, redirect, request
+from flask_babel import Babel
+
+LANGUAGES = {"en": "English", "de": "Deutsch", "ru": "Русский"}
+COOKIE = "lang"
+
+babel = Babel()
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    """The cookie set by the switcher, else the best match for Accept-Language, else English."""
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES, default="en")
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _remember_language() -> None:
+        g.lang = select_locale()
+
+    @app.context_processor
+    def _languages() -> dict:
+        return {"languages": LANGUAGES}
+
+    @app.after_request
+    def _vary(response):
+        # Public pages are cached by proxies: one copy per language.
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+        return response
+
+
+@bp.get("/language/<code>")
+def switch(code: str):
+    """Remember the chosen language for a year and go back to where the user was."""
+    target = request.args.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = redirect(target)
+    if code in LANGUAGES:
+        response.set_cookie(
+            COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
+    return response

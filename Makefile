@@ -20,6 +20,10 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 setup: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
@@ -28,11 +32,11 @@ run: setup
 	@echo "Rallypoint on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	$(BIN)/python -m devserver --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules

@@ -42,3 +42,13 @@ def test_pages_fit_a_320px_screen_with_large_touch_targets(live_server, browser)
     )
     assert small == 0
     context.close()
+
+
+def test_signup_form_and_its_errors_are_accessible(live_server, page):
+    from tests.a11y import assert_accessible
+
+    page.goto(f"{live_server}/signup")
+    assert_accessible(page)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_text("Enter your email address.").wait_for()
+    assert_accessible(page)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import format_datetime
+
 from services.errors import DomainError
 
 
@@ -56,10 +58,39 @@ def to_local(instant: datetime, tz_name: str) -> datetime:
     return instant.astimezone(ZoneInfo(tz_name))
 
 
-def format_when(instant: datetime, tz_name: str) -> str:
-    """E.g. "Sunday 29 November 2026, 13:00 CET"."""
+# Per language: how a moment of an event reads, e.g. "Sunday 29 November 2026, 13:00 CET".
+# (Babel locale, date pattern, date-and-time pattern)
+_PATTERNS = {
+    "en": ("en_GB", "EEEE d MMMM y", "EEEE d MMMM y, HH:mm"),
+    "de": ("de", "EEEE, d. MMMM y", "EEEE, d. MMMM y, HH:mm 'Uhr'"),
+    "ru": ("ru", "EEEE, d MMMM y", "EEEE, d MMMM y, HH:mm"),
+}
+
+
+def _language(language: str | None) -> str:
+    if language:
+        return language if language in _PATTERNS else "en"
+    try:
+        from flask_babel import get_locale
+
+        locale = get_locale()
+    except (RuntimeError, KeyError):  # outside a request or without Flask-Babel
+        return "en"
+    return locale.language if locale and locale.language in _PATTERNS else "en"
+
+
+def format_when(instant: datetime, tz_name: str, language: str | None = None) -> str:
+    """E.g. "Sunday 29 November 2026, 13:00 CET" (German or Russian in a request in those
+    languages, or as ``language`` says), in the event's zone with its abbreviation."""
     local = to_local(instant, tz_name)
-    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} {local.tzname()}"
+    babel_locale, _, pattern = _PATTERNS[_language(language)]
+    return f"{format_datetime(local, pattern, locale=babel_locale)} {local.tzname()}"
+
+
+def format_date(instant: datetime, tz_name: str, language: str | None = None) -> str:
+    """E.g. "Sunday 29 November 2026", the day in the event's zone."""
+    babel_locale, pattern, _ = _PATTERNS[_language(language)]
+    return format_datetime(to_local(instant, tz_name), pattern, locale=babel_locale)
 
 
 def format_time(instant: datetime, tz_name: str) -> str:

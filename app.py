@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 import i18n
-from extensions import csrf, db, limiter, login_manager
+from extensions import compress, csrf, db, limiter, login_manager
 from security import install_headers, install_log_redaction
 
 
@@ -32,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     db.init_app(app)
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -101,4 +101,20 @@ FIXED = {
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a long form must not expire
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STRATEGY": "moving-window",
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
+    "COMPRESS_MIMETYPES": [
+        "text/html",
+        "text/css",
+        "text/plain",
+        "text/csv",
+        "text/calendar",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/geo+json",
+        "application/gpx+xml",
+        "application/manifest+json",
+        "image/svg+xml",
+    ],
 }

@@ -153,3 +153,18 @@ def test_service_worker_is_served_from_the_root_scope(client):
     assert "javascript" in response.content_type
     assets = client.get("/offline-assets.json").json
     assert "/static/js/live.js" in assets
+
+
+def test_feed_is_compressed_and_still_answers_304(client, event):
+    first = client.get("/e/live-march/live.json", headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200
+    again = client.get(
+        "/e/live-march/live.json",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]},
+    )
+    assert again.status_code == 304
+
+
+def test_pages_are_sent_compressed(client):
+    response = client.get("/signup", headers={"Accept-Encoding": "br, gzip"})
+    assert response.headers["Content-Encoding"] == "br"

@@ -23,6 +23,7 @@ from extensions import db, limiter
 from forms.position import PositionForm, StewardLinkForm
 from models import Event, RoutePoint, StewardLink, Waypoint, utcnow
 from routes.access import require_organiser
+from routes.assets import leaflet_url
 from services import live, march
 from services.errors import DomainError
 
@@ -44,15 +45,15 @@ def feed(slug: str):
     return response.make_conditional(request)
 
 
-OFFLINE_ASSETS = (
-    ("static", "css/app.css"),
-    ("static", "css/events.css"),
-    ("static", "css/map.css"),
-    ("static", "js/event-map.js"),
-    ("static", "js/live.js"),
-    ("static", "js/offline.js"),
-    ("assets.leaflet", "leaflet.js"),
-    ("assets.leaflet", "leaflet.css"),
+OFFLINE_STATIC = (
+    "css/app.css",
+    "css/events.css",
+    "css/map.css",
+    "css/rsvp.css",
+    "js/event-map.js",
+    "js/live.js",
+    "js/offline.js",
+    "js/rsvp.js",
 )
 
 
@@ -68,10 +69,8 @@ def service_worker():
 @bp.get("/offline-assets.json")
 def offline_assets():
     """What the service worker stores at install: the scripts and styles of an event page."""
-    urls = []
-    for endpoint, filename in OFFLINE_ASSETS:
-        if endpoint in current_app.view_functions:
-            urls.append(url_for(endpoint, filename=filename))
+    urls = [url_for("static", filename=name) for name in OFFLINE_STATIC]
+    urls += [leaflet_url(name) for name in ("leaflet.js", "leaflet.css")]
     return current_app.json.response(urls)
 
 

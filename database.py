@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import Flask, current_app, g, has_request_context, request
+from flask.globals import request_ctx
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Set by code that only inspects the database between requests of its own thread (the test
+# suite's arrange-and-check session), which must not hold the write lock while they run.
+sqlite_deferred: ContextVar[bool] = ContextVar("sqlite_deferred", default=False)
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -46,23 +51,39 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 def _sqlite_begin(connection) -> None:
     # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
     # writer got in between; the busy timeout cannot help it. So every transaction that may
-    # write takes the write lock up front: all but read-only requests, plus the CLI and the
-    # worker. Reads never wait in WAL mode, so public pages stay fast.
-    if has_request_context() and request.method in _READ_ONLY_METHODS:
+    # write takes the write lock up front: all but read-only requests, plus the CLI, the
+    # worker and threads. Reads never wait in WAL mode, so public pages stay fast.
+    if has_request_context():
+        deferred = request.method in _READ_ONLY_METHODS
+    else:
+        deferred = sqlite_deferred.get()
+    if deferred:
         connection.exec_driver_sql("BEGIN")
     else:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_ATTR = "_rallypoint_db_session"
+
+
+def _holder() -> object:
+    # A request gets its own session even when it runs inside an app context that was
+    # pushed before it (tests and CLI commands do that): it must end with the request.
+    if has_request_context():
+        return request_ctx._get_current_object()
+    return g._get_current_object()
+
+
 class Database:
-    """Engine and per-app-context session for a Flask app."""
+    """Engine and session (one per request, else one per app context) for a Flask app."""
 
     def init_app(self, app: Flask) -> None:
         engine = make_engine(
             app.config["DATABASE_URL"], **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
         )
         app.extensions["rallypoint.db"] = (engine, sessionmaker(engine, expire_on_commit=False))
-        app.teardown_appcontext(self._close)
+        app.teardown_request(self._close_request)
+        app.teardown_appcontext(self._close_app)
 
     @property
     def engine(self) -> Engine:
@@ -70,10 +91,13 @@ class Database:
 
     @property
     def session(self) -> Session:
-        """The session of this app context (request or CLI command); created on first use."""
-        if "db_session" not in g:
-            g.db_session = current_app.extensions["rallypoint.db"][1]()
-        return g.db_session
+        """The session of this request (or of this app context outside requests)."""
+        holder = _holder()
+        session = getattr(holder, _ATTR, None)
+        if session is None:
+            session = current_app.extensions["rallypoint.db"][1]()
+            setattr(holder, _ATTR, session)
+        return session
 
     def new_session(self) -> Session:
         """A session of its own, for work that must commit apart from the request's."""
@@ -86,7 +110,13 @@ class Database:
             yield session
 
     @staticmethod
-    def _close(_exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
+    def _close(holder: object) -> None:
+        session = holder.__dict__.pop(_ATTR, None)
         if session is not None:
-            session.close()  # rolls back anything the request did not commit
+            session.close()  # rolls back anything that was not committed
+
+    def _close_request(self, _exc: BaseException | None) -> None:
+        self._close(request_ctx._get_current_object())
+
+    def _close_app(self, _exc: BaseException | None) -> None:
+        self._close(g._get_current_object())

@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 
 import migrate
 from app import create_app
+from database import sqlite_deferred
 from extensions import db
 from models import Base
 
@@ -115,7 +116,24 @@ def empty_database_url(backend, postgres, tmp_path) -> str:
 
 
 class Client(FlaskClient):
-    """The test client, plus the one thing a browser does for free: send the form's token."""
+    """The test client, plus the one thing a browser does for free: send the form's token.
+
+    Around each request it ends the test's own transaction (see the ``session`` fixture), so
+    the request sees what the test arranged and the test then sees what the request did.
+    """
+
+    def open(self, *args, **kwargs):
+        test_session = self.application.extensions.get("test_session")
+        if test_session is not None:
+            test_session.commit()
+        try:
+            # A fresh app context per request, as under a real server: otherwise Flask reuses
+            # an app context the test pushed, with its ``g`` (and the logged-in user in it).
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        finally:
+            if test_session is not None:
+                test_session.expire_all()
 
     def csrf_token(self, path: str) -> str:
         match = CSRF_INPUT.search(self.get(path).get_data(as_text=True))
@@ -164,9 +182,19 @@ def client(app) -> Client:
 
 @pytest.fixture
 def session(app):
-    """A database session inside an app context, for arranging and checking data."""
-    with app.app_context():
-        yield db.session
+    """A database session inside an app context, for arranging and checking data.
+
+    Requests made meanwhile get sessions of their own (as in production); on SQLite this
+    session does not take the write lock before it writes, so it cannot block them.
+    """
+    token = sqlite_deferred.set(True)
+    try:
+        with app.app_context():
+            app.extensions["test_session"] = db.session
+            yield db.session
+    finally:
+        app.extensions.pop("test_session", None)
+        sqlite_deferred.reset(token)
 
 
 @pytest.fixture

@@ -1,9 +1,14 @@
-"""The organiser's dashboard."""
+"""The organiser's dashboard: their demonstrations by status."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from extensions import db
+from models import Event, EventOrganiser, utcnow
+from services.times import format_when
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -11,4 +16,17 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 @bp.get("/")
 @login_required
 def index():
-    return render_template("dashboard/index.html")
+    now = utcnow()
+    groups: dict[str, list[Event]] = {"draft": [], "upcoming": [], "past": [], "cancelled": []}
+    for event in db.session.scalars(
+        select(Event)
+        .join(EventOrganiser)
+        .where(EventOrganiser.user_id == current_user.id)
+        .order_by(Event.starts_at)
+    ):
+        if event.status == "published":
+            groups["upcoming" if event.ends_at >= now else "past"].append(event)
+        else:
+            groups[event.status].append(event)
+    groups["past"].reverse()  # the most recent first
+    return render_template("dashboard/index.html", groups=groups, when=format_when)

@@ -1,0 +1,220 @@
+"""Forms for organising a demonstration: details, route, schedule, cancel, duplicate, team.
+
+Field names match the ``field`` of the ``DomainError``s that ``services.events`` raises, so a
+view can put a service's message next to the right field.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from models import Event
+from services.events import (
+    MAX_PARTY_SIZE,
+    EventDetails,
+    ScheduleEntry,
+    format_reminder_offsets,
+)
+from services.times import to_local, zone_choices
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+DEFAULT_ZONE = "Europe/Berlin"
+
+
+def _when(label: str, message: str, required: bool = True) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label,
+        format=LOCAL_FORMAT,
+        validators=[DataRequired(message) if required else Optional()],
+    )
+
+
+class EventForm(FlaskForm):
+    title = StringField(
+        "Title",
+        validators=[DataRequired("Give the demonstration a title."),
+                    Length(max=140, message="Use at most 140 characters.")],
+    )
+    starts_at = _when("Starts", "Enter the date and time it starts, e.g. 2026-11-29 13:00.")
+    ends_at = _when("Ends", "Enter the date and time it ends.")
+    timezone = SelectField(
+        "Time zone", default=DEFAULT_ZONE, validate_choice=False,
+        description="Times are shown to participants in this zone.",
+    )
+    city = StringField("City", validators=[Length(max=100, message="Use at most 100 characters.")])
+    description_md = TextAreaField(
+        "Description",
+        description="Markdown: *italic*, **bold**, [link](https://…), lists with “- ”.",
+        validators=[Length(max=20_000, message="Use at most 20,000 characters.")],
+    )
+    contact = StringField(
+        "Contact for participants",
+        description="An email address or website participants can reach you at.",
+        validators=[Length(max=200, message="Use at most 200 characters.")],
+    )
+    visibility = SelectField(
+        "Who can find it",
+        choices=[SelectChoice("listed", "Listed: on the public list of demonstrations"),
+                 SelectChoice("unlisted", "Unlisted: only people with the link")],
+        default="listed",
+    )
+    capacity = IntegerField(
+        "Capacity (people)",
+        description="Leave empty for no limit; RSVPs beyond it go on a waiting list.",
+        validators=[Optional(), NumberRange(min=1, message="Enter 1 or more, or leave empty.")],
+    )
+    max_party_size = IntegerField(
+        "Largest group per RSVP",
+        default=5,
+        validators=[DataRequired("Enter a number from 1 to 50."),
+                    NumberRange(min=1, max=MAX_PARTY_SIZE,
+                                message=f"Enter a number from 1 to {MAX_PARTY_SIZE}.")],
+    )
+    rsvp_deadline_at = _when("RSVP deadline (optional)", "", required=False)
+    is_count_public = BooleanField("Show how many people are coming", default=True)
+    neutral_subject = StringField(
+        "Neutral email subject (optional)",
+        description="Used in email subjects instead of the title, for discretion.",
+        validators=[Length(max=140, message="Use at most 140 characters.")],
+    )
+    reminder_offsets = StringField(
+        "Reminders before the start",
+        default="24h, 2h",
+        description="E.g. “24h, 2h” or “30m”; leave empty for none.",
+        validators=[Length(max=100)],
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = zone_choices()
+
+    def details(self) -> EventDetails:
+        return EventDetails(
+            title=self.title.data or "",
+            starts_local=self.starts_at.data,
+            ends_local=self.ends_at.data,
+            timezone=self.timezone.data or DEFAULT_ZONE,
+            description_md=self.description_md.data or "",
+            city=self.city.data or "",
+            contact=self.contact.data or "",
+            visibility=self.visibility.data,
+            capacity=self.capacity.data,
+            max_party_size=self.max_party_size.data,
+            rsvp_deadline_local=self.rsvp_deadline_at.data,
+            is_count_public=self.is_count_public.data,
+            neutral_subject=self.neutral_subject.data,
+            reminder_offsets=self.reminder_offsets.data or "",
+        )
+
+
+def _naive_local(instant: datetime | None, tz: str) -> datetime | None:
+    return to_local(instant, tz).replace(tzinfo=None) if instant else None
+
+
+def event_form_data(event: Event) -> dict:
+    """The details form's values for a stored event (local times in its zone)."""
+    return {
+        "title": event.title,
+        "starts_at": _naive_local(event.starts_at, event.timezone),
+        "ends_at": _naive_local(event.ends_at, event.timezone),
+        "timezone": event.timezone,
+        "city": event.city,
+        "description_md": event.description_md,
+        "contact": event.contact,
+        "visibility": event.visibility,
+        "capacity": event.capacity,
+        "max_party_size": event.max_party_size,
+        "rsvp_deadline_at": _naive_local(event.rsvp_deadline_at, event.timezone),
+        "is_count_public": event.is_count_public,
+        "neutral_subject": event.neutral_subject or "",
+        "reminder_offsets": format_reminder_offsets(event.reminder_offsets),
+    }
+
+
+class RouteForm(FlaskForm):
+    points_text = TextAreaField(
+        "Route points",
+        description=(
+            "One point per line, in walking order: “latitude, longitude”, optionally followed "
+            "by a label and a kind, e.g. “52.5096, 13.3762, Potsdamer Platz, assembly”. "
+            "Kinds: assembly, stop, end, first aid, toilets, other."
+        ),
+        render_kw={"rows": 12, "spellcheck": "false", "autocomplete": "off"},
+    )
+    route_file = FileField(
+        "Or upload a GPX or GeoJSON file",
+        description="At most 2 MB. An upload replaces the points typed above.",
+        render_kw={"accept": ".gpx,.geojson,.json,application/gpx+xml,application/geo+json"},
+    )
+
+
+class ScheduleItemForm(FlaskForm):
+    time = TimeField("Time", format="%H:%M",
+                     validators=[DataRequired("Enter a time like 13:45.")])
+    date = DateField(
+        "Date", validators=[Optional()],
+        description="Leave as is for the day the demonstration starts.",
+    )
+    title = StringField(
+        "What happens",
+        validators=[DataRequired("Say what happens, e.g. “March departs”."),
+                    Length(max=140, message="Use at most 140 characters.")],
+    )
+    description = TextAreaField("Details (optional)",
+                                validators=[Length(max=2000)], render_kw={"rows": 3})
+    # Checked by the service against the event's waypoints (a missing value means none).
+    waypoint_id = SelectField("Where on the route (optional)",
+                              choices=[SelectChoice("", "No waypoint")], validate_choice=False)
+
+    def entry(self, default_date: date, item_id: int | None = None) -> ScheduleEntry:
+        local = datetime.combine(self.date.data or default_date, self.time.data)
+        raw = self.waypoint_id.data or ""
+        waypoint = (int(raw) if raw.isdigit() else -1) if raw else None
+        return ScheduleEntry(local, self.title.data, self.description.data or "", waypoint,
+                             item_id)
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is it cancelled?",
+        description="Participants read this on the page and in their email.",
+        validators=[DataRequired("Tell participants why the demonstration is cancelled."),
+                    Length(max=2000, message="Use at most 2,000 characters.")],
+    )
+
+
+class DuplicateForm(FlaskForm):
+    weeks = IntegerField(
+        "Weeks later", default=1,
+        validators=[Optional(), NumberRange(min=1, max=104, message="Enter 1 to 104 weeks.")],
+    )
+    new_date = DateField("Or on this date", validators=[Optional()],
+                         description="The copy starts on this day at the same time.")
+
+
+class CoOrganiserForm(FlaskForm):
+    email = EmailField(
+        "Their account email",
+        validators=[DataRequired("Enter the email of their Rallypoint account."),
+                    Email("Enter an email address like name@example.org."), Length(max=254)],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (publish, delete)."""

@@ -1,7 +1,222 @@
-"""attendees (being written)."""
+"""The organisers' view of who is coming: totals, the list, requests, CSV export, roles.
+
+Every page starts with ``require_organiser``: anyone else gets a 404.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+from collections.abc import Iterator
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import login_required
+from sqlalchemy import select
+
+from extensions import db
+from forms.rsvp import RoleForm
+from models import Rsvp, utcnow
+from routes.access import require_organiser
+from services import attendees, notify
+from services import rsvp as rsvps
+from services.errors import DomainError
 
 bp = Blueprint("attendees", __name__, url_prefix="/organise")
+
+CSV_HEADER = ("Name", "Email", "People", "Role", "Status", "Reminders", "RSVP at (UTC)")
+# A spreadsheet runs a cell starting with these as a formula (CSV injection); a leading
+# apostrophe makes it text. Tab and CR count too: some spreadsheets strip them first.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+@bp.get("/events/<int:event_id>/attendees")
+@login_required
+def index(event_id: int):
+    event = require_organiser(event_id)
+    q = request.args.get("q", "")[:100]
+    status = request.args.get("status", "")
+    role = request.args.get("role", "")
+    page = attendees.attendee_page(
+        db.session, event, q=q, status=status, role=role, page=request.args.get("page", 1, int)
+    )
+    return render_template(
+        "attendees/index.html",
+        event=event,
+        totals=attendees.totals(db.session, event),
+        page=page,
+        role_names={r.id: r.name for r in event.roles},
+        statuses=attendees.STATUS_LABELS,
+        filters={"q": q, "status": status, "role": role},
+    )
+
+
+def _rsvp_of(event_id: int, rsvp_id: int) -> Rsvp:
+    rsvp = db.session.scalar(select(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.event_id == event_id))
+    if rsvp is None:
+        abort(404)
+    return rsvp
+
+
+def _back(event_id: int):
+    # Back to the same page of the list; only ever to this event's list (no open redirect).
+    home = url_for(".index", event_id=event_id)
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith(home + "?") else home, 303)
+
+
+@bp.post("/events/<int:event_id>/attendees/<int:rsvp_id>/<any(approve, decline, remove):action>")
+@login_required
+def act(event_id: int, rsvp_id: int, action: str):
+    event = require_organiser(event_id)
+    rsvp = _rsvp_of(event.id, rsvp_id)
+    now = utcnow()
+    try:
+        if action == "approve":
+            rsvps.approve(db.session, event, rsvp, now)
+            notify.rsvp_received(db.session, event, rsvp)  # confirmed, or waitlisted at #n
+            message = "Approved. We emailed them."
+        elif action == "decline":
+            rsvps.decline(db.session, event, rsvp)
+            message = "Declined."
+        else:
+            rsvps.remove(db.session, event, rsvp, now)
+            message = "Removed, with their details."
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return _back(event_id)
+
+
+@bp.get("/events/<int:event_id>/attendees.csv")
+@login_required
+def export(event_id: int):
+    event = require_organiser(event_id)
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_HEADER)
+        batch = 0
+        for row in attendees.export_rows(db.session, event):
+            name, email, people, role, status, reminders, created_at = row
+            writer.writerow(
+                [
+                    csv_cell(name),
+                    csv_cell(email),
+                    people,
+                    csv_cell(role),
+                    attendees.STATUS_LABELS.get(status, status),
+                    "yes" if reminders else "no",
+                    f"{created_at:%Y-%m-%d %H:%M}",
+                ]
+            )
+            batch += 1
+            if batch == 500:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+                batch = 0
+        yield buffer.getvalue()
+
+    filename = f"attendees-{event.slug}.csv"
+    return Response(
+        stream_with_context(rows()),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# --- roles -------------------------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/roles", methods=["GET", "POST"])
+@login_required
+def roles(event_id: int):
+    event = require_organiser(event_id, for_update=request.method == "POST")
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            attendees.add_role(
+                db.session,
+                event,
+                name=form.name.data,
+                needed=form.needed.data,
+                needs_approval=form.needs_approval.data,
+            )
+        except DomainError as err:
+            db.session.rollback()
+            form[err.field].errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(f"Role “{form.name.data.strip()}” added.", "success")
+            return redirect(url_for(".roles", event_id=event.id), 303)
+    status = 422 if form.is_submitted() else 200
+    totals = attendees.totals(db.session, event)
+    return render_template("attendees/roles.html", event=event, form=form, totals=totals), status
+
+
+def _role_or_404(event, role_id: int):
+    role = attendees.role_of(event, role_id)
+    if role is None:
+        abort(404)
+    return role
+
+
+@bp.route("/events/<int:event_id>/roles/<int:role_id>", methods=["GET", "POST"])
+@login_required
+def edit_role(event_id: int, role_id: int):
+    event = require_organiser(event_id)
+    role = _role_or_404(event, role_id)
+    form = RoleForm(obj=role)
+    if form.validate_on_submit():
+        try:
+            attendees.update_role(
+                db.session,
+                event,
+                role,
+                name=form.name.data,
+                needed=form.needed.data,
+                needs_approval=form.needs_approval.data,
+                now=utcnow(),
+            )
+        except DomainError as err:
+            db.session.rollback()
+            form[err.field].errors.append(str(err))
+        else:
+            db.session.commit()
+            flash("Role saved.", "success")
+            return redirect(url_for(".roles", event_id=event.id), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("attendees/role_edit.html", event=event, role=role, form=form), status
+
+
+@bp.post("/events/<int:event_id>/roles/<int:role_id>/delete")
+@login_required
+def delete_role(event_id: int, role_id: int):
+    event = require_organiser(event_id)
+    role = _role_or_404(event, role_id)
+    attendees.delete_role(db.session, event, role, utcnow())
+    db.session.commit()
+    flash("Role deleted; its volunteers are now participants.", "success")
+    return redirect(url_for(".roles", event_id=event.id), 303)

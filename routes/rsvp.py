@@ -1,12 +1,244 @@
-"""RSVP and the participant's manage page (being written)."""
+"""RSVP from a phone (with or without JavaScript) and the participant's private manage page.
+
+The RSVP panel is a template (``rsvp/_panel.html``) that any page can include with just
+``event`` in its context; the ``rsvp_panel_context`` global gives it its form and counts.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+import hashlib
+import hmac
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from extensions import db, limiter
+from forms.rsvp import ManageForm, RsvpForm
+from models import Event, Rsvp, utcnow
+from services import attendees, notify
+from services import rsvp as rsvps
+from services.errors import DomainError
+from services.times import format_when
 
 bp = Blueprint("rsvp", __name__)
+
+# Per address, applied to every POST of the RSVP form; the per-email limit stops one
+# address being flooded with confirmation mail from many clients.
+DEFAULT_EMAIL_LIMIT = "5 per 10 minutes;20 per day"
+
+
+def _address_limit() -> str:
+    return current_app.config["RSVP_RATE_LIMIT"]
+
+
+def _email_limit() -> str:
+    return current_app.config.get("RSVP_EMAIL_RATE_LIMIT", DEFAULT_EMAIL_LIMIT)
+
+
+def _email_key() -> str:
+    # Keyed by a keyed hash, so the limiter's storage (Redis, say) holds no address.
+    email = (request.form.get("email") or "").strip().lower()
+    key = current_app.config["SECRET_KEY"].encode()
+    return "rsvp-email:" + hmac.new(key, email.encode(), hashlib.sha256).hexdigest()
+
+
+def _is_fetch() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def ics_url(event: Event) -> str:
+    """The event's calendar file; the events blueprint may not define it yet."""
+    try:
+        return url_for("events.ics", slug=event.slug)
+    except BuildError:
+        return f"/e/{event.slug}.ics"
+
+
+def _role_label(line: attendees.RoleLine) -> str:
+    label = line.name
+    if line.needed is not None:
+        label += f": {line.people} of {line.needed}"
+        if line.is_full:
+            label += " (full: you join the waitlist)"
+    if line.role is not None and line.role.needs_approval:
+        label += " (organisers approve)"
+    return label
+
+
+def rsvp_panel_context(event: Event, form: RsvpForm | None = None) -> dict:
+    """What ``rsvp/_panel.html`` shows: the form, "stewards: 6 of 10" per role, the public
+    count if the organisers show it, and why RSVPs are closed. Two queries."""
+    totals = attendees.totals(db.session, event)
+    labels = {line.role.id: _role_label(line) for line in totals.roles if line.role}
+    form = (form or RsvpForm(formdata=None)).setup(event, event.roles, labels)
+    return {
+        "event": event,
+        "form": form,
+        "roles": [line for line in totals.roles if line.role is not None],
+        "people": totals.people if event.is_count_public else None,
+        "closed": rsvps.closed_reason(event, utcnow()),
+        "retention_days": current_app.config["RETENTION_DAYS"],
+    }
+
+
+@bp.app_context_processor
+def _globals() -> dict:
+    return {"rsvp_panel_context": rsvp_panel_context, "rsvp_ics_url": ics_url}
+
+
+def _event(slug: str) -> Event:
+    """A published or cancelled event; drafts stay invisible (404)."""
+    event = db.session.scalar(
+        select(Event).where(Event.slug == slug, Event.status.in_(("published", "cancelled")))
+    )
+    if event is None:
+        abort(404)
+    return event
+
+
+def _panel_response(event: Event, form: RsvpForm, status: int):
+    panel = rsvp_panel_context(event, form)
+    if _is_fetch():
+        return render_template("rsvp/_panel.html", panel=panel, event=event, fragment=True), status
+    return render_template("rsvp/page.html", event=event, panel=panel, when=_when(event)), status
+
+
+def _when(event: Event) -> str:
+    return format_when(event.starts_at, event.timezone)
+
+
+@bp.get("/e/<slug>/rsvp")
+def page(slug: str):
+    event = _event(slug)
+    return _panel_response(event, RsvpForm(formdata=None), 200)
+
+
+@bp.post("/e/<slug>/rsvp")
+@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(_email_limit, key_func=_email_key, methods=["POST"])
+def submit(slug: str):
+    event = _event(slug)
+    form = RsvpForm()
+    form.setup(event, event.roles)
+    if form.validate():
+        try:
+            rsvp = rsvps.submit_rsvp(
+                db.session,
+                event,
+                email=form.email.data,
+                name=form.name.data,
+                party_size=form.party_size.data,
+                role_id=form.role_id.data or None,
+                wants_reminders=form.wants_reminders.data,
+                language=g.get("lang", "en"),
+                now=utcnow(),
+            )
+        except DomainError as err:
+            db.session.rollback()
+            _show_error(form, err)
+        else:
+            notify.rsvp_received(db.session, event, rsvp)
+            db.session.commit()
+            # The same answer for a new and a known email: nothing here may depend on
+            # whether this address had already RSVPed (not even the status it got).
+            if _is_fetch():
+                return render_template("rsvp/_sent.html", event=event)
+            return render_template("rsvp/sent.html", event=event, when=_when(event))
+    return _panel_response(event, form, 422)
+
+
+def _show_error(form, err: DomainError) -> None:
+    if err.field and err.field in form:
+        form[err.field].errors = [*form[err.field].errors, str(err)]
+    else:
+        form.form_errors.append(str(err))
+
+
+# --- the manage link ---------------------------------------------------------------------
+
+
+def _rsvp_or_404(token: str) -> tuple[Rsvp, Event]:
+    rsvp = rsvps.rsvp_by_token(db.session, token)
+    if rsvp is None:
+        abort(404)
+    return rsvp, db.session.get(Event, rsvp.event_id)
+
+
+def _manage_page(token: str, rsvp: Rsvp, event: Event, form: ManageForm, status: int = 200):
+    position = (
+        rsvps.waitlist_position(db.session, rsvp) if rsvp.status == "waitlisted" else None
+    )
+    response = render_template(
+        "rsvp/manage.html",
+        token=token,
+        rsvp=rsvp,
+        event=event,
+        form=form,
+        position=position,
+        when=_when(event),
+    )
+    return response, status, {"Cache-Control": "no-store"}
 
 
 @bp.get("/manage/<token>")
 def manage(token: str):
-    abort(404)
+    rsvp, event = _rsvp_or_404(token)
+    form = ManageForm(
+        formdata=None,
+        data={
+            "name": rsvp.name,
+            "party_size": rsvp.party_size,
+            "role_id": rsvp.role_id or 0,
+            "wants_reminders": rsvp.wants_reminders,
+        },
+    )
+    return _manage_page(token, rsvp, event, form.setup(event, event.roles))
+
+
+@bp.post("/manage/<token>")
+def update(token: str):
+    rsvp, event = _rsvp_or_404(token)
+    form = ManageForm().setup(event, event.roles)
+    if form.validate():
+        try:
+            rsvps.update_rsvp(
+                db.session,
+                rsvp,
+                party_size=form.party_size.data,
+                role_id=form.role_id.data or None,
+                name=form.name.data,
+                wants_reminders=form.wants_reminders.data,
+                now=utcnow(),
+            )
+        except DomainError as err:
+            db.session.rollback()
+            _show_error(form, err)
+            rsvp, event = _rsvp_or_404(token)
+        else:
+            db.session.commit()
+            flash("Your RSVP is updated.", "success")
+            return redirect(url_for("rsvp.manage", token=token), 303)
+    return _manage_page(token, rsvp, event, form, 422)
+
+
+@bp.route("/manage/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    rsvp, event = _rsvp_or_404(token)
+    if request.method == "POST":
+        rsvps.cancel_rsvp(db.session, rsvp, utcnow())
+        db.session.commit()
+        flash("Your RSVP is cancelled. We will not email you about this event again.", "success")
+        return redirect(url_for("rsvp.manage", token=token), 303)
+    html = render_template("rsvp/cancel.html", token=token, rsvp=rsvp, event=event)
+    return html, 200, {"Cache-Control": "no-store"}

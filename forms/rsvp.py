@@ -1,0 +1,88 @@
+"""The participant's RSVP and manage forms, and the organiser's role form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from models import Event, Role
+
+
+def _role_id(value) -> int:
+    """A role choice as an int; 0 is "participant", -1 anything that is not a number."""
+    if value in (None, ""):
+        return 0
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class _RsvpFields(FlaskForm):
+    name = StringField(
+        "Your name (optional)",
+        validators=[Optional(), Length(max=80, message="Use at most 80 characters.")],
+        description="A nickname is fine.",
+        render_kw={"autocomplete": "nickname"},
+    )
+    party_size = IntegerField(
+        "Number of people, you included",
+        default=1,
+        render_kw={"inputmode": "numeric", "min": 1},
+    )
+    role_id = SelectField("Role", coerce=_role_id, validate_choice=False, default=0)
+    wants_reminders = BooleanField("Email me reminders before the event", default=True)
+
+    def setup(self, event: Event, roles: list[Role], labels: dict[int, str] | None = None):
+        """Limits and choices that depend on the event (max party size, its roles)."""
+        most = event.max_party_size
+        message = f"Enter a number from 1 to {most}."
+        self.party_size.validators = [InputRequired(message), NumberRange(1, most, message)]
+        self.party_size.render_kw = {**self.party_size.render_kw, "max": most}
+        self.party_size.description = f"Up to {most}."
+        labels = labels or {}
+        self.role_id.choices = [(0, labels.get(0, "Participant"))] + [
+            (role.id, labels.get(role.id, role.name)) for role in roles
+        ]
+        return self
+
+    def validate_role_id(self, field) -> None:
+        if field.data not in {value for value, _label in field.choices}:
+            field.errors.append("Choose one of the roles listed.")
+
+
+class RsvpForm(_RsvpFields):
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254, message="An email address has at most 254 characters."),
+            Email("Enter an email address like name@example.org."),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+
+
+class ManageForm(_RsvpFields):
+    """The manage page's change form: everything but the email."""
+
+
+class RoleForm(FlaskForm):
+    name = StringField(
+        "Role name",
+        validators=[
+            DataRequired("Enter a name, e.g. Stewards."),
+            Length(max=60, message="Use at most 60 characters."),
+        ],
+    )
+    needed = IntegerField(
+        "People needed",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100_000, message="Enter 1 or more, or leave it empty."),
+        ],
+        description="Leave empty for no limit. When it is reached, volunteers join the waitlist.",
+        render_kw={"inputmode": "numeric", "min": 1},
+    )
+    needs_approval = BooleanField("Organisers approve each volunteer for this role")

@@ -1,0 +1,228 @@
+"""Who is coming, as the public and the organisers see it, and the roles organisers set.
+
+Every count here is one grouped query, so pages cost the same for 10 or 10,000 RSVPs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from models import Event, Role, Rsvp
+from services import rsvp as rsvps
+from services.errors import DomainError
+
+PER_PAGE = 50
+PARTICIPANT = "Participant"
+STATUS_LABELS = {
+    "confirmed": "Confirmed",
+    "waitlisted": "Waitlist",
+    "pending_approval": "Awaits approval",
+    "declined": "Declined",
+    "cancelled": "Cancelled",
+}
+
+
+@dataclass
+class RoleLine:
+    """One role (``role`` None: plain participants) with its people per status."""
+
+    role: Role | None
+    people: int = 0  # confirmed, guests included
+    waitlist: int = 0  # RSVPs
+    pending: int = 0  # RSVPs
+
+    @property
+    def name(self) -> str:
+        return self.role.name if self.role else PARTICIPANT
+
+    @property
+    def needed(self) -> int | None:
+        return self.role.needed if self.role else None
+
+    @property
+    def is_full(self) -> bool:
+        return self.needed is not None and self.people >= self.needed
+
+
+@dataclass
+class Totals:
+    rsvps: int = 0  # active: confirmed, waitlisted or awaiting approval
+    people: int = 0  # confirmed people, guests included
+    waitlist: int = 0
+    waitlist_people: int = 0
+    pending: int = 0
+    roles: list[RoleLine] = field(default_factory=list)
+
+    def line(self, role_id: int | None) -> RoleLine | None:
+        return next((x for x in self.roles if (x.role.id if x.role else None) == role_id), None)
+
+
+def totals(session: Session, event: Event) -> Totals:
+    """Counts per status and role for ``event``: two queries (roles, grouped RSVPs)."""
+    result = Totals(roles=[RoleLine(None)] + [RoleLine(role) for role in event.roles])
+    rows = session.execute(
+        select(Rsvp.role_id, Rsvp.status, func.count(), func.sum(Rsvp.party_size))
+        .where(Rsvp.event_id == event.id)
+        .group_by(Rsvp.role_id, Rsvp.status)
+    )
+    for role_id, status, count, people in rows:
+        line = result.line(role_id) or result.line(None)
+        if status in rsvps.ACTIVE:
+            result.rsvps += count
+        if status == "confirmed":
+            result.people += int(people)
+            line.people += int(people)
+        elif status == "waitlisted":
+            result.waitlist += count
+            result.waitlist_people += int(people)
+            line.waitlist += count
+        elif status == "pending_approval":
+            result.pending += count
+            line.pending += count
+    return result
+
+
+@dataclass
+class Page:
+    rsvps: list[Rsvp]
+    total: int
+    number: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PER_PAGE))
+
+
+def _filters(event: Event, q: str, status: str, role: str) -> list:
+    conditions = [Rsvp.event_id == event.id]
+    if status in STATUS_LABELS:
+        conditions.append(Rsvp.status == status)
+    else:
+        conditions.append(Rsvp.status.in_(rsvps.ACTIVE))
+    if role == "participant":
+        conditions.append(Rsvp.role_id.is_(None))
+    elif role.isdigit():
+        conditions.append(Rsvp.role_id == int(role))
+    q = q.strip()
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(
+            or_(Rsvp.email.ilike(pattern, escape="\\"), Rsvp.name.ilike(pattern, escape="\\"))
+        )
+    return conditions
+
+
+def attendee_page(
+    session: Session, event: Event, *, q: str = "", status: str = "", role: str = "", page: int = 1
+) -> Page:
+    """One page (``PER_PAGE`` rows, oldest first) of the RSVPs matching a search (name or
+    email contains ``q``), a ``status`` (default: the active ones) and a ``role`` ("participant"
+    or a role id). Two queries, whatever the number of RSVPs."""
+    conditions = _filters(event, q, status, role)
+    total = session.scalar(select(func.count()).select_from(Rsvp).where(*conditions)) or 0
+    page = max(1, min(page, -(-total // PER_PAGE) or 1))
+    rows = session.scalars(
+        select(Rsvp)
+        .where(*conditions)
+        .order_by(Rsvp.created_at, Rsvp.id)
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    return Page(list(rows), total, page)
+
+
+def export_rows(session: Session, event: Event) -> Iterator[tuple]:
+    """Every RSVP of the event as (name, email, people, role, status, reminders, RSVP time),
+    fetched 500 at a time so an export never holds every row in memory."""
+    result = session.execute(
+        select(
+            Rsvp.name,
+            Rsvp.email,
+            Rsvp.party_size,
+            func.coalesce(Role.name, PARTICIPANT),
+            Rsvp.status,
+            Rsvp.wants_reminders,
+            Rsvp.created_at,
+        )
+        .outerjoin(Role, Role.id == Rsvp.role_id)
+        .where(Rsvp.event_id == event.id)
+        .order_by(Rsvp.created_at, Rsvp.id)
+        .execution_options(yield_per=500)
+    )
+    yield from result
+
+
+# --- roles -------------------------------------------------------------------------------
+
+
+def _check_role(event: Event, name: str, needed: int | None, role: Role | None) -> str:
+    name = name.strip()
+    if name.lower() == PARTICIPANT.lower():
+        raise DomainError("Everyone without a role is a participant; choose another name.", "name")
+    for other in event.roles:
+        if other is not role and other.name.lower() == name.lower():
+            raise DomainError("This event already has a role with that name.", "name")
+    if needed is not None and needed < 1:
+        raise DomainError("Enter 1 or more, or leave it empty for no limit.", "needed")
+    return name
+
+
+def add_role(
+    session: Session, event: Event, *, name: str, needed: int | None, needs_approval: bool
+) -> Role:
+    """A new role for ``event``, listed after the others. Raises ``DomainError`` for a
+    duplicate or reserved name (``name``) or a number below 1 (``needed``)."""
+    name = _check_role(event, name, needed, None)
+    role = Role(
+        event_id=event.id,
+        seq=max((r.seq for r in event.roles), default=0) + 1,
+        name=name,
+        needed=needed,
+        needs_approval=needs_approval,
+    )
+    event.roles.append(role)
+    session.flush()
+    return role
+
+
+def update_role(
+    session: Session,
+    event: Event,
+    role: Role,
+    *,
+    name: str,
+    needed: int | None,
+    needs_approval: bool,
+    now: datetime,
+) -> Role:
+    """Rename or resize a role; more places promote its waitlist. Lowering ``needed`` below
+    the confirmed count removes nobody. Raises ``DomainError`` like ``add_role``."""
+    rsvps.lock_event(session, event.id)
+    role.name = _check_role(event, name, needed, role)
+    role.needed, role.needs_approval = needed, needs_approval
+    session.flush()
+    rsvps.promote_waitlist(session, event, now)
+    return role
+
+
+def delete_role(session: Session, event: Event, role: Role, now: datetime) -> None:
+    """Remove a role; its people become participants (requests awaiting approval are placed
+    as participants), and the waitlist is promoted."""
+    rsvps.lock_event(session, event.id)
+    members = session.scalars(select(Rsvp).where(Rsvp.role_id == role.id)).all()
+    for member in members:
+        member.role_id, member.role = None, None
+        if member.status == "pending_approval":
+            rsvps.place(session, event, member, None, now)
+    event.roles.remove(role)
+    session.flush()
+    rsvps.promote_waitlist(session, event, now)
+
+
+def role_of(event: Event, role_id: int) -> Role | None:
+    return next((role for role in event.roles if role.id == role_id), None)

@@ -1,0 +1,66 @@
+"""Forgetting participants: names and emails go a set number of days after an event ends.
+
+Counts stay (the RSVP rows remain, with party size, role and status), so an organiser can
+still see how many came. Mail to those participants is dropped if unsent and erased if sent:
+its address, body and errors could name them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from models import Event, OutboxMessage, Rsvp
+
+UNSENT = ("queued", "sending")
+
+
+def purge_ended_events(session: Session, *, now: datetime, retention_days: int) -> int:
+    """Erase the email and name of every RSVP to an event that ended more than
+    ``retention_days`` before ``now``, and erase their mail (unsent mail is dropped).
+    Idempotent; returns how many RSVPs were erased by this call.
+    """
+    cutoff = now - timedelta(days=retention_days)
+    ended = select(Event.id).where(Event.ends_at < cutoff)
+    ids = list(
+        session.scalars(
+            select(Rsvp.id).where(Rsvp.event_id.in_(ended), Rsvp.purged_at.is_(None))
+        )
+    )
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        session.execute(
+            update(Rsvp)
+            .where(Rsvp.id.in_(batch))
+            .values(email=None, name=None, purged_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        erase_outbox(session, batch)
+    # Mail tied to the event but no longer to an RSVP (one an organiser removed) goes too.
+    _erase(session, OutboxMessage.event_id.in_(ended))
+    session.expire_all()
+    return len(ids)
+
+
+def erase_outbox(session: Session, rsvp_ids: Sequence[int]) -> None:
+    """Drop unsent mail to these RSVPs and erase address, body and errors of all of it."""
+    if rsvp_ids:
+        _erase(session, OutboxMessage.rsvp_id.in_(list(rsvp_ids)))
+
+
+def _erase(session: Session, condition) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(condition, OutboxMessage.status.in_(UNSENT))
+        .values(status="dropped")
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(condition)
+        .values(to_addr=None, body_text="", body_html="", ics=None, last_error=None, headers={})
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,60 @@
+// RSVP without leaving the page: the form is sent with fetch and the panel is replaced by
+// the HTML the server returns (errors next to the fields, or "check your inbox"). Without
+// JavaScript the same form posts normally and the server renders a whole page.
+(function () {
+  "use strict";
+
+  function replacePanel(panel, html) {
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    var fresh = holder.querySelector("[data-rsvp-panel]");
+    if (!fresh) return false;
+    panel.replaceWith(fresh);
+    // Focus the first field to fix, or the panel, so a screen reader hears what happened.
+    var invalid = fresh.querySelector("[aria-invalid=true]");
+    fresh.setAttribute("tabindex", "-1");
+    (invalid || fresh).focus();
+    return true;
+  }
+
+  function showProblem(form, text) {
+    var old = form.querySelector("[data-rsvp-problem]");
+    if (old) old.remove();
+    var p = document.createElement("p");
+    p.className = "notice notice--error";
+    p.setAttribute("role", "alert");
+    p.setAttribute("data-rsvp-problem", "");
+    p.textContent = text;
+    form.prepend(p);
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-rsvp-form]")) return;
+    var panel = form.closest("[data-rsvp-panel]");
+    if (!panel || !window.fetch) return;
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    var data = new FormData(form);
+    fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "X-CSRFToken": data.get("csrf_token") || "" }
+    })
+      .then(function (response) {
+        return response.text().then(function (html) {
+          if ((response.ok || response.status === 422) && replacePanel(panel, html)) return;
+          if (button) button.disabled = false;
+          showProblem(form, response.status === 429
+            ? "Too many attempts. Please wait a little and try again."
+            : "That did not work. Reload the page and try again.");
+        });
+      })
+      .catch(function () {
+        if (button) button.disabled = false;
+        showProblem(form, "No connection. Check your network and try again.");
+      });
+  });
+})();

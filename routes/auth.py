@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -17,8 +18,8 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from extensions import db, limiter
-from forms.auth import LoginForm, SignupForm
-from services import accounts
+from forms.auth import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from services import accounts, password_reset
 from services.errors import DomainError
 
 bp = Blueprint("auth", __name__)
@@ -93,3 +94,43 @@ def logout():
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("main.index"))
+
+
+# --- password reset ------------------------------------------------------------------------
+
+RESET_SENT = (
+    "If an account exists for that address, we sent it a link to choose a new password. "
+    "It works for an hour."
+)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        password_reset.request_reset(db.session, form.email.data)
+        db.session.commit()
+        # The same answer whether or not the account exists: the page reveals no accounts.
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.login"))
+    status = 200 if request.method == "GET" else 422
+    return render_template("auth/reset_request.html", form=form), status
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_password(token: str):
+    if password_reset.user_for_token(db.session, token) is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = password_reset.reset_password(db.session, token, form.password.data)
+        db.session.commit()
+        _start_session(user, remember=False)
+        flash("Your new password is set. You are logged in.", "success")
+        return redirect(url_for("dashboard.index"))
+    status = 200 if request.method == "GET" else 422
+    response = make_response(render_template("auth/reset_password.html", form=form), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,28 +1,50 @@
 """What participants are told by email. Each function renders a text and an HTML body from
-one context and writes outbox rows in the caller's transaction; the worker sends them."""
+one context and writes outbox rows in the caller's transaction; the worker sends them.
+
+Links are built from ``BASE_URL`` rather than the current request, so the same code works in
+a request and in the worker (reminders are rendered there, with no request at all).
+"""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange, Rsvp
 from services import outbox
+from services.times import format_time, format_when, to_local
 from services.tokens import rsvp_token
+
+_CHUNK = 500  # rows per INSERT when writing to many participants at once
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """``BASE_URL`` + the path of ``endpoint``; needs an app context, not a request."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def manage_url(rsvp: Rsvp) -> str:
     """The participant's private link to see, change or cancel their RSVP."""
-    return current_app.config["BASE_URL"] + url_for(
-        "rsvp.manage", token=rsvp_token(rsvp.token_salt)
-    )
+    return absolute_url("rsvp.manage", token=rsvp_token(rsvp.token_salt))
 
 
 def event_url(event: Event) -> str:
-    return current_app.config["BASE_URL"] + url_for("events.show", slug=event.slug)
+    return absolute_url("events.show", slug=event.slug)
+
+
+def unsubscribe_url(rsvp: Rsvp) -> str:
+    """The RFC 8058 one-click link: a POST to it stops reminders and updates for this RSVP."""
+    return absolute_url("mail.unsubscribe", token=rsvp_token(rsvp.token_salt))
 
 
 def subject(event: Event, text: str) -> str:
@@ -30,8 +52,17 @@ def subject(event: Event, text: str) -> str:
     return f"{text}: {event.neutral_subject or event.title}"
 
 
-def _queue(
-    session: Session,
+def event_ics(event: Event) -> str | None:
+    """The event as an iCalendar text, or None while ``services.ical`` is not available."""
+    try:
+        from services.ical import event_ics as build
+    except ImportError:
+        return None
+    data = build(event, event_url(event))
+    return data.decode() if isinstance(data, bytes) else data
+
+
+def participant_row(
     *,
     kind: str,
     dedupe_key: str,
@@ -39,27 +70,48 @@ def _queue(
     rsvp: Rsvp,
     subject_text: str,
     change: EventChange | None = None,
+    ics: str | None = None,
     **context,
-) -> None:
-    context.update(event=event, rsvp=rsvp, manage_url=manage_url(rsvp), event_url=event_url(event))
-    outbox.enqueue(
-        session,
-        dedupe_key=dedupe_key,
-        kind=kind,
-        to_addr=rsvp.email,
-        subject=subject(event, subject_text),
-        body_text=render_template(f"emails/{kind}.txt", **context),
-        body_html=render_template(f"emails/{kind}.html", **context),
-        headers={},
-        event_id=event.id,
-        rsvp_id=rsvp.id,
-        change_id=change.id if change else None,
+) -> dict:
+    """The outbox columns of one email to a participant: both bodies rendered from one
+    context, the unsubscribe headers, the calendar attachment if given."""
+    unsubscribe = unsubscribe_url(rsvp)
+    context.update(
+        event=event,
+        rsvp=rsvp,
+        change=change,
+        manage_url=manage_url(rsvp),
+        event_url=event_url(event),
+        unsubscribe_url=unsubscribe,
+        when=format_when(event.starts_at, event.timezone),
     )
+    return {
+        "dedupe_key": dedupe_key,
+        "kind": kind,
+        "to_addr": rsvp.email,
+        "subject": subject(event, subject_text),
+        "body_text": render_template(f"emails/{kind}.txt", **context),
+        "body_html": render_template(f"emails/{kind}.html", **context),
+        "headers": {
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        "ics": ics,
+        "event_id": event.id,
+        "rsvp_id": rsvp.id,
+        "change_id": change.id if change else None,
+    }
+
+
+def _queue(session: Session, **row_args) -> None:
+    row = participant_row(**row_args)
+    outbox.enqueue(session, **row)
 
 
 def rsvp_received(session: Session, event: Event, rsvp: Rsvp) -> None:
     """Tell the participant where their RSVP stands (confirmed, waitlisted with position, or
-    awaiting approval), with their manage link. Sent on every RSVP form submission."""
+    awaiting approval), with their manage link; a confirmation carries the event's ICS. Sent
+    on every RSVP form submission."""
     position = None
     if rsvp.status == "waitlisted":
         from services.rsvp import waitlist_position
@@ -71,7 +123,8 @@ def rsvp_received(session: Session, event: Event, rsvp: Rsvp) -> None:
         dedupe_key=f"rsvp:{rsvp.id}:{secrets.token_hex(8)}",
         event=event,
         rsvp=rsvp,
-        subject_text="Your RSVP",
+        subject_text="You are confirmed" if rsvp.status == "confirmed" else "Your RSVP",
+        ics=event_ics(event) if rsvp.status == "confirmed" else None,
         position=position,
     )
 
@@ -85,25 +138,35 @@ def rsvp_promoted(session: Session, event: Event, rsvp: Rsvp) -> None:
         event=event,
         rsvp=rsvp,
         subject_text="You have a place",
+        ics=event_ics(event),
     )
 
 
 def event_changed(session: Session, event: Event, changes: list[EventChange]) -> None:
     """One notice per confirmed RSVP that wants updates, listing what changed (time, place,
-    route, schedule, status). Keyed by revision, so a retried request sends nothing twice."""
+    route, schedule, status) with the new ICS; a cancellation (``event.status ==
+    "cancelled"``) gives the reason and also reaches the waitlist. Keyed by revision, so a
+    retried request sends nothing twice."""
     if not changes:
         return
-    for rsvp in _recipients(session, event, statuses=("confirmed",)):
-        _queue(
-            session,
+    cancelled = event.status == "cancelled"
+    statuses = ("confirmed", "waitlisted", "pending_approval") if cancelled else ("confirmed",)
+    ics = event_ics(event)
+    rows = (
+        participant_row(
             kind="event_changed",
             dedupe_key=f"change:{event.id}:{event.revision}:{rsvp.id}",
             event=event,
             rsvp=rsvp,
             change=changes[0],
             changes=changes,
-            subject_text="Cancelled" if event.status == "cancelled" else "Changed",
+            cancelled=cancelled,
+            ics=ics,
+            subject_text="Cancelled" if cancelled else "Changed",
         )
+        for rsvp in _recipients(session, event, statuses=statuses)
+    )
+    _enqueue_chunked(session, rows)
 
 
 def organiser_update(
@@ -111,9 +174,8 @@ def organiser_update(
 ) -> None:
     """The organisers' own message to everyone confirmed (and optionally the waitlist)."""
     statuses = ("confirmed", "waitlisted") if include_waitlist else ("confirmed",)
-    for rsvp in _recipients(session, event, statuses=statuses):
-        _queue(
-            session,
+    rows = (
+        participant_row(
             kind="organiser_update",
             dedupe_key=f"update:{change.id}:{rsvp.id}",
             event=event,
@@ -121,6 +183,48 @@ def organiser_update(
             change=change,
             subject_text="Update",
         )
+        for rsvp in _recipients(session, event, statuses=statuses)
+    )
+    _enqueue_chunked(session, rows)
+
+
+def reminder_row(event: Event, rsvp: Rsvp, offset: int, now: datetime) -> dict:
+    """The outbox columns of the reminder ``offset`` minutes before the start, worded for
+    ``now`` ("Tomorrow 13:00"). The key holds the start instant, so a moved start gets
+    reminders of its own."""
+    assembly = next((w for w in event.waypoints if w.kind == "assembly"), None)
+    day = day_label(event.starts_at, now, event.timezone)
+    return participant_row(
+        kind="reminder",
+        dedupe_key=f"reminder:{rsvp.id}:{offset}:{int(event.starts_at.timestamp())}",
+        event=event,
+        rsvp=rsvp,
+        subject_text=f"Reminder, {day.lower() if day in ('Today', 'Tomorrow') else day}",
+        day=day,
+        time=format_time(event.starts_at, event.timezone),
+        assembly=assembly,
+    )
+
+
+def day_label(instant: datetime, now: datetime, tz_name: str) -> str:
+    """"Today", "Tomorrow" or e.g. "Sunday 29 November", by calendar days in the zone."""
+    day, today = to_local(instant, tz_name).date(), to_local(now, tz_name).date()
+    if day == today:
+        return "Today"
+    if day == today + timedelta(days=1):
+        return "Tomorrow"
+    local = to_local(instant, tz_name)
+    return f"{local:%A} {local.day} {local:%B}"
+
+
+def _enqueue_chunked(session: Session, rows: Iterable[dict]) -> None:
+    chunk: list[dict] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == _CHUNK:
+            outbox.enqueue_many(session, chunk)
+            chunk = []
+    outbox.enqueue_many(session, chunk)
 
 
 def _recipients(session: Session, event: Event, statuses: tuple[str, ...]):
@@ -133,5 +237,4 @@ def _recipients(session: Session, event: Event, statuses: tuple[str, ...]):
             Rsvp.email.is_not(None),
         )
         .order_by(Rsvp.id)
-        .execution_options(yield_per=500)
-    )
+    ).all()

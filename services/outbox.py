@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import OutboxMessage, Suppression
+from models import OutboxMessage, Suppression, utcnow
 from services.tokens import email_hash
 
 
@@ -32,3 +32,61 @@ def enqueue(session: Session, *, dedupe_key: str, **fields) -> OutboxMessage | N
     session.add(message)
     session.flush()
     return message
+
+
+def enqueue_many(session: Session, rows: list[dict]) -> int:
+    """Queue many messages at once (each a dict of ``OutboxMessage`` columns including
+    ``dedupe_key``), skipping suppressed addresses and keys that exist already.
+
+    Uses ``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING``, so two workers inserting the same
+    keys at the same moment (two reminder ticks) settle it in the database instead of one of
+    them failing. Returns how many rows were inserted.
+    """
+    if not rows:
+        return 0
+    hashes = {email_hash(r["to_addr"]) for r in rows if r.get("to_addr")}
+    suppressed = set(
+        session.scalars(select(Suppression.email_hash).where(Suppression.email_hash.in_(hashes)))
+    )
+    rows = [r for r in rows if not r.get("to_addr") or email_hash(r["to_addr"]) not in suppressed]
+    if not rows:
+        return 0
+    now = utcnow()
+    values = [
+        {"status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now,
+         "body_html": "", "headers": {}, **r}
+        for r in rows
+    ]
+    insert = _dialect_insert(session)
+    statement = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result = session.execute(statement.returning(OutboxMessage.id), values)
+    return len(result.all())
+
+
+def _dialect_insert(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def delivery_progress(session: Session, event_id: int) -> dict:
+    """How the event's mail is doing, in one ``GROUP BY`` query: ``{"total": {status: n},
+    "by_change": {change_id: {status: n}}}`` with statuses queued, sent and failed (a message
+    being sent counts as queued). ``by_change`` covers change notices and organiser updates.
+    """
+    shown = {"queued": "queued", "sending": "queued", "sent": "sent", "failed": "failed"}
+    rows = session.execute(
+        select(OutboxMessage.change_id, OutboxMessage.status, func.count())
+        .where(OutboxMessage.event_id == event_id, OutboxMessage.status.in_(tuple(shown)))
+        .group_by(OutboxMessage.change_id, OutboxMessage.status)
+    )
+    total = {"queued": 0, "sent": 0, "failed": 0}
+    by_change: dict[int, dict[str, int]] = {}
+    for change_id, status, count in rows:
+        total[shown[status]] += count
+        if change_id is not None:
+            counts = by_change.setdefault(change_id, {"queued": 0, "sent": 0, "failed": 0})
+            counts[shown[status]] += count
+    return {"total": total, "by_change": by_change}

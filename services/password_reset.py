@@ -1,0 +1,73 @@
+"""Password reset for organisers: a signed link, valid for an hour, that works once.
+
+The token signs the user id and the tail of the current password hash; setting a new password
+changes the hash, so the same link no longer verifies. Nothing is stored.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, render_template
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import User
+from services import accounts, outbox
+from services.notify import absolute_url
+
+MAX_AGE_SECONDS = 3600
+_SALT = "password-reset"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def make_token(user: User) -> str:
+    return _serializer().dumps([user.id, user.password_hash[-16:]])
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The user the link was made for, if it is younger than an hour and the password has not
+    changed since; else None."""
+    try:
+        user_id, tail = _serializer().loads(token, max_age=MAX_AGE_SECONDS)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not secrets.compare_digest(user.password_hash[-16:], str(tail)):
+        return None
+    return user
+
+
+def request_reset(session: Session, email: str) -> None:
+    """Queue a reset link to ``email`` if it has an account; do nothing otherwise (the page
+    says the same either way, so it reveals no accounts)."""
+    user = session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
+    if user is None:
+        return
+    reset_url = absolute_url("auth.reset_password", token=make_token(user))
+    context = {"user": user, "reset_url": reset_url}
+    outbox.enqueue(
+        session,
+        dedupe_key=f"reset:{user.id}:{secrets.token_hex(8)}",
+        kind="password_reset",
+        to_addr=user.email,
+        subject="Choose a new Rallypoint password",
+        body_text=render_template("emails/password_reset.txt", **context),
+        body_html=render_template("emails/password_reset.html", **context),
+        headers={},
+    )
+
+
+def reset_password(session: Session, token: str, password: str) -> User | None:
+    """Set ``password`` for the user of a valid ``token``; None when the link is expired,
+    used or forged (nothing changes then). Flushes."""
+    user = user_for_token(session, token)
+    if user is None:
+        return None
+    accounts.set_password(user, password)
+    session.flush()
+    return user

@@ -1,0 +1,126 @@
+"""What participants are told: change and cancellation notices, organiser updates, neutral
+subjects, suppressed addresses."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import EventChange, OutboxMessage
+from services import changes, notify, unsubscribe, worker
+from services.times import format_time
+from tests.smtp_server import add_rsvp, make_event, smtp_server_fixture  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def app_settings(smtp_server):
+    return {"MAIL_SERVER": smtp_server.host, "MAIL_PORT": smtp_server.port}
+
+
+def text_of(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def test_time_change_sends_one_notice_per_confirmed_rsvp_with_old_and_new_time(
+    session, smtp_server
+):
+    event = make_event(session)
+    for address in ("a@example.org", "b@example.org"):
+        add_rsvp(session, event, address)
+    add_rsvp(session, event, "wait@example.org", status="waitlisted")
+    add_rsvp(session, event, "quiet@example.org", wants_updates=False)
+    before = changes.snapshot(event)
+    old_time = format_time(event.starts_at, event.timezone)
+    event.starts_at += timedelta(hours=1)
+    event.ends_at += timedelta(hours=1)
+    new_time = format_time(event.starts_at, event.timezone)
+    recorded = changes.record(session, event, before)
+    notify.event_changed(session, event, recorded)  # twice for one revision: sent once
+    session.commit()
+
+    worker.run(once=True)
+
+    assert sorted(m["To"] for m in smtp_server.messages) == ["a@example.org", "b@example.org"]
+    message = smtp_server.inbox.to("a@example.org")[0]
+    assert message["Subject"] == "Changed: March for the Climate"
+    text = text_of(message)
+    assert old_time in text and new_time in text
+    assert any(p.get_content_type() == "text/calendar" for p in message.iter_attachments())
+
+
+def test_cancellation_gives_the_reason_and_reaches_the_waitlist(session, smtp_server):
+    event = make_event(session)
+    add_rsvp(session, event, "a@example.org")
+    add_rsvp(session, event, "wait@example.org", status="waitlisted")
+    event.status = "cancelled"
+    event.cancel_reason = "The police banned the route; we will announce a new date."
+    event.revision += 1
+    change = EventChange(event_id=event.id, revision=event.revision, kind="status",
+                         summary="The march is cancelled.")
+    session.add(change)
+    session.flush()
+    notify.event_changed(session, event, [change])
+    session.commit()
+
+    worker.run(once=True)
+
+    assert sorted(m["To"] for m in smtp_server.messages) == ["a@example.org", "wait@example.org"]
+    message = smtp_server.messages[0]
+    assert message["Subject"] == "Cancelled: March for the Climate"
+    assert "is cancelled" in text_of(message)
+    assert "The police banned the route" in text_of(message)
+
+
+def test_neutral_subject_hides_the_title_from_subject_and_preview(session, smtp_server):
+    event = make_event(session, neutral_subject="Sunday walk")
+    rsvp = add_rsvp(session, event, "a@example.org", name="Ada")
+    notify.rsvp_received(session, event, rsvp)
+    session.commit()
+
+    worker.run(once=True)
+
+    [message] = smtp_server.messages
+    assert message["Subject"] == "You are confirmed: Sunday walk"
+    text = text_of(message)
+    first_line = text.splitlines()[0]
+    assert first_line == "Hello Ada,"
+    assert "March for the Climate" in text  # the body still says what it is
+
+
+def test_organiser_update_optionally_reaches_the_waitlist(session):
+    event = make_event(session)
+    add_rsvp(session, event, "a@example.org")
+    add_rsvp(session, event, "wait@example.org", status="waitlisted")
+    first = EventChange(event_id=event.id, revision=0, kind="update", summary="Bring water.",
+                        is_update=True)
+    second = EventChange(event_id=event.id, revision=0, kind="update", summary="Rain gear!",
+                         is_update=True)
+    session.add_all([first, second])
+    session.flush()
+
+    notify.organiser_update(session, event, first)
+    notify.organiser_update(session, event, second, include_waitlist=True)
+    notify.organiser_update(session, event, second, include_waitlist=True)  # retried: no-op
+
+    rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(r.change_id, r.to_addr) for r in rows] == [
+        (first.id, "a@example.org"),
+        (second.id, "a@example.org"),
+        (second.id, "wait@example.org"),
+    ]
+    assert "Rain gear!" in rows[-1].body_text
+
+
+def test_suppressed_address_gets_nothing(session):
+    event = make_event(session)
+    rsvp = add_rsvp(session, event, "never@example.org")
+    unsubscribe.suppress(session, "Never@Example.org ")
+    notify.rsvp_received(session, event, rsvp)
+    change = EventChange(event_id=event.id, revision=0, kind="update", summary="Hi",
+                         is_update=True)
+    session.add(change)
+    session.flush()
+    notify.organiser_update(session, event, change)
+    assert session.scalars(select(OutboxMessage)).all() == []

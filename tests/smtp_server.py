@@ -1,0 +1,150 @@
+"""A real SMTP server on loopback (aiosmtpd) for the mail tests, and the few rows they need.
+
+Use it in a test module with ``from tests.smtp_server import smtp_server_fixture`` and an
+``app_settings`` override that points MAIL_SERVER/MAIL_PORT at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from models import Event, Rsvp, utcnow
+from services import tokens
+
+
+class Inbox:
+    """The aiosmtpd handler: keeps every message; refuses chosen recipients with 550; can be
+    slow, so that a test can kill a worker in the middle of a batch."""
+
+    def __init__(self) -> None:
+        self.raw: list[bytes] = []
+        self.refused: set[str] = set()
+        self.delay = 0.0
+        self._lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        with self._lock:
+            self.raw.append(envelope.content)  # parsed when a test reads it: parsing is slow
+        return "250 Message accepted for delivery"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [message_from_bytes(raw, policy=policy.default) for raw in list(self.raw)]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+    def message_ids(self) -> list[bytes]:
+        """The Message-ID of every arrival, read without parsing (a resent one keeps its id)."""
+        ids = []
+        for raw in list(self.raw):
+            head = raw.split(b"\r\n\r\n", 1)[0]
+            ids += [line for line in head.split(b"\r\n") if line.startswith(b"Message-ID:")]
+        return ids
+
+    def distinct(self) -> int:
+        """How many different messages arrived."""
+        return len(set(self.message_ids()))
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> None:
+        """Wait until ``count`` different messages arrived (a subprocess sends them)."""
+        deadline = time.monotonic() + timeout
+        while self.distinct() < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1 at a fixed port, so it can be stopped (SMTP down) and started
+    again where the app expects it."""
+
+    host = "127.0.0.1"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.inbox, hostname=self.host, port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return self.inbox.messages
+
+
+@pytest.fixture(name="smtp_server")
+def smtp_server_fixture():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+# --- rows the mail tests need -----------------------------------------------------------------
+
+
+def make_event(session, **fields) -> Event:
+    """A published event starting in a week, unless ``fields`` say otherwise."""
+    starts_at = fields.pop("starts_at", utcnow().replace(microsecond=0) + timedelta(days=7))
+    values = {
+        "slug": f"march-{int(time.monotonic_ns())}",
+        "title": "March for the Climate",
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(hours=3),
+        "timezone": "Europe/Berlin",
+        "status": "published",
+        "created_at": starts_at - timedelta(days=30),
+    }
+    values.update(fields)
+    event = Event(**values)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def add_rsvp(
+    session, event: Event, email: str, *, created_at: datetime | None = None, **fields
+) -> Rsvp:
+    salt = tokens.new_salt()
+    rsvp = Rsvp(
+        event_id=event.id,
+        email=email,
+        name=fields.pop("name", None),
+        status=fields.pop("status", "confirmed"),
+        token_salt=salt,
+        token_hash=tokens.token_hash(tokens.rsvp_token(salt)),
+        created_at=created_at or event.created_at,
+        **fields,
+    )
+    session.add(rsvp)
+    session.flush()
+    return rsvp

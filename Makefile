@@ -29,8 +29,8 @@ setup: $(VENV)/.installed
 	$(FLASK) seed-demo
 
 run: setup
-	@echo "Rallypoint on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	$(BIN)/python -m devserver --host $(HOST) --port $(PORT)
+	@echo "Rallypoint on http://$(HOST):$(PORT)/  (Ctrl-C stops it; mail: http://$(HOST):$(PORT)/dev/mailbox)"
+	RALLYPOINT_ENV=development BASE_URL=http://$(HOST):$(PORT) $(BIN)/python -m devserver --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

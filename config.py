@@ -67,7 +67,9 @@ def from_environment() -> dict:
     return {
         "DATABASE_URL": database_url(os.environ.get("DATABASE_URL")),
         "BASE_URL": base_url,
-        "ENV_NAME": os.environ.get("RALLYPOINT_ENV", "development"),
+        # "development" (set by `make run`) turns on the dev mailbox at /dev/mailbox when no
+        # MAIL_SERVER is given; anything else never shows captured mail.
+        "ENV_NAME": os.environ.get("RALLYPOINT_ENV", "production"),
         # Mail: with no MAIL_SERVER, mail stays in the dev mailbox (see services/mailer.py).
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),
@@ -81,6 +83,17 @@ def from_environment() -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "RSVP_RATE_LIMIT": os.environ.get("RSVP_RATE_LIMIT", "20 per minute;200 per hour"),
+        "RSVP_EMAIL_RATE_LIMIT": os.environ.get(
+            "RSVP_EMAIL_RATE_LIMIT", "5 per 10 minutes;20 per day"
+        ),
+        "POSITION_RATE_LIMIT": os.environ.get("POSITION_RATE_LIMIT", "12 per minute"),
+        "LIVE_POLL_SECONDS": _int("LIVE_POLL_SECONDS", 30),
+        "MAIL_TIMEOUT": _float("MAIL_TIMEOUT", 30.0),
+        # The mail worker: rows claimed at once (also the most a killed worker can send
+        # twice), how long a claim holds, and the pause when nothing is due.
+        "OUTBOX_BATCH_SIZE": _int("OUTBOX_BATCH_SIZE", 100),
+        "OUTBOX_LEASE_SECONDS": _int("OUTBOX_LEASE_SECONDS", 300),
+        "OUTBOX_POLL_SECONDS": _float("OUTBOX_POLL_SECONDS", 1.0),
         "RETENTION_DAYS": _int("RETENTION_DAYS", 14),
         "MARCH_PACE_KMH": _float("MARCH_PACE_KMH", 3.0),
         # How many reverse proxies sit in front of the app (for the client address and https).

@@ -7,7 +7,6 @@ Production runs them apart: ``gunicorn -w 4 'app:create_app()'`` and one or more
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import subprocess
 import sys
@@ -19,9 +18,10 @@ def main() -> int:
     parser.add_argument("--port", default="5000")
     args = parser.parse_args()
     flask = [sys.executable, "-m", "flask", "--app", "app"]
-    processes = [subprocess.Popen([*flask, "run", "--host", args.host, "--port", args.port])]
-    if os.path.exists(os.path.join(os.path.dirname(__file__), "services", "worker.py")):
-        processes.append(subprocess.Popen([*flask, "worker"]))
+    processes = [
+        subprocess.Popen([*flask, "run", "--host", args.host, "--port", args.port]),
+        subprocess.Popen([*flask, "worker"]),
+    ]
     try:
         return processes[0].wait()
     except KeyboardInterrupt:

@@ -81,6 +81,13 @@ def _register_template_filters(app: Flask) -> None:
     app.add_template_filter(format_when, "local_time")  # {{ event.starts_at|local_time(tz) }}
     app.add_template_filter(format_time, "clock")  # {{ item.starts_at|clock(tz) }}
 
+    def live_context(event):
+        from services import live
+
+        return live.page_context(db.session, event)
+
+    app.add_template_global(live_context)
+
 
 def _register_cli(app: Flask) -> None:
     import cli

@@ -1,16 +1,22 @@
-"""The live feed of an event page: changes, organiser updates and the march's position."""
+"""The live part of an event page: changes, organiser updates and the march's position."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Event, EventChange, ScheduleItem, Waypoint
+from models import Event, EventChange, MarchPosition, ScheduleItem, Waypoint, utcnow
 from services.geo import Point, haversine_m
 from services.march import latest_positions
 from services.times import format_time
 
 FEED_LENGTH = 50
+NEAR_M = 400  # "near Brandenburg Gate" only when it really is
 
 
 def feed(session: Session, event: Event) -> dict:
@@ -50,22 +56,79 @@ def feed(session: Session, event: Event) -> dict:
             }
             for change in changes
         ],
-        "position": {
-            key: {
-                "lat": p.lat,
-                "lon": p.lon,
-                "at": p.created_at.isoformat(),
-                "near": _nearest_label(waypoints, Point(p.lat, p.lon)),
-            }
-            for key, p in positions.items()
-        },
+        "position": position_summary(positions, waypoints),
         "schedule": [{"id": item_id, "starts_at": at.isoformat()} for item_id, at in schedule],
     }
 
 
-def _nearest_label(waypoints, p: Point) -> str | None:
-    """The label of the named place nearest to ``p``, if one is within 400 m."""
+def position_summary(
+    positions: dict[str, MarchPosition], waypoints: Iterable[Waypoint]
+) -> dict[str, dict]:
+    """{"front": {"lat", "lon", "at", "near"}, "end": ...} for the feed and the page."""
+    waypoints = list(waypoints)
+    return {
+        key: {
+            "lat": p.lat,
+            "lon": p.lon,
+            "at": p.created_at.isoformat(),
+            "near": _nearest_label(waypoints, Point(p.lat, p.lon)),
+        }
+        for key, p in positions.items()
+    }
+
+
+def _nearest_label(waypoints: list[Waypoint], p: Point) -> str | None:
     best = min(waypoints, key=lambda w: haversine_m(Point(w.lat, w.lon), p), default=None)
-    if best is None or haversine_m(Point(best.lat, best.lon), p) > 400:
+    if best is None or haversine_m(Point(best.lat, best.lon), p) > NEAR_M:
         return None
     return best.label
+
+
+def position_sentence(event: Event, summary: dict[str, dict]) -> str:
+    """The march's position in words, for the page as served (and without JavaScript)."""
+    sentences = []
+    for key, p in summary.items():
+        at = format_time(datetime.fromisoformat(p["at"]), event.timezone)
+        if key == "front" and p["near"]:
+            text = _(
+                "The front of the march was near %(place)s at %(time)s.", place=p["near"], time=at
+            )
+        elif key == "front":
+            text = _("The front of the march was on the route at %(time)s.", time=at)
+        elif p["near"]:
+            text = _(
+                "The end of the march was near %(place)s at %(time)s.", place=p["near"], time=at
+            )
+        else:
+            text = _("The end of the march was on the route at %(time)s.", time=at)
+        sentences.append(text)
+    return " ".join(sentences)
+
+
+def live_strings() -> dict[str, str]:
+    """The words live.js shows, in the page's language."""
+    return {
+        "just_now": _("just now"),
+        "one_minute_ago": _("1 minute ago"),
+        "minutes_ago": _("%(n)s minutes ago", n="{n}"),
+        "hours_ago": _("%(n)s hours ago", n="{n}"),
+        "front": _("The front of the march"),
+        "end": _("The end of the march"),
+        "was_near": _("was near %(place)s", place="{place}"),
+        "on_route": _("was on the route"),
+        "updated": _("updated %(ago)s", ago="{ago}"),
+    }
+
+
+def page_context(session: Session, event: Event) -> dict:
+    """What the event page's live parts need when it is served: the feed's address, the
+    refresh interval, the time of this copy and the march's position in words. Two queries;
+    the event's waypoints are already loaded with the page."""
+    summary = position_summary(latest_positions(session, event.id), event.waypoints)
+    return {
+        "feed_url": url_for("live.feed", slug=event.slug),
+        "interval": current_app.config.get("LIVE_POLL_SECONDS", 30),
+        "rendered_at": format_time(utcnow(), event.timezone),
+        "position_text": position_sentence(event, summary),
+        "i18n": live_strings(),
+    }

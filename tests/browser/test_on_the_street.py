@@ -1,0 +1,109 @@
+"""On the day: an open event page follows updates and the march's position without a reload,
+opens offline from the service worker, and stays light enough for a crowded network."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from extensions import db
+from models import Event
+from services import demo
+from tests.conftest import PHONE
+
+DEMO_EMAIL, DEMO_PASSWORD = "demo@example.org", "demo organiser password"
+
+
+@pytest.fixture
+def app_settings():
+    return {"LIVE_POLL_SECONDS": 1}
+
+
+@pytest.fixture
+def march(app) -> tuple[int, str]:
+    with app.app_context():
+        demo.seed(db.session, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+        db.session.commit()
+        event = db.session.scalar(select(Event).where(Event.slug == demo.DEMO_SLUG))
+        return event.id, f"/e/{event.slug}"
+
+
+def test_open_page_shows_a_new_update_and_the_marchs_position_without_reload(
+    live_server, page, browser, march
+):
+    event_id, path = march
+    page.goto(live_server + path)
+    expect(page.get_by_role("heading", name="Changes and updates")).to_be_visible()
+    page.evaluate("window.__notReloaded = true")
+
+    organiser = browser.new_context(**PHONE).new_page()
+    organiser.goto(f"{live_server}/login")
+    organiser.get_by_label("Email").fill(DEMO_EMAIL)
+    organiser.get_by_label("Password").fill(DEMO_PASSWORD)
+    organiser.get_by_role("button", name="Log in").click()
+    organiser.goto(f"{live_server}/organise/events/{event_id}/updates")
+    organiser.get_by_label("Message to participants").fill("Assembly moved to the south exit.")
+    organiser.get_by_role("button", name="Send").click()
+    organiser.goto(f"{live_server}/organise/events/{event_id}/position")
+    organiser.get_by_label("We are at").select_option(label="3. Brandenburg Gate")
+    organiser.get_by_role("button", name="We are here").click()
+    expect(organiser.get_by_text("The map now shows the march here.")).to_be_visible()
+
+    updates = page.locator("[data-live-list]")
+    expect(updates).to_contain_text("Assembly moved to the south exit.", timeout=5000)
+    expect(page.locator("[data-live-position]")).to_contain_text("Brandenburg Gate")
+    expect(page.locator(".march-position--front")).to_have_count(1)
+    assert page.evaluate("window.__notReloaded") is True
+    organiser.context.close()
+
+
+def test_event_page_opens_offline_from_the_service_worker(live_server, phone, march):
+    _, path = march
+    page = phone.new_page()
+    page.goto(live_server + path)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # Once the worker controls the page, a visit stores the page for later.
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function(
+        """path => caches.keys()
+            .then(keys => Promise.all(keys.map(k => caches.open(k).then(c => c.keys()))))
+            .then(all => all.flat().some(r => r.url.endsWith(path)))""",
+        arg=path,
+    )
+    phone.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", name="Schedule")).to_be_visible()
+    expect(page.get_by_text("Closing rally in front of the embassy")).to_be_visible()
+    expect(page.locator("[data-offline-banner]")).to_be_visible()
+    expect(page.locator("[data-offline-banner]")).to_contain_text("You are offline")
+    expect(page.locator(".map.map--ready path.route-line")).to_have_count(1)
+    phone.set_offline(False)
+
+
+def test_event_page_stays_within_its_byte_budget(live_server, page, march):
+    _, path = march
+    sizes: list[tuple[str, str, int]] = []
+    page.on(
+        "requestfinished",
+        lambda request: sizes.append(
+            (request.resource_type, request.url, request.sizes()["responseBodySize"])
+        ),
+    )
+    page.goto(live_server + path, wait_until="networkidle")
+    html = [size for kind, url, size in sizes if kind == "document"]
+    map_parts = ("/vendor/leaflet/", "event-map.js")
+    before_map = [
+        size
+        for kind, url, size in sizes
+        if kind in ("document", "stylesheet", "script", "font")
+        and not any(part in url for part in map_parts)
+    ]
+    assert html and html[0] <= 14 * 1024, sizes
+    assert sum(before_map) <= 100 * 1024, sizes
+    # The map's scripts do not hold up the text: they are deferred.
+    deferred = page.evaluate(
+        "[...document.scripts].filter(s => s.src.includes('leaflet')).every(s => s.defer)"
+    )
+    assert deferred

@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint setup clean
+.PHONY: run test lint setup clean translations translations-update
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,16 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.installed
+# Compiled catalogues (.mo) are build products, made from the committed .po files.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d translations
+
+# For developers: collect new strings from the code and merge them into the catalogues.
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+
+setup: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 
@@ -32,7 +41,7 @@ run: setup
 	@echo "Rallypoint on http://$(HOST):$(PORT)/  (Ctrl-C stops it; mail: http://$(HOST):$(PORT)/dev/mailbox)"
 	RALLYPOINT_ENV=development BASE_URL=http://$(HOST):$(PORT) $(BIN)/python -m devserver --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev node_modules/.installed
+test: $(VENV)/.installed-dev node_modules/.installed translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

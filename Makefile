@@ -26,12 +26,12 @@ node_modules/.installed: package.json package-lock.json
 
 # Compiled catalogues (.mo) are build products, made from the committed .po files.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 # For developers: collect new strings from the code and merge them into the catalogues.
 translations-update: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --ignore-dirs=".* _* node_modules instance tests bench" -o translations/messages.pot .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 setup: $(VENV)/.installed translations
 	$(FLASK) db upgrade

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, g, redirect, request
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request
 from flask_babel import Babel
 
 LANGUAGES = {"en": "English", "de": "Deutsch", "ru": "Русский"}
@@ -12,8 +12,14 @@ babel = Babel()
 bp = Blueprint("i18n", __name__)
 
 
-def select_locale() -> str:
-    """The cookie set by the switcher, else the best match for Accept-Language, else English."""
+def select_locale() -> str | None:
+    """The cookie set by the switcher, else the best match for Accept-Language, else English.
+
+    Outside a request (CLI, worker, tests of services) None: Flask-Babel's default, English,
+    unless the caller chose one with ``force_locale`` (emails in the participant's language).
+    """
+    if not has_request_context():
+        return None
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen

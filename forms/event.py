@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -37,7 +39,9 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 DEFAULT_ZONE = "Europe/Berlin"
 
 
-def _when(label: str, message: str, required: bool = True) -> DateTimeLocalField:
+def _when(
+    label: LazyString, message: LazyString | str, required: bool = True
+) -> DateTimeLocalField:
     return DateTimeLocalField(
         label,
         format=LOCAL_FORMAT,
@@ -47,56 +51,61 @@ def _when(label: str, message: str, required: bool = True) -> DateTimeLocalField
 
 class EventForm(FlaskForm):
     title = StringField(
-        "Title",
-        validators=[DataRequired("Give the demonstration a title."),
-                    Length(max=140, message="Use at most 140 characters.")],
+        _l("Title"),
+        validators=[DataRequired(_l("Give the demonstration a title.")),
+                    Length(max=140, message=_l("Use at most 140 characters."))],
     )
-    starts_at = _when("Starts", "Enter the date and time it starts, e.g. 2026-11-29 13:00.")
-    ends_at = _when("Ends", "Enter the date and time it ends.")
+    starts_at = _when(
+        _l("Starts"), _l("Enter the date and time it starts, e.g. 2026-11-29 13:00.")
+    )
+    ends_at = _when(_l("Ends"), _l("Enter the date and time it ends."))
     timezone = SelectField(
-        "Time zone", default=DEFAULT_ZONE, validate_choice=False,
-        description="Times are shown to participants in this zone.",
+        _l("Time zone"), default=DEFAULT_ZONE, validate_choice=False,
+        description=_l("Times are shown to participants in this zone."),
     )
-    city = StringField("City", validators=[Length(max=100, message="Use at most 100 characters.")])
+    city = StringField(
+        _l("City"), validators=[Length(max=100, message=_l("Use at most 100 characters."))]
+    )
     description_md = TextAreaField(
-        "Description",
-        description="Markdown: *italic*, **bold**, [link](https://…), lists with “- ”.",
-        validators=[Length(max=20_000, message="Use at most 20,000 characters.")],
+        _l("Description"),
+        description=_l("Markdown: *italic*, **bold**, [link](https://…), lists with “- ”."),
+        validators=[Length(max=20_000, message=_l("Use at most 20,000 characters."))],
     )
     contact = StringField(
-        "Contact for participants",
-        description="An email address or website participants can reach you at.",
-        validators=[Length(max=200, message="Use at most 200 characters.")],
+        _l("Contact for participants"),
+        description=_l("An email address or website participants can reach you at."),
+        validators=[Length(max=200, message=_l("Use at most 200 characters."))],
     )
     visibility = SelectField(
-        "Who can find it",
-        choices=[SelectChoice("listed", "Listed: on the public list of demonstrations"),
-                 SelectChoice("unlisted", "Unlisted: only people with the link")],
+        _l("Who can find it"),
+        choices=[SelectChoice("listed", _l("Listed: on the public list of demonstrations")),
+                 SelectChoice("unlisted", _l("Unlisted: only people with the link"))],
         default="listed",
     )
     capacity = IntegerField(
-        "Capacity (people)",
-        description="Leave empty for no limit; RSVPs beyond it go on a waiting list.",
-        validators=[Optional(), NumberRange(min=1, message="Enter 1 or more, or leave empty.")],
+        _l("Capacity (people)"),
+        description=_l("Leave empty for no limit; RSVPs beyond it go on a waiting list."),
+        validators=[Optional(),
+                    NumberRange(min=1, message=_l("Enter 1 or more, or leave empty."))],
     )
     max_party_size = IntegerField(
-        "Largest group per RSVP",
+        _l("Largest group per RSVP"),
         default=5,
-        validators=[DataRequired("Enter a number from 1 to 50."),
+        validators=[DataRequired(_l("Enter a number from 1 to %(n)d.", n=MAX_PARTY_SIZE)),
                     NumberRange(min=1, max=MAX_PARTY_SIZE,
-                                message=f"Enter a number from 1 to {MAX_PARTY_SIZE}.")],
+                                message=_l("Enter a number from 1 to %(n)d.", n=MAX_PARTY_SIZE))],
     )
-    rsvp_deadline_at = _when("RSVP deadline (optional)", "", required=False)
-    is_count_public = BooleanField("Show how many people are coming", default=True)
+    rsvp_deadline_at = _when(_l("RSVP deadline (optional)"), "", required=False)
+    is_count_public = BooleanField(_l("Show how many people are coming"), default=True)
     neutral_subject = StringField(
-        "Neutral email subject (optional)",
-        description="Used in email subjects instead of the title, for discretion.",
-        validators=[Length(max=140, message="Use at most 140 characters.")],
+        _l("Neutral email subject (optional)"),
+        description=_l("Used in email subjects instead of the title, for discretion."),
+        validators=[Length(max=140, message=_l("Use at most 140 characters."))],
     )
     reminder_offsets = StringField(
-        "Reminders before the start",
+        _l("Reminders before the start"),
         default="24h, 2h",
-        description="E.g. “24h, 2h” or “30m”; leave empty for none.",
+        description=_l("E.g. “24h, 2h” or “30m”; leave empty for none."),
         validators=[Length(max=100)],
     )
 
@@ -149,8 +158,8 @@ def event_form_data(event: Event) -> dict:
 
 class RouteForm(FlaskForm):
     points_text = TextAreaField(
-        "Route points",
-        description=(
+        _l("Route points"),
+        description=_l(
             "One point per line, in walking order: “latitude, longitude”, optionally followed "
             "by a label and a kind, e.g. “52.5096, 13.3762, Potsdamer Platz, assembly”. "
             "Kinds: assembly, stop, end, first aid, toilets, other."
@@ -158,29 +167,30 @@ class RouteForm(FlaskForm):
         render_kw={"rows": 12, "spellcheck": "false", "autocomplete": "off"},
     )
     route_file = FileField(
-        "Or upload a GPX or GeoJSON file",
-        description="At most 2 MB. An upload replaces the points typed above.",
+        _l("Or upload a GPX or GeoJSON file"),
+        description=_l("At most 2 MB. An upload replaces the points typed above."),
         render_kw={"accept": ".gpx,.geojson,.json,application/gpx+xml,application/geo+json"},
     )
 
 
 class ScheduleItemForm(FlaskForm):
-    time = TimeField("Time", format="%H:%M",
-                     validators=[DataRequired("Enter a time like 13:45.")])
+    time = TimeField(_l("Time"), format="%H:%M",
+                     validators=[DataRequired(_l("Enter a time like 13:45."))])
     date = DateField(
-        "Date", validators=[Optional()],
-        description="Leave as is for the day the demonstration starts.",
+        _l("Date"), validators=[Optional()],
+        description=_l("Leave as is for the day the demonstration starts."),
     )
     title = StringField(
-        "What happens",
-        validators=[DataRequired("Say what happens, e.g. “March departs”."),
-                    Length(max=140, message="Use at most 140 characters.")],
+        _l("What happens"),
+        validators=[DataRequired(_l("Say what happens, e.g. “March departs”.")),
+                    Length(max=140, message=_l("Use at most 140 characters."))],
     )
-    description = TextAreaField("Details (optional)",
+    description = TextAreaField(_l("Details (optional)"),
                                 validators=[Length(max=2000)], render_kw={"rows": 3})
     # Checked by the service against the event's waypoints (a missing value means none).
-    waypoint_id = SelectField("Where on the route (optional)",
-                              choices=[SelectChoice("", "No waypoint")], validate_choice=False)
+    waypoint_id = SelectField(_l("Where on the route (optional)"),
+                              choices=[SelectChoice("", _l("No waypoint"))],
+                              validate_choice=False)
 
     def entry(self, default_date: date, item_id: int | None = None) -> ScheduleEntry:
         local = datetime.combine(self.date.data or default_date, self.time.data)
@@ -192,27 +202,28 @@ class ScheduleItemForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(
-        "Why is it cancelled?",
-        description="Participants read this on the page and in their email.",
-        validators=[DataRequired("Tell participants why the demonstration is cancelled."),
-                    Length(max=2000, message="Use at most 2,000 characters.")],
+        _l("Why is it cancelled?"),
+        description=_l("Participants read this on the page and in their email."),
+        validators=[DataRequired(_l("Tell participants why the demonstration is cancelled.")),
+                    Length(max=2000, message=_l("Use at most 2,000 characters."))],
     )
 
 
 class DuplicateForm(FlaskForm):
     weeks = IntegerField(
-        "Weeks later", default=1,
-        validators=[Optional(), NumberRange(min=1, max=104, message="Enter 1 to 104 weeks.")],
+        _l("Weeks later"), default=1,
+        validators=[Optional(),
+                    NumberRange(min=1, max=104, message=_l("Enter 1 to 104 weeks."))],
     )
-    new_date = DateField("Or on this date", validators=[Optional()],
-                         description="The copy starts on this day at the same time.")
+    new_date = DateField(_l("Or on this date"), validators=[Optional()],
+                         description=_l("The copy starts on this day at the same time."))
 
 
 class CoOrganiserForm(FlaskForm):
     email = EmailField(
-        "Their account email",
-        validators=[DataRequired("Enter the email of their Rallypoint account."),
-                    Email("Enter an email address like name@example.org."), Length(max=254)],
+        _l("Their account email"),
+        validators=[DataRequired(_l("Enter the email of their Rallypoint account.")),
+                    Email(_l("Enter an email address like name@example.org.")), Length(max=254)],
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
@@ -21,44 +23,44 @@ def _role_id(value) -> int:
 
 class _RsvpFields(FlaskForm):
     name = StringField(
-        "Your name (optional)",
-        validators=[Optional(), Length(max=80, message="Use at most 80 characters.")],
-        description="A nickname is fine.",
+        _l("Your name (optional)"),
+        validators=[Optional(), Length(max=80, message=_l("Use at most 80 characters."))],
+        description=_l("A nickname is fine."),
         render_kw={"autocomplete": "nickname"},
     )
     party_size = IntegerField(
-        "Number of people, you included",
+        _l("Number of people, you included"),
         default=1,
         render_kw={"inputmode": "numeric", "min": 1},
     )
-    role_id = SelectField("Role", coerce=_role_id, validate_choice=False, default=0)
-    wants_reminders = BooleanField("Email me reminders before the event", default=True)
+    role_id = SelectField(_l("Role"), coerce=_role_id, validate_choice=False, default=0)
+    wants_reminders = BooleanField(_l("Email me reminders before the event"), default=True)
 
     def setup(self, event: Event, roles: list[Role], labels: dict[int, str] | None = None):
         """Limits and choices that depend on the event (max party size, its roles)."""
         most = event.max_party_size
-        message = f"Enter a number from 1 to {most}."
+        message = _("Enter a number from 1 to %(most)d.", most=most)
         self.party_size.validators = [InputRequired(message), NumberRange(1, most, message)]
         self.party_size.render_kw = {**self.party_size.render_kw, "max": most}
-        self.party_size.description = f"Up to {most}."
+        self.party_size.description = _("Up to %(most)d.", most=most)
         labels = labels or {}
-        self.role_id.choices = [(0, labels.get(0, "Participant"))] + [
+        self.role_id.choices = [(0, labels.get(0, _("Participant")))] + [
             (role.id, labels.get(role.id, role.name)) for role in roles
         ]
         return self
 
     def validate_role_id(self, field) -> None:
         if field.data not in {value for value, _label in field.choices}:
-            field.errors.append("Choose one of the roles listed.")
+            field.errors.append(_("Choose one of the roles listed."))
 
 
 class RsvpForm(_RsvpFields):
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[
-            DataRequired("Enter your email address."),
-            Length(max=254, message="An email address has at most 254 characters."),
-            Email("Enter an email address like name@example.org."),
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("An email address has at most 254 characters.")),
+            Email(_l("Enter an email address like name@example.org.")),
         ],
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
@@ -70,19 +72,21 @@ class ManageForm(_RsvpFields):
 
 class RoleForm(FlaskForm):
     name = StringField(
-        "Role name",
+        _l("Role name"),
         validators=[
-            DataRequired("Enter a name, e.g. Stewards."),
-            Length(max=60, message="Use at most 60 characters."),
+            DataRequired(_l("Enter a name, e.g. Stewards.")),
+            Length(max=60, message=_l("Use at most 60 characters.")),
         ],
     )
     needed = IntegerField(
-        "People needed",
+        _l("People needed"),
         validators=[
             Optional(),
-            NumberRange(min=1, max=100_000, message="Enter 1 or more, or leave it empty."),
+            NumberRange(min=1, max=100_000, message=_l("Enter 1 or more, or leave it empty.")),
         ],
-        description="Leave empty for no limit. When it is reached, volunteers join the waitlist.",
+        description=_l(
+            "Leave empty for no limit. When it is reached, volunteers join the waitlist."
+        ),
         render_kw={"inputmode": "numeric", "min": 1},
     )
-    needs_approval = BooleanField("Organisers approve each volunteer for this role")
+    needs_approval = BooleanField(_l("Organisers approve each volunteer for this role"))

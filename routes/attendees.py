@@ -20,6 +20,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -33,7 +35,15 @@ from services.errors import DomainError
 
 bp = Blueprint("attendees", __name__, url_prefix="/organise")
 
-CSV_HEADER = ("Name", "Email", "People", "Role", "Status", "Reminders", "RSVP at (UTC)")
+CSV_HEADER = (
+    _l("Name"),
+    _l("Email"),
+    _l("People"),
+    _l("Role"),
+    _l("Status"),
+    _l("Reminders"),
+    _l("RSVP at (UTC)"),
+)
 # A spreadsheet runs a cell starting with these as a formula (CSV injection); a leading
 # apostrophe makes it text. Tab and CR count too: some spreadsheets strip them first.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -89,13 +99,13 @@ def act(event_id: int, rsvp_id: int, action: str):
         if action == "approve":
             rsvps.approve(db.session, event, rsvp, now)
             notify.rsvp_received(db.session, event, rsvp)  # confirmed, or waitlisted at #n
-            message = "Approved. We emailed them."
+            message = _("Approved. We emailed them.")
         elif action == "decline":
             rsvps.decline(db.session, event, rsvp)
-            message = "Declined."
+            message = _("Declined.")
         else:
             rsvps.remove(db.session, event, rsvp, now)
-            message = "Removed, with their details."
+            message = _("Removed, with their details.")
     except DomainError as err:
         db.session.rollback()
         flash(str(err), "error")
@@ -113,7 +123,7 @@ def export(event_id: int):
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(CSV_HEADER)
+        writer.writerow([str(title) for title in CSV_HEADER])
         batch = 0
         for row in attendees.export_rows(db.session, event):
             name, email, people, role, status, reminders, created_at = row
@@ -124,7 +134,7 @@ def export(event_id: int):
                     people,
                     csv_cell(role),
                     attendees.STATUS_LABELS.get(status, status),
-                    "yes" if reminders else "no",
+                    _("yes") if reminders else _("no"),
                     f"{created_at:%Y-%m-%d %H:%M}",
                 ]
             )
@@ -169,7 +179,7 @@ def roles(event_id: int):
             form[err.field].errors.append(str(err))
         else:
             db.session.commit()
-            flash(f"Role “{form.name.data.strip()}” added.", "success")
+            flash(_("Role “%(name)s” added.", name=form.name.data.strip()), "success")
             return redirect(url_for(".roles", event_id=event.id), 303)
     status = 422 if form.is_submitted() else 200
     totals = attendees.totals(db.session, event)
@@ -205,7 +215,7 @@ def edit_role(event_id: int, role_id: int):
             form[err.field].errors.append(str(err))
         else:
             db.session.commit()
-            flash("Role saved.", "success")
+            flash(_("Role saved."), "success")
             return redirect(url_for(".roles", event_id=event.id), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("attendees/role_edit.html", event=event, role=role, form=form), status
@@ -218,5 +228,5 @@ def delete_role(event_id: int, role_id: int):
     role = _role_or_404(event, role_id)
     attendees.delete_role(db.session, event, role, utcnow())
     db.session.commit()
-    flash("Role deleted; its volunteers are now participants.", "success")
+    flash(_("Role deleted; its volunteers are now participants."), "success")
     return redirect(url_for(".roles", event_id=event.id), 303)

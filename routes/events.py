@@ -18,6 +18,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
@@ -32,8 +34,8 @@ from services.times import format_time, format_when, to_local
 bp = Blueprint("events", __name__)
 
 PER_PAGE = 20
-KIND_LABELS = {"assembly": "Assembly", "stop": "Stop", "end": "End", "first_aid": "First aid",
-               "toilets": "Toilets", "other": "Other"}
+KIND_LABELS = {"assembly": _l("Assembly"), "stop": _l("Stop"), "end": _l("End"),
+               "first_aid": _l("First aid"), "toilets": _l("Toilets"), "other": _l("Other")}
 
 
 def _load(slug: str) -> Event:
@@ -58,7 +60,9 @@ def _load(slug: str) -> Event:
 
 def walking_text(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if hours and rest else f"{hours} h" if hours else f"{rest} min"
+    if hours and rest:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+    return _("%(hours)d h", hours=hours) if hours else _("%(minutes)d min", minutes=rest)
 
 
 def map_data(event: Event) -> dict:
@@ -94,7 +98,7 @@ def event_page_context(event: Event) -> dict:
         "walking": walking_text(geo.walking_minutes(event.route_length_m, pace)),
         "pace_kmh": f"{pace:g}",
         "waypoints": [
-            {"n": n, "label": w.label, "kind": w.kind, "kind_label": KIND_LABELS[w.kind]}
+            {"n": n, "label": w.label, "kind": w.kind, "kind_label": str(KIND_LABELS[w.kind])}
             for n, w in enumerate(event.waypoints, 1)
         ],
         "map_data": map_data(event),

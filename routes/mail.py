@@ -18,6 +18,8 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -89,14 +91,14 @@ def suppress(token: str):
 class UpdateForm(FlaskForm):
     # Kept beside its only view; forms/ holds the forms shared by several.
     message = TextAreaField(
-        "Message to participants",
+        _l("Message to participants"),
         validators=[
-            DataRequired("Write the message participants should read."),
-            Length(max=5000, message="Keep the message under 5,000 characters."),
+            DataRequired(_l("Write the message participants should read.")),
+            Length(max=5000, message=_l("Keep the message under 5,000 characters.")),
         ],
-        description="Sent by email and shown on the event page's updates list.",
+        description=_l("Sent by email and shown on the event page's updates list."),
     )
-    include_waitlist = BooleanField("Also send it to the waitlist")
+    include_waitlist = BooleanField(_l("Also send it to the waitlist"))
 
 
 @bp.route("/organise/events/<int:event_id>/updates", methods=["GET", "POST"])
@@ -119,7 +121,7 @@ def updates(event_id: int):
             db.session, event, change, include_waitlist=form.include_waitlist.data
         )
         db.session.commit()
-        flash("Your update is on its way to participants.", "success")
+        flash(_("Your update is on its way to participants."), "success")
         return redirect(url_for("mail.updates", event_id=event.id), 303)
     past = db.session.scalars(
         select(EventChange)

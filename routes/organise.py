@@ -8,6 +8,8 @@ becomes a message next to its field with status 422, and nothing is stored.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -64,7 +66,7 @@ def new():
             _field_error(form, err)
         else:
             db.session.commit()
-            flash("Draft saved. Next: draw the route and add the schedule.", "success")
+            flash(_("Draft saved. Next: draw the route and add the schedule."), "success")
             return _overview(event.id)
     return _page("organise/edit.html", form=form, event=None)
 
@@ -89,7 +91,7 @@ def edit(event_id: int):
             _field_error(form, err)
         else:
             db.session.commit()
-            flash("Details saved.", "success")
+            flash(_("Details saved."), "success")
             return _overview(event.id)
     return _page("organise/edit.html", form=form, event=event)
 
@@ -103,7 +105,7 @@ def _uploaded_route(upload) -> geo.Route:
         return geo.parse_gpx(data)
     if name.endswith((".json", ".geojson")) or head in (b"{", b"["):
         return geo.parse_geojson(data)
-    raise geo.RouteError("Upload a GPX (.gpx) or GeoJSON (.geojson) file.")
+    raise geo.RouteError(_("Upload a GPX (.gpx) or GeoJSON (.geojson) file."))
 
 
 @bp.route("/events/<int:event_id>/route", methods=["GET", "POST"])
@@ -124,8 +126,9 @@ def route(event_id: int):
             field.errors = [*field.errors, str(err)]
         else:
             db.session.commit()
-            flash(f"Route saved: {event.route_length_m / 1000:.1f} km, "
-                  f"{len(event.waypoints)} waypoints.", "success")
+            flash(ngettext("Route saved: %(km)s km, %(num)d waypoint.",
+                           "Route saved: %(km)s km, %(num)d waypoints.", len(event.waypoints),
+                           km=f"{event.route_length_m / 1000:.1f}"), "success")
             return redirect(url_for(".route", event_id=event.id))
     return _page("organise/route.html", form=form, event=event, map_data=map_data(event))
 
@@ -138,7 +141,7 @@ def _schedule_form(event, item=None) -> ScheduleItemForm:
                     description=item.description,
                     waypoint_id=str(item.waypoint_id) if item.waypoint_id else "")
     form = ScheduleItemForm(data=data)
-    form.waypoint_id.choices = [SelectChoice("", "No waypoint")] + [
+    form.waypoint_id.choices = [SelectChoice("", _("No waypoint"))] + [
         SelectChoice(str(w.id), f"{n}. {w.label}") for n, w in enumerate(event.waypoints, 1)
     ]
     return form
@@ -152,7 +155,7 @@ def _save_item(event, form, item_id: int | None):
         _field_error(form, err)
         return None
     db.session.commit()
-    flash("Schedule saved.", "success")
+    flash(_("Schedule saved."), "success")
     return redirect(url_for(".schedule", event_id=event.id))
 
 
@@ -190,7 +193,7 @@ def delete_schedule_item(event_id: int, item_id: int):
     if ActionForm().validate_on_submit():
         events.delete_schedule_item(db.session, event, item_id)
         db.session.commit()
-        flash("Item removed from the schedule.", "success")
+        flash(_("Item removed from the schedule."), "success")
     return redirect(url_for(".schedule", event_id=event.id))
 
 
@@ -206,7 +209,7 @@ def publish(event_id: int):
             flash(str(err), "error")
         else:
             db.session.commit()
-            flash("Published. Share the link!", "success")
+            flash(_("Published. Share the link!"), "success")
     return _overview(event_id)
 
 
@@ -222,7 +225,7 @@ def cancel(event_id: int):
             _field_error(form, err)
         else:
             db.session.commit()
-            flash("The demonstration is cancelled; participants are being told.", "success")
+            flash(_("The demonstration is cancelled; participants are being told."), "success")
             return _overview(event.id)
     return _page("organise/cancel.html", form=form, event=event)
 
@@ -240,7 +243,7 @@ def duplicate(event_id: int):
             _field_error(form, err)
         else:
             db.session.commit()
-            flash("Copy saved as a new draft. Check its details, then publish it.", "success")
+            flash(_("Copy saved as a new draft. Check its details, then publish it."), "success")
             return _overview(copy.id)
     return _page("organise/duplicate.html", form=form, event=event)
 
@@ -257,7 +260,8 @@ def organisers(event_id: int):
             _field_error(form, err)
         else:
             db.session.commit()
-            flash(f"{user.display_name} can now organise this demonstration.", "success")
+            flash(_("%(name)s can now organise this demonstration.", name=user.display_name),
+                  "success")
             return redirect(url_for(".organisers", event_id=event.id))
     team = db.session.execute(
         select(User.display_name, User.email, EventOrganiser.is_owner)

@@ -14,12 +14,13 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
@@ -66,14 +67,24 @@ def ics_url(event: Event) -> str:
 
 
 def _role_label(line: attendees.RoleLine) -> str:
-    label = line.name
-    if line.needed is not None:
-        label += f": {line.people} of {line.needed}"
-        if line.is_full:
-            label += " (full: you join the waitlist)"
-    if line.role is not None and line.role.needs_approval:
-        label += " (organisers approve)"
-    return label
+    # Whole sentences per case, so translators see each one as it reads.
+    approve = line.role is not None and line.role.needs_approval
+    if line.needed is None:
+        if approve:
+            return _("%(role)s (organisers approve)", role=line.name)
+        return line.name
+    values = {"role": line.name, "people": line.people, "needed": line.needed}
+    if line.is_full and approve:
+        return _(
+            "%(role)s: %(people)s of %(needed)s (full: you join the waitlist)"
+            " (organisers approve)",
+            **values,
+        )
+    if line.is_full:
+        return _("%(role)s: %(people)s of %(needed)s (full: you join the waitlist)", **values)
+    if approve:
+        return _("%(role)s: %(people)s of %(needed)s (organisers approve)", **values)
+    return _("%(role)s: %(people)s of %(needed)s", **values)
 
 
 def rsvp_panel_context(event: Event, form: RsvpForm | None = None) -> dict:
@@ -141,7 +152,7 @@ def submit(slug: str):
                 party_size=form.party_size.data,
                 role_id=form.role_id.data or None,
                 wants_reminders=form.wants_reminders.data,
-                language=g.get("lang", "en"),
+                language=_language(),
                 now=utcnow(),
             )
         except DomainError as err:
@@ -156,6 +167,12 @@ def submit(slug: str):
                 return render_template("rsvp/_sent.html", event=event)
             return render_template("rsvp/sent.html", event=event, when=_when(event))
     return _panel_response(event, form, 422)
+
+
+def _language() -> str:
+    """The language this request is shown in: the participant's emails use it too."""
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
 
 
 def _show_error(form, err: DomainError) -> None:
@@ -227,7 +244,7 @@ def update(token: str):
             rsvp, event = _rsvp_or_404(token)
         else:
             db.session.commit()
-            flash("Your RSVP is updated.", "success")
+            flash(_("Your RSVP is updated."), "success")
             return redirect(url_for("rsvp.manage", token=token), 303)
     return _manage_page(token, rsvp, event, form, 422)
 
@@ -238,7 +255,9 @@ def cancel(token: str):
     if request.method == "POST":
         rsvps.cancel_rsvp(db.session, rsvp, utcnow())
         db.session.commit()
-        flash("Your RSVP is cancelled. We will not email you about this event again.", "success")
+        flash(
+            _("Your RSVP is cancelled. We will not email you about this event again."), "success"
+        )
         return redirect(url_for("rsvp.manage", token=token), 303)
     html = render_template("rsvp/cancel.html", token=token, rsvp=rsvp, event=event)
     return html, 200, {"Cache-Control": "no-store"}

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -17,13 +19,13 @@ from services import rsvp as rsvps
 from services.errors import DomainError
 
 PER_PAGE = 50
-PARTICIPANT = "Participant"
+PARTICIPANT = "Participant"  # English, as stored nowhere: shown through _() below
 STATUS_LABELS = {
-    "confirmed": "Confirmed",
-    "waitlisted": "Waitlist",
-    "pending_approval": "Awaits approval",
-    "declined": "Declined",
-    "cancelled": "Cancelled",
+    "confirmed": _l("Confirmed"),
+    "waitlisted": _l("Waitlist"),
+    "pending_approval": _l("Awaits approval"),
+    "declined": _l("Declined"),
+    "cancelled": _l("Cancelled"),
 }
 
 
@@ -38,7 +40,7 @@ class RoleLine:
 
     @property
     def name(self) -> str:
-        return self.role.name if self.role else PARTICIPANT
+        return self.role.name if self.role else _("Participant")
 
     @property
     def needed(self) -> int | None:
@@ -144,7 +146,7 @@ def export_rows(session: Session, event: Event) -> Iterator[tuple]:
             Rsvp.name,
             Rsvp.email,
             Rsvp.party_size,
-            func.coalesce(Role.name, PARTICIPANT),
+            func.coalesce(Role.name, _("Participant")),
             Rsvp.status,
             Rsvp.wants_reminders,
             Rsvp.created_at,
@@ -162,13 +164,15 @@ def export_rows(session: Session, event: Event) -> Iterator[tuple]:
 
 def _check_role(event: Event, name: str, needed: int | None, role: Role | None) -> str:
     name = name.strip()
-    if name.lower() == PARTICIPANT.lower():
-        raise DomainError("Everyone without a role is a participant; choose another name.", "name")
+    if name.lower() in {PARTICIPANT.lower(), _("Participant").lower()}:
+        raise DomainError(
+            _("Everyone without a role is a participant; choose another name."), "name"
+        )
     for other in event.roles:
         if other is not role and other.name.lower() == name.lower():
-            raise DomainError("This event already has a role with that name.", "name")
+            raise DomainError(_("This event already has a role with that name."), "name")
     if needed is not None and needed < 1:
-        raise DomainError("Enter 1 or more, or leave it empty for no limit.", "needed")
+        raise DomainError(_("Enter 1 or more, or leave it empty for no limit."), "needed")
     return name
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange
 from services import notify
-from services.times import to_local
+from services.times import format_day, format_time
 
 Spot = tuple[str, float, float]  # label, lat, lon
 
@@ -61,60 +62,71 @@ def snapshot(event: Event) -> Snapshot:
 
 
 def _day(instant: datetime, tz: str) -> str:
-    local = to_local(instant, tz)
-    return f"{local:%A} {local.day} {local:%B}"
+    return format_day(instant, tz)
 
 
 def _clock(instant: datetime, tz: str) -> str:
-    return f"{to_local(instant, tz):%H:%M}"
+    return format_time(instant, tz)
 
 
 def _moved(what: str, old: datetime, old_tz: str, new: datetime, new_tz: str) -> str | None:
+    """``what`` is "start" or "end"; each sentence is one message for translators."""
     before, after = (_day(old, old_tz), _clock(old, old_tz)), (_day(new, new_tz),
                                                                 _clock(new, new_tz))
     if before == after:
         return None
     if before[0] == after[0]:
-        return f"{what} moved from {before[1]} to {after[1]} ({after[0]})."
-    return f"{what} moved from {before[0]}, {before[1]} to {after[0]}, {after[1]}."
+        words = {"old": before[1], "new": after[1], "day": after[0]}
+        if what == "start":
+            return _("Start moved from %(old)s to %(new)s (%(day)s).", **words)
+        return _("End moved from %(old)s to %(new)s (%(day)s).", **words)
+    words = {"old_day": before[0], "old": before[1], "new_day": after[0], "new": after[1]}
+    if what == "start":
+        return _("Start moved from %(old_day)s, %(old)s to %(new_day)s, %(new)s.", **words)
+    return _("End moved from %(old_day)s, %(old)s to %(new_day)s, %(new)s.", **words)
 
 
 def compare(old: Snapshot, new: Snapshot) -> list[tuple[str, str]]:
     """(kind, summary) for each kind of change from ``old`` to ``new``, worded for
-    participants, in the order time, place, route, schedule, status."""
+    participants in the current request's language (the summaries are stored as text), in
+    the order time, place, route, schedule, status."""
     found: list[tuple[str, str]] = []
     times = [
-        _moved("Start", old.starts_at, old.timezone, new.starts_at, new.timezone),
-        _moved("End", old.ends_at, old.timezone, new.ends_at, new.timezone),
+        _moved("start", old.starts_at, old.timezone, new.starts_at, new.timezone),
+        _moved("end", old.ends_at, old.timezone, new.ends_at, new.timezone),
     ]
     if any(times):
         found.append(("time", " ".join(t for t in times if t)))
 
     places: list[str] = []
     if old.city != new.city:
-        places.append(f"City changed from {old.city or 'none'} to {new.city or 'none'}.")
+        places.append(_("City changed from %(old)s to %(new)s.",
+                        old=old.city or _("none"), new=new.city or _("none")))
     if old.assembly != new.assembly:
         if new.assembly is None:
-            places.append("The assembly point was removed.")
+            places.append(_("The assembly point was removed."))
         elif old.assembly and old.assembly[0] == new.assembly[0]:
-            places.append(f"Assembly point moved: {new.assembly[0]} is at a new spot on the map.")
+            places.append(_("Assembly point moved: %(place)s is at a new spot on the map.",
+                            place=new.assembly[0]))
         else:
-            places.append(f"Assembly point moved to {new.assembly[0]}.")
+            places.append(_("Assembly point moved to %(place)s.", place=new.assembly[0]))
     if places:
         found.append(("place", " ".join(places)))
 
     if old.points != new.points or old.waypoints != new.waypoints:
         if not new.points:
-            found.append(("route", "Route removed."))
+            found.append(("route", _("Route removed.")))
         else:
-            ends = f", ends at {new.end_label}" if new.end_label else ""
-            found.append(("route", f"Route changed: now {new.route_length_m / 1000:.1f} km{ends}."))
+            km = f"{new.route_length_m / 1000:.1f}"
+            found.append(("route", _("Route changed: now %(km)s km, ends at %(end)s.",
+                                     km=km, end=new.end_label) if new.end_label
+                          else _("Route changed: now %(km)s km.", km=km)))
 
     if parts := _schedule_parts(old, new):
-        found.append(("schedule", "Schedule changed: " + "; ".join(parts) + "."))
+        found.append(("schedule", _("Schedule changed: %(parts)s.", parts="; ".join(parts))))
 
     if old.status != "cancelled" and new.status == "cancelled":
-        found.append(("status", f"Cancelled: {new.cancel_reason}"))
+        found.append(("status", _("Cancelled: %(reason)s", reason=new.cancel_reason)))
     return found
 
 
@@ -123,19 +135,22 @@ def _schedule_parts(old: Snapshot, new: Snapshot) -> list[str]:
     before = {item[0]: item for item in old.schedule}
     after = {item[0]: item for item in new.schedule}
     parts: list[str] = []
-    for item_id, (_, at, title, place) in after.items():
+    for item_id, (_id, at, title, place) in after.items():
         if item_id not in before:
-            parts.append(f"{_clock(at, tz)} {title} added")
+            parts.append(_("%(time)s %(title)s added", time=_clock(at, tz), title=title))
             continue
-        _, old_at, old_title, old_place = before[item_id]
+        _id, old_at, old_title, old_place = before[item_id]
         if _clock(old_at, tz) != _clock(at, tz) or _day(old_at, tz) != _day(at, tz):
-            parts.append(f"{title} moved from {_clock(old_at, tz)} to {_clock(at, tz)}")
+            parts.append(_("%(title)s moved from %(old)s to %(new)s", title=title,
+                           old=_clock(old_at, tz), new=_clock(at, tz)))
         if old_title != title:
-            parts.append(f"{_clock(at, tz)} “{old_title}” is now “{title}”")
+            parts.append(_("%(time)s “%(old)s” is now “%(new)s”", time=_clock(at, tz),
+                           old=old_title, new=title))
         if old_place != place:
-            parts.append(f"{_clock(at, tz)} {title} now at {place or 'no fixed place'}")
-    parts.extend(f"{_clock(at, tz)} {title} removed"
-                 for item_id, (_, at, title, _) in before.items() if item_id not in after)
+            parts.append(_("%(time)s %(title)s now at %(place)s", time=_clock(at, tz),
+                           title=title, place=place or _("no fixed place")))
+    parts.extend(_("%(time)s %(title)s removed", time=_clock(at, tz), title=title)
+                 for item_id, (_id, at, title, _place) in before.items() if item_id not in after)
     return parts
 
 

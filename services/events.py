@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import nh3
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -85,16 +86,17 @@ def parse_reminder_offsets(text: str) -> list[int]:
         match = _OFFSET.match(part)
         if not match:
             raise DomainError(
-                f"“{part[:20]}” is not a reminder time: write e.g. “24h, 2h” or “30m”.",
+                _("“%(text)s” is not a reminder time: write e.g. “24h, 2h” or “30m”.",
+                  text=part[:20]),
                 "reminder_offsets",
             )
         value = int(match.group(1)) * _UNIT_MINUTES[match.group(2) or "m"]
         if not 1 <= value <= MAX_REMINDER_MINUTES:
-            raise DomainError("Reminders can be sent from 1 minute to 30 days before.",
+            raise DomainError(_("Reminders can be sent from 1 minute to 30 days before."),
                               "reminder_offsets")
         minutes.add(value)
     if len(minutes) > 5:
-        raise DomainError("Choose at most 5 reminder times.", "reminder_offsets")
+        raise DomainError(_("Choose at most 5 reminder times."), "reminder_offsets")
     return sorted(minutes, reverse=True)
 
 
@@ -117,24 +119,25 @@ def _checked(details: EventDetails) -> dict:
     """The column values for ``details``; raises ``DomainError`` before anything is set."""
     title = (details.title or "").strip()
     if not title:
-        raise DomainError("Give the demonstration a title.", "title")
+        raise DomainError(_("Give the demonstration a title."), "title")
     zone(details.timezone)
     starts_at = to_utc(details.starts_local, details.timezone, "starts_at")
     ends_at = to_utc(details.ends_local, details.timezone, "ends_at")
     if ends_at <= starts_at:
-        raise DomainError("The end must be after the start.", "ends_at")
+        raise DomainError(_("The end must be after the start."), "ends_at")
     if details.visibility not in VISIBILITIES:
-        raise DomainError("Choose listed or unlisted.", "visibility")
+        raise DomainError(_("Choose listed or unlisted."), "visibility")
     if details.capacity is not None and details.capacity < 1:
-        raise DomainError("Leave the capacity empty for no limit, or enter 1 or more.",
+        raise DomainError(_("Leave the capacity empty for no limit, or enter 1 or more."),
                           "capacity")
     if not 1 <= details.max_party_size <= MAX_PARTY_SIZE:
-        raise DomainError(f"Choose from 1 to {MAX_PARTY_SIZE} people.", "max_party_size")
+        raise DomainError(_("Choose from 1 to %(n)d people.", n=MAX_PARTY_SIZE),
+                          "max_party_size")
     deadline = None
     if details.rsvp_deadline_local is not None:
         deadline = to_utc(details.rsvp_deadline_local, details.timezone, "rsvp_deadline_at")
         if deadline > ends_at:
-            raise DomainError("The RSVP deadline must be before the end.", "rsvp_deadline_at")
+            raise DomainError(_("The RSVP deadline must be before the end."), "rsvp_deadline_at")
     return {
         "title": title,
         "description_md": details.description_md or "",
@@ -178,7 +181,7 @@ def update_event(session: Session, event: Event, details: EventDetails) -> None:
 def publish(session: Session, event: Event) -> None:
     """Make a draft public. Raises ``DomainError`` for a cancelled event."""
     if event.status == "cancelled":
-        raise DomainError("A cancelled demonstration cannot be published again; duplicate it.")
+        raise DomainError(_("A cancelled demonstration cannot be published again; duplicate it."))
     event.status = "published"
     session.flush()
 
@@ -187,9 +190,9 @@ def cancel(session: Session, event: Event, reason: str) -> None:
     """Cancel with a reason participants will read. Raises ``DomainError`` on ``reason``."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Tell participants why the demonstration is cancelled.", "reason")
+        raise DomainError(_("Tell participants why the demonstration is cancelled."), "reason")
     if event.status == "cancelled":
-        raise DomainError("This demonstration is already cancelled.", "reason")
+        raise DomainError(_("This demonstration is already cancelled."), "reason")
     before = changes.snapshot(event)
     event.status, event.cancel_reason = "cancelled", reason
     session.flush()
@@ -201,10 +204,10 @@ def add_co_organiser(session: Session, event: Event, email: str) -> User:
     ``email`` when no account has it or it already organises the event."""
     user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if user is None:
-        raise DomainError("No organiser account uses that email. Ask them to sign up first.",
+        raise DomainError(_("No organiser account uses that email. Ask them to sign up first."),
                           "email")
     if any(o.user_id == user.id for o in event.organisers):
-        raise DomainError("That account already organises this demonstration.", "email")
+        raise DomainError(_("That account already organises this demonstration."), "email")
     event.organisers.append(EventOrganiser(user_id=user.id, is_owner=False))
     session.flush()
     return user
@@ -267,9 +270,9 @@ def _label_of(event: Event, waypoint_id: int | None) -> str | None:
 def _schedule_values(event: Event, entry: ScheduleEntry) -> dict:
     title = (entry.title or "").strip()
     if not title:
-        raise DomainError("Give the item a title, e.g. “March departs”.", "title")
+        raise DomainError(_("Give the item a title, e.g. “March departs”."), "title")
     if entry.waypoint_id is not None and entry.waypoint_id not in {w.id for w in event.waypoints}:
-        raise DomainError("Choose one of this route's waypoints.", "waypoint_id")
+        raise DomainError(_("Choose one of this route's waypoints."), "waypoint_id")
     return {
         "starts_at": to_utc(entry.starts_local, event.timezone, "time"),
         "title": title,
@@ -341,7 +344,7 @@ def duplicate(
     elif weeks:
         shift = timedelta(weeks=weeks)
     else:
-        raise DomainError("Choose a number of weeks or a new date.", "weeks")
+        raise DomainError(_("Choose a number of weeks or a new date."), "weeks")
 
     def moved(instant: datetime, name: str) -> datetime:
         local = to_local(instant, event.timezone).replace(tzinfo=None) + shift

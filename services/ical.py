@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import icalendar
 from flask import current_app
+from flask_babel import gettext as _
 
 from models import Event, utcnow
 from services import geo
@@ -30,8 +31,11 @@ def route_summary(event: Event) -> str:
         return ""
     pace = current_app.config["MARCH_PACE_KMH"]
     minutes = geo.walking_minutes(event.route_length_m, pace)
-    lines = [f"Route: {event.route_length_m / 1000:.1f} km, about {minutes} min walking."]
-    lines += [f"{n}. {w.label} ({w.kind.replace('_', ' ')})"
+    kinds = {"assembly": _("assembly"), "stop": _("stop"), "end": _("end"),
+             "first_aid": _("first aid"), "toilets": _("toilets"), "other": _("other")}
+    lines = [_("Route: %(km)s km, about %(minutes)d min walking.",
+               km=f"{event.route_length_m / 1000:.1f}", minutes=minutes)]
+    lines += [f"{n}. {w.label} ({kinds.get(w.kind, w.kind)})"
               for n, w in enumerate(event.waypoints, 1)]
     return "\n".join(lines)
 
@@ -55,7 +59,7 @@ def _vevent(event: Event, url: str) -> icalendar.Event:
         item.add("geo", (assembly.lat, assembly.lon))
     elif event.city:
         item.add("location", event.city)
-    text = [f"Cancelled: {event.cancel_reason}"] if cancelled else []
+    text = [_("Cancelled: %(reason)s", reason=event.cancel_reason)] if cancelled else []
     text += [part for part in (route_summary(event), url) if part]
     item.add("description", "\n\n".join(text))
     return item
@@ -82,7 +86,7 @@ def event_ics(event: Event, url: str) -> bytes:
 def feed_ics(events: Iterable[Event], url_of: Callable[[Event], str]) -> bytes:
     """One subscribable calendar of ``events`` (the caller picks listed, published,
     upcoming ones); ``url_of`` gives each event's public page."""
-    cal = _calendar("Rallypoint demonstrations")
+    cal = _calendar(_("Rallypoint demonstrations"))
     for event in events:
         cal.add_component(_vevent(event, url_of(event)))
     cal.add_missing_timezones()

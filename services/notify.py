@@ -3,6 +3,10 @@ one context and writes outbox rows in the caller's transaction; the worker sends
 
 Links are built from ``BASE_URL`` rather than the current request, so the same code works in
 a request and in the worker (reminders are rendered there, with no request at all).
+
+Every email is in the participant's language (``Rsvp.language``, the language of the page
+they RSVPed on), not the language of whoever triggered it: rendering runs under
+``force_locale``, which also sets the language of dates from ``services.times``.
 """
 
 from __future__ import annotations
@@ -13,15 +17,24 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange, Rsvp
 from services import outbox
-from services.times import format_time, format_when, to_local
+from services.times import format_date, format_time, format_when, to_local
 from services.tokens import rsvp_token
 
 _CHUNK = 500  # rows per INSERT when writing to many participants at once
+LANGUAGES = ("en", "de", "ru")  # those of i18n.LANGUAGES; anything else gets English
+
+
+def language_of(rsvp: Rsvp) -> str:
+    """The language the participant's emails are written in."""
+    return rsvp.language if rsvp.language in LANGUAGES else "en"
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -49,7 +62,7 @@ def unsubscribe_url(rsvp: Rsvp) -> str:
 
 def subject(event: Event, text: str) -> str:
     """A subject line; the event's neutral subject replaces its title when one is set."""
-    return f"{text}: {event.neutral_subject or event.title}"
+    return _("%(what)s: %(title)s", what=text, title=event.neutral_subject or event.title)
 
 
 def event_ics(event: Event) -> str | None:
@@ -68,30 +81,38 @@ def participant_row(
     dedupe_key: str,
     event: Event,
     rsvp: Rsvp,
-    subject_text: str,
+    subject_text,
     change: EventChange | None = None,
     ics: str | None = None,
     **context,
 ) -> dict:
-    """The outbox columns of one email to a participant: both bodies rendered from one
-    context, the unsubscribe headers, the calendar attachment if given."""
+    """The outbox columns of one email to a participant: both bodies and the subject
+    rendered from one context in the participant's language, the unsubscribe headers, the
+    calendar attachment if given. ``subject_text`` may be lazy (``_l``): it is translated
+    here."""
     unsubscribe = unsubscribe_url(rsvp)
-    context.update(
-        event=event,
-        rsvp=rsvp,
-        change=change,
-        manage_url=manage_url(rsvp),
-        event_url=event_url(event),
-        unsubscribe_url=unsubscribe,
-        when=format_when(event.starts_at, event.timezone),
-    )
+    lang = language_of(rsvp)
+    with force_locale(lang):
+        context.update(
+            event=event,
+            rsvp=rsvp,
+            change=change,
+            lang=lang,
+            manage_url=manage_url(rsvp),
+            event_url=event_url(event),
+            unsubscribe_url=unsubscribe,
+            when=format_when(event.starts_at, event.timezone),
+        )
+        subject_line = subject(event, str(subject_text))
+        body_text = render_template(f"emails/{kind}.txt", **context)
+        body_html = render_template(f"emails/{kind}.html", **context)
     return {
         "dedupe_key": dedupe_key,
         "kind": kind,
         "to_addr": rsvp.email,
-        "subject": subject(event, subject_text),
-        "body_text": render_template(f"emails/{kind}.txt", **context),
-        "body_html": render_template(f"emails/{kind}.html", **context),
+        "subject": subject_line,
+        "body_text": body_text,
+        "body_html": body_html,
         "headers": {
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -123,7 +144,7 @@ def rsvp_received(session: Session, event: Event, rsvp: Rsvp) -> None:
         dedupe_key=f"rsvp:{rsvp.id}:{secrets.token_hex(8)}",
         event=event,
         rsvp=rsvp,
-        subject_text="You are confirmed" if rsvp.status == "confirmed" else "Your RSVP",
+        subject_text=_l("You are confirmed") if rsvp.status == "confirmed" else _l("Your RSVP"),
         ics=event_ics(event) if rsvp.status == "confirmed" else None,
         position=position,
     )
@@ -137,7 +158,7 @@ def rsvp_promoted(session: Session, event: Event, rsvp: Rsvp) -> None:
         dedupe_key=f"promoted:{rsvp.id}:{secrets.token_hex(8)}",
         event=event,
         rsvp=rsvp,
-        subject_text="You have a place",
+        subject_text=_l("You have a place"),
         ics=event_ics(event),
     )
 
@@ -162,7 +183,7 @@ def event_changed(session: Session, event: Event, changes: list[EventChange]) ->
             changes=changes,
             cancelled=cancelled,
             ics=ics,
-            subject_text="Cancelled" if cancelled else "Changed",
+            subject_text=_l("Cancelled") if cancelled else _l("Changed"),
         )
         for rsvp in _recipients(session, event, statuses=statuses)
     )
@@ -181,7 +202,7 @@ def organiser_update(
             event=event,
             rsvp=rsvp,
             change=change,
-            subject_text="Update",
+            subject_text=_l("Update"),
         )
         for rsvp in _recipients(session, event, statuses=statuses)
     )
@@ -190,31 +211,39 @@ def organiser_update(
 
 def reminder_row(event: Event, rsvp: Rsvp, offset: int, now: datetime) -> dict:
     """The outbox columns of the reminder ``offset`` minutes before the start, worded for
-    ``now`` ("Tomorrow 13:00"). The key holds the start instant, so a moved start gets
-    reminders of its own."""
+    ``now`` ("Tomorrow 13:00") in the participant's language. The key holds the start
+    instant, so a moved start gets reminders of its own."""
     assembly = next((w for w in event.waypoints if w.kind == "assembly"), None)
-    day = day_label(event.starts_at, now, event.timezone)
-    return participant_row(
-        kind="reminder",
-        dedupe_key=f"reminder:{rsvp.id}:{offset}:{int(event.starts_at.timestamp())}",
-        event=event,
-        rsvp=rsvp,
-        subject_text=f"Reminder, {day.lower() if day in ('Today', 'Tomorrow') else day}",
-        day=day,
-        time=format_time(event.starts_at, event.timezone),
-        assembly=assembly,
-    )
+    with force_locale(language_of(rsvp)):
+        day = day_label(event.starts_at, now, event.timezone)
+        # Whole subjects, not "Reminder, " + day: word order and case differ by language.
+        if day == _("Today"):
+            subject_text = _("Reminder, today")
+        elif day == _("Tomorrow"):
+            subject_text = _("Reminder, tomorrow")
+        else:
+            subject_text = _("Reminder, %(day)s", day=day)
+        return participant_row(
+            kind="reminder",
+            dedupe_key=f"reminder:{rsvp.id}:{offset}:{int(event.starts_at.timestamp())}",
+            event=event,
+            rsvp=rsvp,
+            subject_text=subject_text,
+            day=day,
+            time=format_time(event.starts_at, event.timezone),
+            assembly=assembly,
+        )
 
 
 def day_label(instant: datetime, now: datetime, tz_name: str) -> str:
-    """"Today", "Tomorrow" or e.g. "Sunday 29 November", by calendar days in the zone."""
+    """"Today", "Tomorrow" or e.g. "Sunday 29 November 2026", by calendar days in the zone,
+    in the current language (call it under ``force_locale`` outside a request)."""
     day, today = to_local(instant, tz_name).date(), to_local(now, tz_name).date()
     if day == today:
-        return "Today"
+        return _("Today")
     if day == today + timedelta(days=1):
-        return "Tomorrow"
-    local = to_local(instant, tz_name)
-    return f"{local:%A} {local.day} {local:%B}"
+        return _("Tomorrow")
+    return format_date(instant, tz_name)
 
 
 def _enqueue_chunked(session: Session, rows: Iterable[dict]) -> None:

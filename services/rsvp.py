@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -51,11 +52,11 @@ def lock_event(session: Session, event_id: int) -> Event:
 def closed_reason(event: Event, now: datetime) -> str | None:
     """Why new RSVPs are refused (draft, cancelled, started, past the deadline), or None."""
     if event.status == "cancelled":
-        return "This event was cancelled, so RSVPs are closed."
+        return _("This event was cancelled, so RSVPs are closed.")
     if event.status != "published" or event.starts_at <= now:
-        return CLOSED
+        return _("RSVPs are closed for this event.")
     if event.rsvp_deadline_at is not None and event.rsvp_deadline_at <= now:
-        return "The RSVP deadline for this event has passed."
+        return _("The RSVP deadline for this event has passed.")
     return None
 
 
@@ -78,14 +79,14 @@ def _role(session: Session, event: Event, role_id: int | None) -> Role | None:
         return None
     role = session.get(Role, role_id)
     if role is None or role.event_id != event.id:
-        raise DomainError("Choose one of the roles listed.", "role_id")
+        raise DomainError(_("Choose one of the roles listed."), "role_id")
     return role
 
 
 def _check_party(event: Event, party_size: int) -> None:
     if not 1 <= party_size <= event.max_party_size:
         raise DomainError(
-            f"Enter a number from 1 to {event.max_party_size}.", "party_size"
+            _("Enter a number from 1 to %(most)d.", most=event.max_party_size), "party_size"
         )
 
 
@@ -174,7 +175,7 @@ def update_rsvp(
     """
     event = lock_event(session, rsvp.event_id)
     if rsvp.status not in ACTIVE:
-        raise DomainError("This RSVP is no longer active. RSVP again on the event page.")
+        raise DomainError(_("This RSVP is no longer active. RSVP again on the event page."))
     _check_party(event, party_size)
     role = _role(session, event, role_id)
     changed_role = (role.id if role else None) != rsvp.role_id
@@ -202,8 +203,11 @@ def _no_room(event: Event, role: Role | None, seats: Seats) -> str:
         free.append(role.needed - seats.role_people)
     left = max(0, min(free)) if free else 0
     if left < 1:
-        return "There is no free place for this change. Your RSVP stays as it was."
-    return f"There is room for at most {left} in your party now. Choose {left} or fewer."
+        return _("There is no free place for this change. Your RSVP stays as it was.")
+    return _(
+        "There is room for at most %(left)d in your party now. Choose %(left)d or fewer.",
+        left=left,
+    )
 
 
 def cancel_rsvp(session: Session, rsvp: Rsvp, now: datetime) -> list[Rsvp]:
@@ -237,7 +241,7 @@ def decline(session: Session, event: Event, rsvp: Rsvp) -> Rsvp:
 
 def _check_pending(event: Event, rsvp: Rsvp) -> None:
     if rsvp.event_id != event.id or rsvp.status != "pending_approval":
-        raise DomainError("That request was already answered.")
+        raise DomainError(_("That request was already answered."))
 
 
 def remove(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> list[Rsvp]:
@@ -247,7 +251,7 @@ def remove(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> list[Rs
 
     event = lock_event(session, event.id)
     if rsvp.event_id != event.id:
-        raise DomainError("That RSVP is not one of this event's.")
+        raise DomainError(_("That RSVP is not one of this event's."))
     erase_outbox(session, [rsvp.id])
     session.delete(rsvp)
     session.flush()

@@ -59,11 +59,11 @@ def to_local(instant: datetime, tz_name: str) -> datetime:
 
 
 # Per language: how a moment of an event reads, e.g. "Sunday 29 November 2026, 13:00 CET".
-# (Babel locale, date pattern, date-and-time pattern)
+# (Babel locale, date pattern, date-and-time pattern, day pattern)
 _PATTERNS = {
-    "en": ("en_GB", "EEEE d MMMM y", "EEEE d MMMM y, HH:mm"),
-    "de": ("de", "EEEE, d. MMMM y", "EEEE, d. MMMM y, HH:mm 'Uhr'"),
-    "ru": ("ru", "EEEE, d MMMM y", "EEEE, d MMMM y, HH:mm"),
+    "en": ("en_GB", "EEEE d MMMM y", "EEEE d MMMM y, HH:mm", "EEEE d MMMM"),
+    "de": ("de", "EEEE, d. MMMM y", "EEEE, d. MMMM y, HH:mm 'Uhr'", "EEEE, d. MMMM"),
+    "ru": ("ru", "EEEE, d MMMM y", "EEEE, d MMMM y, HH:mm", "EEEE, d MMMM"),
 }
 
 
@@ -83,13 +83,19 @@ def format_when(instant: datetime, tz_name: str, language: str | None = None) ->
     """E.g. "Sunday 29 November 2026, 13:00 CET" (German or Russian in a request in those
     languages, or as ``language`` says), in the event's zone with its abbreviation."""
     local = to_local(instant, tz_name)
-    babel_locale, _, pattern = _PATTERNS[_language(language)]
+    babel_locale, _, pattern, _ = _PATTERNS[_language(language)]
     return f"{format_datetime(local, pattern, locale=babel_locale)} {local.tzname()}"
 
 
 def format_date(instant: datetime, tz_name: str, language: str | None = None) -> str:
     """E.g. "Sunday 29 November 2026", the day in the event's zone."""
-    babel_locale, pattern, _ = _PATTERNS[_language(language)]
+    babel_locale, pattern, _, _ = _PATTERNS[_language(language)]
+    return format_datetime(to_local(instant, tz_name), pattern, locale=babel_locale)
+
+
+def format_day(instant: datetime, tz_name: str, language: str | None = None) -> str:
+    """E.g. "Sunday 29 November", the day in the event's zone, without the year."""
+    babel_locale, _, _, pattern = _PATTERNS[_language(language)]
     return format_datetime(to_local(instant, tz_name), pattern, locale=babel_locale)
 
 

@@ -17,6 +17,22 @@
     return true;
   }
 
+  // The page's language: the template puts the messages in data-i18n (JSON); English if not.
+  var FALLBACK = {
+    busy: "Too many attempts. Please wait a little and try again.",
+    failed: "That did not work. Reload the page and try again.",
+    offline: "No connection. Check your network and try again."
+  };
+
+  function message(form, key) {
+    try {
+      var texts = JSON.parse(form.getAttribute("data-i18n") || "{}");
+      return texts[key] || FALLBACK[key];
+    } catch (e) {
+      return FALLBACK[key];
+    }
+  }
+
   function showProblem(form, text) {
     var old = form.querySelector("[data-rsvp-problem]");
     if (old) old.remove();
@@ -47,14 +63,12 @@
         return response.text().then(function (html) {
           if ((response.ok || response.status === 422) && replacePanel(panel, html)) return;
           if (button) button.disabled = false;
-          showProblem(form, response.status === 429
-            ? "Too many attempts. Please wait a little and try again."
-            : "That did not work. Reload the page and try again.");
+          showProblem(form, message(form, response.status === 429 ? "busy" : "failed"));
         });
       })
       .catch(function () {
         if (button) button.disabled = false;
-        showProblem(form, "No connection. Check your network and try again.");
+        showProblem(form, message(form, "offline"));
       });
   });
 })();

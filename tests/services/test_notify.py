@@ -3,7 +3,7 @@ subjects, suppressed addresses."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -124,3 +124,23 @@ def test_suppressed_address_gets_nothing(session):
     session.flush()
     notify.organiser_update(session, event, change)
     assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_reminder_is_written_in_the_language_the_participant_rsvped_in(session, smtp_server):
+    # Rendered by the worker, with no request: the RSVP's language decides, not the process.
+    # The German catalogue comes later; the date, formatted by services.times, already shows
+    # which locale the email was rendered under.
+    start = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # Sunday 13:00 in Berlin
+    event = make_event(session, starts_at=start)
+    add_rsvp(session, event, "de@example.org", language="de")
+    add_rsvp(session, event, "en@example.org", language="en")
+    session.commit()
+
+    worker.run(once=True, now=start - timedelta(hours=23))
+
+    german = text_of(smtp_server.inbox.to("de@example.org")[0])
+    english = text_of(smtp_server.inbox.to("en@example.org")[0])
+    assert "Sonntag, 29. November 2026, 13:00 Uhr CET" in german
+    assert "Sunday" not in german
+    assert "Sunday 29 November 2026, 13:00 CET" in english
+    assert "Sonntag" not in english

@@ -104,6 +104,7 @@ def event_page_context(event: Event) -> dict:
         "map_data": map_data(event),
         "schedule": [
             {
+                "id": item.id,
                 "time": format_time(item.starts_at, tz),
                 "datetime": item.starts_at.isoformat(),
                 "other_day": (None if to_local(item.starts_at, tz).date() == start_day
@@ -117,8 +118,9 @@ def event_page_context(event: Event) -> dict:
         ],
         "description_html": render_description(event.description_md),
         "changes": [
-            {"when": format_when(c.created_at, tz), "datetime": c.created_at.isoformat(),
-             "summary": c.summary, "is_update": c.is_update}
+            {"id": c.id, "when": format_when(c.created_at, tz),
+             "datetime": c.created_at.isoformat(), "summary": c.summary,
+             "is_update": c.is_update}
             for c in event.changes
         ],
         "is_draft_preview": event.status == "draft",

@@ -3,12 +3,15 @@ opens offline from the service worker, and stays light enough for a crowded netw
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from extensions import db
-from models import Event
+from models import Event, utcnow
 from services import demo
 from tests.conftest import PHONE
 
@@ -107,3 +110,21 @@ def test_event_page_stays_within_its_byte_budget(live_server, page, march):
         "[...document.scripts].filter(s => s.src.includes('leaflet')).every(s => s.defer)"
     )
     assert deferred
+
+
+def test_schedule_marks_what_is_done(live_server, page, app, march):
+    event_id, path = march
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        # The march is on: it started 50 minutes ago, so its first item is over.
+        shift = event.starts_at - (utcnow() - timedelta(minutes=50))
+        event.starts_at -= shift
+        event.ends_at -= shift
+        for item in event.schedule_items:
+            item.starts_at -= shift
+        db.session.commit()
+    page.goto(live_server + path)
+    items = page.locator("[data-schedule-id]")
+    expect(items.first).to_have_class(re.compile(r"\bis-done\b"))
+    expect(items.nth(1)).to_have_class(re.compile(r"\bis-now\b"))
+    expect(items.last).not_to_have_class(re.compile(r"\bis-done\b"))

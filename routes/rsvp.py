@@ -87,12 +87,20 @@ def _role_label(line: attendees.RoleLine) -> str:
     return _("%(role)s: %(people)s of %(needed)s", **values)
 
 
-def rsvp_panel_context(event: Event, form: RsvpForm | None = None) -> dict:
+def rsvp_panel_context(
+    event: Event, form: RsvpForm | None = None, *, with_form: bool = True
+) -> dict:
     """What ``rsvp/_panel.html`` shows: the form, "stewards: 6 of 10" per role, the public
-    count if the organisers show it, and why RSVPs are closed. Two queries."""
+    count if the organisers show it, and why RSVPs are closed. Two queries.
+
+    ``with_form=False`` (the public event page) leaves the form out: making one creates a
+    CSRF token and with it a session cookie, and the page must stay cookie-free so that
+    caches can share it and mere readers leave no trace. The panel links to the form.
+    """
     totals = attendees.totals(db.session, event)
     labels = {line.role.id: _role_label(line) for line in totals.roles if line.role}
-    form = (form or RsvpForm(formdata=None)).setup(event, event.roles, labels)
+    if with_form:
+        form = (form or RsvpForm(formdata=None)).setup(event, event.roles, labels)
     return {
         "event": event,
         "form": form,
@@ -120,9 +128,13 @@ def _event(slug: str) -> Event:
 
 def _panel_response(event: Event, form: RsvpForm, status: int):
     panel = rsvp_panel_context(event, form)
+    # The form carries this visitor's CSRF token: never for a shared cache.
+    headers = {"Cache-Control": "no-store"}
     if _is_fetch():
-        return render_template("rsvp/_panel.html", panel=panel, event=event, fragment=True), status
-    return render_template("rsvp/page.html", event=event, panel=panel, when=_when(event)), status
+        html = render_template("rsvp/_panel.html", panel=panel, event=event, fragment=True)
+    else:
+        html = render_template("rsvp/page.html", event=event, panel=panel, when=_when(event))
+    return html, status, headers
 
 
 def _when(event: Event) -> str:

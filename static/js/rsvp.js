@@ -44,6 +44,24 @@
     form.prepend(p);
   }
 
+  // The event page links to the form instead of carrying it (it stays cookie-free and
+  // cacheable); a tap brings the form into the panel, without leaving the page.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-rsvp-open]");
+    if (!link || !window.fetch) return;
+    var panel = link.closest("[data-rsvp-panel]");
+    if (!panel) return;
+    event.preventDefault();
+    fetch(link.href, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        if (!replacePanel(panel, html)) window.location.href = link.href;
+        var first = document.querySelector("[data-rsvp-panel] input:not([type=hidden])");
+        if (first) first.focus();
+      })
+      .catch(function () { window.location.href = link.href; });
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches("form[data-rsvp-form]")) return;

@@ -128,3 +128,16 @@ def test_schedule_marks_what_is_done(live_server, page, app, march):
     expect(items.first).to_have_class(re.compile(r"\bis-done\b"))
     expect(items.nth(1)).to_have_class(re.compile(r"\bis-now\b"))
     expect(items.last).not_to_have_class(re.compile(r"\bis-done\b"))
+
+
+def test_rsvp_from_the_event_page_without_leaving_it(live_server, page, march):
+    _, path = march
+    page.goto(live_server + path)
+    assert page.context.cookies() == []  # reading the page leaves no trace
+    page.evaluate("window.__notReloaded = true")
+    page.get_by_role("link", name="RSVP").click()
+    page.get_by_role("textbox", name="Email").fill("ana@example.org")
+    page.get_by_role("button", name="RSVP").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    assert page.evaluate("window.__notReloaded") is True
+    assert page.url == live_server + path

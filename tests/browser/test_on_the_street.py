@@ -141,3 +141,16 @@ def test_rsvp_from_the_event_page_without_leaving_it(live_server, page, march):
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
     assert page.evaluate("window.__notReloaded") is True
     assert page.url == live_server + path
+
+
+def test_event_page_is_accessible_with_its_map_and_rsvp_form(live_server, page, march):
+    from tests.a11y import assert_accessible
+
+    _, path = march
+    page.goto(live_server + path)
+    page.locator(".map.map--ready").wait_for()
+    assert_accessible(page)
+    page.get_by_role("link", name="RSVP").click()
+    page.get_by_role("button", name="RSVP").click()  # empty: errors next to the fields
+    expect(page.get_by_text("Enter your email address")).to_be_visible()
+    assert_accessible(page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -11,63 +12,65 @@ from services.accounts import MIN_PASSWORD_LENGTH
 
 class SignupForm(FlaskForm):
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[
-            DataRequired("Enter your email address."),
-            Length(max=254, message="An email address has at most 254 characters."),
-            Email("Enter an email address like name@example.org."),
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("An email address has at most 254 characters.")),
+            Email(_l("Enter an email address like name@example.org.")),
         ],
         render_kw={"autocomplete": "email"},
     )
     display_name = StringField(
-        "Your name as participants see it",
+        _l("Your name as participants see it"),
         validators=[
-            DataRequired("Enter a name, e.g. your group's name."),
-            Length(max=80, message="Use at most 80 characters."),
+            DataRequired(_l("Enter a name, e.g. your group's name.")),
+            Length(max=80, message=_l("Use at most 80 characters.")),
         ],
         render_kw={"autocomplete": "organization"},
     )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[
-            DataRequired("Choose a password."),
+            DataRequired(_l("Choose a password.")),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=1000,
-                message=f"Use at least {MIN_PASSWORD_LENGTH} characters.",
+                message=_l("Use at least %(min)d characters."),
             ),
         ],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters. A few random words work well.",
+        description=_l(
+            "At least %(n)d characters. A few random words work well.", n=MIN_PASSWORD_LENGTH
+        ),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Password again",
-        validators=[EqualTo("password", "The two passwords differ. Type the same one twice.")],
+        _l("Password again"),
+        validators=[EqualTo("password", _l("The two passwords differ. Type the same one twice."))],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        "Email",
-        validators=[DataRequired("Enter your email address."), Length(max=254)],
+        _l("Email"),
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        "Password",
-        validators=[DataRequired("Enter your password."), Length(max=1000)],
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1000)],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Keep me logged in on this device")
+    remember = BooleanField(_l("Keep me logged in on this device"))
 
 
 class ResetRequestForm(FlaskForm):
     email = EmailField(
-        "Email of your account",
+        _l("Email of your account"),
         validators=[
-            DataRequired("Enter your email address."),
-            Length(max=254, message="An email address has at most 254 characters."),
-            Email("Enter an email address like name@example.org."),
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("An email address has at most 254 characters.")),
+            Email(_l("Enter an email address like name@example.org.")),
         ],
         render_kw={"autocomplete": "username"},
     )
@@ -75,20 +78,22 @@ class ResetRequestForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[
-            DataRequired("Choose a password."),
+            DataRequired(_l("Choose a password.")),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=1000,
-                message=f"Use at least {MIN_PASSWORD_LENGTH} characters.",
+                message=_l("Use at least %(min)d characters."),
             ),
         ],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters. A few random words work well.",
+        description=_l(
+            "At least %(n)d characters. A few random words work well.", n=MIN_PASSWORD_LENGTH
+        ),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "New password again",
-        validators=[EqualTo("password", "The two passwords differ. Type the same one twice.")],
+        _l("New password again"),
+        validators=[EqualTo("password", _l("The two passwords differ. Type the same one twice."))],
         render_kw={"autocomplete": "new-password"},
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     FloatField,
@@ -17,15 +19,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 class PositionForm(FlaskForm):
     part = RadioField(
-        "Which part of the march?",
-        choices=[SelectChoice("front", "The front"), SelectChoice("end", "The end")],
+        _l("Which part of the march?"),
+        choices=[SelectChoice("front", _l("The front")), SelectChoice("end", _l("The end"))],
         default="front",
     )
     place = SelectField(
-        "We are at",
+        _l("We are at"),
         choices=[],
         validators=[Optional()],
-        description="Pick the nearest place, or use your phone's location below.",
+        description=_l("Pick the nearest place, or use your phone's location below."),
     )
     lat = FloatField(validators=[Optional()], widget=HiddenField.widget)
     lon = FloatField(validators=[Optional()], widget=HiddenField.widget)
@@ -34,21 +36,21 @@ class PositionForm(FlaskForm):
         if not super().validate(extra_validators):
             return False
         if (self.lat.data is None or self.lon.data is None) and not self.place.data:
-            self.place.errors.append("Pick the nearest place, or share your location.")
+            self.place.errors.append(_("Pick the nearest place, or share your location."))
             return False
         return True
 
 
 class StewardLinkForm(FlaskForm):
     label = StringField(
-        "Who is it for?",
-        validators=[DataRequired("Give the link a name, e.g. “Front team”."), Length(max=60)],
+        _l("Who is it for?"),
+        validators=[DataRequired(_l("Give the link a name, e.g. “Front team”.")), Length(max=60)],
     )
     hours = IntegerField(
-        "Valid for (hours)",
+        _l("Valid for (hours)"),
         default=12,
         validators=[
-            DataRequired("Enter a number of hours."),
-            NumberRange(1, 72, "Between 1 and 72 hours."),
+            DataRequired(_l("Enter a number of hours.")),
+            NumberRange(1, 72, _l("Between 1 and 72 hours.")),
         ],
     )

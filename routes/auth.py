@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from extensions import db, limiter
@@ -24,7 +25,15 @@ from services.errors import DomainError
 
 bp = Blueprint("auth", __name__)
 
-LOGIN_FAILED = "That email and password do not match an account."
+
+def N_(message: str) -> str:
+    """Marks a constant for the catalogue (Babel extracts N_); translated where it is shown.
+
+    Plain strings, not lazy ones, so that tests can compare them with page text."""
+    return message
+
+
+LOGIN_FAILED = N_("That email and password do not match an account.")
 
 
 def _login_limit() -> str:
@@ -65,7 +74,7 @@ def signup():
         else:
             db.session.commit()
             _start_session(user, remember=False)
-            flash("Welcome to Rallypoint. Your account is ready.", "success")
+            flash(_("Welcome to Rallypoint. Your account is ready."), "success")
             return redirect(url_for("dashboard.index"))
     return render_template("auth/signup.html", form=form), 200 if request.method == "GET" else 422
 
@@ -82,7 +91,7 @@ def login():
             db.session.commit()  # a rehashed password, if the KDF parameters moved on
             _start_session(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
-        form.form_errors.append(LOGIN_FAILED)
+        form.form_errors.append(_(LOGIN_FAILED))
     status = 200 if request.method == "GET" else 422
     return render_template("auth/login.html", form=form), status
 
@@ -92,13 +101,13 @@ def login():
 def logout():
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
 
 
 # --- password reset ------------------------------------------------------------------------
 
-RESET_SENT = (
+RESET_SENT = N_(
     "If an account exists for that address, we sent it a link to choose a new password. "
     "It works for an hour."
 )
@@ -112,7 +121,7 @@ def reset_request():
         password_reset.request_reset(db.session, form.email.data)
         db.session.commit()
         # The same answer whether or not the account exists: the page reveals no accounts.
-        flash(RESET_SENT, "info")
+        flash(_(RESET_SENT), "info")
         return redirect(url_for("auth.login"))
     status = 200 if request.method == "GET" else 422
     return render_template("auth/reset_request.html", form=form), status
@@ -128,7 +137,7 @@ def reset_password(token: str):
         user = password_reset.reset_password(db.session, token, form.password.data)
         db.session.commit()
         _start_session(user, remember=False)
-        flash("Your new password is set. You are logged in.", "success")
+        flash(_("Your new password is set. You are logged in."), "success")
         return redirect(url_for("dashboard.index"))
     status = 200 if request.method == "GET" else 422
     response = make_response(render_template("auth/reset_password.html", form=form), status)

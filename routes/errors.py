@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from extensions import db
 
 MESSAGES = {
-    400: ("Something in that request was wrong", "Go back, reload the page and try again."),
-    403: ("Not allowed", "You do not have access to this page."),
-    404: ("Page not found", "The link may be mistyped, or the page was removed."),
-    405: ("Not possible here", "This page cannot be used that way."),
-    413: ("Too large", "What you sent is too large. Try a smaller file."),
-    422: ("Something in that form was wrong", "Go back and check the form."),
-    429: ("Too many attempts", "Please wait a little and try again."),
-    500: ("Something went wrong on our side", "We have been told. Please try again later."),
+    400: (_l("Something in that request was wrong"), _l("Go back, reload the page and try again.")),
+    403: (_l("Not allowed"), _l("You do not have access to this page.")),
+    404: (_l("Page not found"), _l("The link may be mistyped, or the page was removed.")),
+    405: (_l("Not possible here"), _l("This page cannot be used that way.")),
+    413: (_l("Too large"), _l("What you sent is too large. Try a smaller file.")),
+    422: (_l("Something in that form was wrong"), _l("Go back and check the form.")),
+    429: (_l("Too many attempts"), _l("Please wait a little and try again.")),
+    500: (_l("Something went wrong on our side"), _l("We have been told. Please try again later.")),
 }
 
 
@@ -38,7 +40,7 @@ def _http_error(err: HTTPException):
 def _csrf_error(_err: CSRFError):
     return render_error(
         400,
-        "This form has expired or was not sent from this site. Reload the page and try again.",
+        _("This form has expired or was not sent from this site. Reload the page and try again."),
     )
 
 

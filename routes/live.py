@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -77,7 +78,7 @@ def offline_assets():
 def _place_choices(event: Event) -> tuple[list[SelectChoice], dict[str, tuple[float, float]]]:
     """The route's named places as choices, e.g. ("w3", "3. Brandenburg Gate")."""
     places: dict[str, tuple[float, float]] = {}
-    choices = [SelectChoice("", "— use my location —")]
+    choices = [SelectChoice("", _("— use my location —"))]
     waypoints = db.session.scalars(
         select(Waypoint).where(Waypoint.event_id == event.id).order_by(Waypoint.seq)
     )
@@ -109,7 +110,7 @@ def _position_page(event: Event, *, action: str, back: str | None):
             (form.place.errors if err.field else form.form_errors).append(str(err))
         else:
             db.session.commit()
-            flash("Thank you. The map now shows the march here.", "success")
+            flash(_("Thank you. The map now shows the march here."), "success")
             return redirect(action)
     if request.method == "POST":
         status = 422
@@ -194,5 +195,5 @@ def revoke_steward(event_id: int, link_id: int):
     event = require_organiser(event_id)
     march.revoke_steward_link(db.session, event, link_id, utcnow())
     db.session.commit()
-    flash("The link no longer works.", "info")
+    flash(_("The link no longer works."), "info")
     return redirect(url_for("live.stewards", event_id=event.id))

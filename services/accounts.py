@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,7 @@ _DUMMY_HASH = _hasher.hash("an unused password that only burns time")
 
 class EmailTaken(DomainError):
     def __init__(self) -> None:
-        super().__init__("An account with this email already exists. Log in instead.", "email")
+        super().__init__(_("An account with this email already exists. Log in instead."), "email")
 
 
 def normalise_email(email: str) -> str:

@@ -1,7 +1,8 @@
 """March routes: data types, distances, and safe import/export (text, GPX, GeoJSON).
 
-Pure Python: no Flask, no database. Every parser returns a validated `Route` or raises
-`RouteError` whose message can be shown to the user as is.
+Pure Python: no Flask app needed, no database. Every parser returns a validated `Route` or
+raises `RouteError` whose message can be shown to the user as is: flask_babel's gettext
+translates it into the request's language and, outside an app, leaves it in English.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import defusedxml.ElementTree
 import gpxpy
 import gpxpy.gpx
 from defusedxml import DefusedXmlException
+from flask_babel import gettext as _
 
 WAYPOINT_KINDS = ("assembly", "stop", "end", "first_aid", "toilets", "other")
 MAX_POINTS = 5000
@@ -30,10 +32,10 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 EARTH_RADIUS_M = 6_371_008.8
 DECIMALS = 6  # ~0.1 m; rounding on parse makes export/import round trips exact
 
-_TOO_MANY_POINTS = f"A route can have at most {MAX_POINTS} points; simplify the line."
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DIGITS = re.compile(r"[0-9]+(?:\s*,\s*[0-9]+)?")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # not str.splitlines: it splits on \f, \u2028 ...
+
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,14 @@ class Route:
 
 class RouteError(ValueError):
     """A route the user supplied cannot be used; str(err) is a user-facing sentence."""
+
+
+def _too_many_points() -> str:
+    return _("A route can have at most %(n)d points; simplify the line.", n=MAX_POINTS)
+
+
+def _too_many_waypoints() -> str:
+    return _("A route can have at most %(n)d waypoints.", n=MAX_WAYPOINTS)
 
 
 # --- distances ------------------------------------------------------------------------
@@ -105,23 +115,25 @@ def distance_along_m(points: Sequence[Point], index: int) -> float:
 
 
 def _coord_problem(lat: Any, lon: Any) -> str | None:
-    for name, value, limit in (("latitude", lat, 90), ("longitude", lon, 180)):
+    for is_lat, value, limit in ((True, lat, 90), (False, lon, 180)):
         # bool is an int subclass; JSON `true` must not become 1.0
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"{name} must be a number."
+            return _("latitude must be a number.") if is_lat else _("longitude must be a number.")
         # a comparison, not math.isfinite: that overflows on huge JSON integers; NaN fails it
         if not -limit <= value <= limit:
-            return f"{name} must be between -{limit} and {limit}."
+            if is_lat:
+                return _("latitude must be between -90 and 90.")
+            return _("longitude must be between -180 and 180.")
     return None
 
 
 def _label_problem(label: str) -> str | None:
     if not label:
-        return "a label is required."
+        return _("a label is required.")
     if len(label) > MAX_LABEL_CHARS:
-        return f"the label must be at most {MAX_LABEL_CHARS} characters."
+        return _("the label must be at most %(n)d characters.", n=MAX_LABEL_CHARS)
     if any(unicodedata.category(c) == "Cc" for c in label):
-        return "the label must not contain control characters."  # they break GPX/XML export
+        return _("the label must not contain control characters.")  # they break GPX/XML export
     return None
 
 
@@ -142,23 +154,23 @@ def validate(route: Route) -> Route:
     if not route.points and not route.waypoints:
         return Route((), ())
     if len(route.points) < 2:
-        raise RouteError("A route needs at least two points.")
+        raise RouteError(_("A route needs at least two points."))
     if len(route.points) > MAX_POINTS:
-        raise RouteError(_TOO_MANY_POINTS)
+        raise RouteError(_too_many_points())
     if len(route.waypoints) > MAX_WAYPOINTS:
-        raise RouteError(f"A route can have at most {MAX_WAYPOINTS} waypoints.")
+        raise RouteError(_too_many_waypoints())
     for n, p in enumerate(route.points, 1):
         if problem := _coord_problem(p.lat, p.lon):
-            raise RouteError(f"Point {n}: {problem}")
+            raise RouteError(_("Point %(n)d: %(problem)s", n=n, problem=problem))
     waypoints: list[Waypoint] = []
     for n, w in enumerate(route.waypoints, 1):
         # tabs/newlines (legal in GPX names) become spaces; other control characters are errors
         label = " ".join(w.label.split()) if isinstance(w.label, str) else ""
         problem = _coord_problem(w.lat, w.lon) or _label_problem(label)
         if not problem and w.kind not in WAYPOINT_KINDS:
-            problem = f"the kind must be one of {', '.join(WAYPOINT_KINDS)}."
+            problem = _("the kind must be one of %(kinds)s.", kinds=", ".join(WAYPOINT_KINDS))
         if problem:
-            raise RouteError(f"Waypoint {n}: {problem}")
+            raise RouteError(_("Waypoint %(n)d: %(problem)s", n=n, problem=problem))
         waypoints.append(Waypoint(float(w.lat), float(w.lon), w.kind, label))
     points = tuple(Point(float(p.lat), float(p.lon)) for p in route.points)
     return Route(points, tuple(waypoints))
@@ -206,19 +218,19 @@ def parse_text(text: str) -> Route:
             continue
         fields = [f.strip() for f in line.split(",", 2)]
         if len(fields) < 2:
-            raise RouteError(f"Line {n}: write “latitude, longitude”, then optionally a label "
-                             "and a kind.")
+            raise RouteError(_("Line %(n)d: write “latitude, longitude”, then optionally a label "
+                               "and a kind.", n=n))
         if "." not in line and len(fields) == 3 and _DIGITS.fullmatch(fields[2]):
             # "52,5, 13,4" would otherwise silently become (52, 5) labelled "13,4"
-            raise RouteError(f"Line {n}: use a decimal point in numbers, not a comma "
-                             "(for example “52.5096, 13.3762”).")
+            raise RouteError(_("Line %(n)d: use a decimal point in numbers, not a comma "
+                               "(for example “52.5096, 13.3762”).", n=n))
         lat = _text_number(fields[0], n, "latitude")
         lon = _text_number(fields[1], n, "longitude")
         if problem := _coord_problem(lat, lon):
-            raise RouteError(f"Line {n}: {problem}")
+            raise RouteError(_("Line %(n)d: %(problem)s", n=n, problem=problem))
         points.append(Point(_round(lat), _round(lon)))
         if len(points) > MAX_POINTS:
-            raise RouteError(_TOO_MANY_POINTS)  # stop early on huge input
+            raise RouteError(_too_many_points())  # stop early on huge input
         label, kind = (fields[2] if len(fields) == 3 else ""), None
         head, comma, tail = label.rpartition(",")
         if comma and _kind(tail):
@@ -226,7 +238,7 @@ def parse_text(text: str) -> Route:
         label = " ".join(label.split())  # same tidying as validate, so the checks agree
         if kind is not None or label:
             if problem := _label_problem(label):
-                raise RouteError(f"Line {n}: {problem}")
+                raise RouteError(_("Line %(n)d: %(problem)s", n=n, problem=problem))
             labelled.append((len(points) - 1, label, kind))
     last_is_end = bool(labelled) and labelled[-1][0] == len(points) - 1
     kinds = _assign_kinds([k for _, _, k in labelled], last_is_end)
@@ -237,9 +249,12 @@ def parse_text(text: str) -> Route:
 
 def _text_number(field: str, line_no: int, name: str) -> float:
     if not field:
-        raise RouteError(f"Line {line_no}: the {name} is missing.")
+        if name == "latitude":
+            raise RouteError(_("Line %(n)d: the latitude is missing.", n=line_no))
+        raise RouteError(_("Line %(n)d: the longitude is missing.", n=line_no))
     if not _NUMBER.fullmatch(field):  # float() would also take "nan", "1e5", "1_0", "٣"
-        raise RouteError(f"Line {line_no}: “{_short(field)}” is not a number.")
+        raise RouteError(_("Line %(n)d: “%(text)s” is not a number.", n=line_no,
+                           text=_short(field)))
     return float(field)
 
 
@@ -292,7 +307,7 @@ _gpx_lock = threading.Lock()  # makes snapshot/restore of the namespace map atom
 
 def _check_size(data: bytes) -> None:
     if len(data) > MAX_UPLOAD_BYTES:
-        raise RouteError("The file is larger than 2 MB.")
+        raise RouteError(_("The file is larger than 2 MB."))
 
 
 def parse_gpx(data: bytes) -> Route:
@@ -308,13 +323,13 @@ def parse_gpx(data: bytes) -> Route:
     try:
         text = data.decode("utf-8-sig")  # so the guard and gpxpy parse exactly the same text
     except UnicodeDecodeError:
-        raise RouteError("The GPX file could not be read: it is not UTF-8 text.") from None
+        raise RouteError(_("The GPX file could not be read: it is not UTF-8 text.")) from None
     _guard_xml(text)
     gpx = _gpxpy_parse(text)
     points = [p for t in gpx.tracks for s in t.segments for p in s.points]
     points = points or [p for r in gpx.routes for p in r.points]
     if not points:
-        raise RouteError("The file contains no route points.")
+        raise RouteError(_("The file contains no route points."))
     kinds = _assign_kinds([w.type for w in gpx.waypoints], last_is_end=True)
     return validate(Route(
         tuple(Point(_round(p.latitude), _round(p.longitude)) for p in points),
@@ -338,14 +353,16 @@ def _guard_xml(text: str) -> None:
             elif root is None:
                 root = item
     except DefusedXmlException:
-        raise RouteError("The GPX file is not valid: it contains a DTD or entities.") from None
+        raise RouteError(_("The GPX file is not valid: it contains a DTD or entities.")) \
+            from None
     except stdlib_et.ParseError as err:
-        raise RouteError(f"The GPX file could not be read: {_short(str(err), 200)}.") from None
+        raise RouteError(_("The GPX file could not be read: %(detail)s.",
+                           detail=_short(str(err), 200))) from None
     if root is None or root.tag.rpartition("}")[2] != "gpx":
-        raise RouteError("The file is not a GPX file: its main element is not <gpx>.")
+        raise RouteError(_("The file is not a GPX file: its main element is not <gpx>."))
     if (len(prefixes) > _MAX_NAMESPACES or text.count("xmlns") > declared + _MAX_NAMESPACES
             or text.count("schemaLocation") > _MAX_NAMESPACES):
-        raise RouteError("The GPX file could not be read: it uses too many XML namespaces.")
+        raise RouteError(_("The GPX file could not be read: it uses too many XML namespaces."))
 
 
 def _gpxpy_parse(text: str) -> gpxpy.gpx.GPX:
@@ -356,8 +373,8 @@ def _gpxpy_parse(text: str) -> gpxpy.gpx.GPX:
         try:
             return gpxpy.parse(text)
         except (gpxpy.gpx.GPXException, ValueError) as err:
-            raise RouteError(f"The GPX file could not be read: {_short(str(err), 200)}.") \
-                from None
+            raise RouteError(_("The GPX file could not be read: %(detail)s.",
+                               detail=_short(str(err), 200))) from None
         finally:
             stdlib_et._namespace_map.clear()
             stdlib_et._namespace_map.update(saved)
@@ -394,26 +411,27 @@ def parse_geojson(data: bytes) -> Route:
     try:
         doc = json.loads(data, parse_constant=_reject_constant)
     except RecursionError:
-        raise RouteError("The file is not usable GeoJSON: it is nested too deeply.") from None
+        raise RouteError(_("The file is not usable GeoJSON: it is nested too deeply.")) from None
     except ValueError as err:  # also covers bad UTF-8 and oversized integers
-        raise RouteError(f"The file is not valid JSON: {_short(str(err), 200)}.") from None
+        raise RouteError(_("The file is not valid JSON: %(detail)s.",
+                           detail=_short(str(err), 200))) from None
     line, spots = _geojson_parts(doc)
     if not isinstance(line, list):
-        raise RouteError("The LineString coordinates must be a list of positions.")
+        raise RouteError(_("The LineString coordinates must be a list of positions."))
     if not line:
-        raise RouteError("The file contains no route points.")
+        raise RouteError(_("The file contains no route points."))
     if len(line) > MAX_POINTS:
-        raise RouteError(_TOO_MANY_POINTS)  # before converting thousands of positions
+        raise RouteError(_too_many_points())  # before converting thousands of positions
     if len(spots) > MAX_WAYPOINTS:
-        raise RouteError(f"A route can have at most {MAX_WAYPOINTS} waypoints.")
-    points = tuple(Point(*_position(c, f"Line point {n}")) for n, c in enumerate(line, 1))
+        raise RouteError(_too_many_waypoints())
+    points = tuple(Point(*_position(c, _("Line point %(n)d", n=n))) for n, c in enumerate(line, 1))
     raw_kinds: list[str | None] = []
     waypoints: list[tuple[float, float, str]] = []
     for n, (coords, props) in enumerate(spots, 1):
-        lat, lon = _position(coords, f"Waypoint {n}")
+        lat, lon = _position(coords, _("Waypoint %(n)d", n=n))
         label = props.get("label") if props.get("label") is not None else props.get("name")
         if not isinstance(label, str | None):
-            raise RouteError(f"Waypoint {n}: the label must be text.")
+            raise RouteError(_("Waypoint %(n)d: the label must be text.", n=n))
         kind = props.get("kind")
         raw_kinds.append(kind if isinstance(kind, str) or kind is None else "")
         waypoints.append((lat, lon, label or ""))
@@ -429,54 +447,57 @@ def _reject_constant(name: str) -> None:
 def _geojson_parts(doc: Any) -> tuple[Any, list[tuple[Any, dict[str, Any]]]]:
     """(line coordinates, [(point coordinates, properties)]) of a supported document."""
     if not isinstance(doc, dict):
-        raise RouteError("The GeoJSON must be an object: a LineString, a Feature or a "
-                         "FeatureCollection.")
+        raise RouteError(_("The GeoJSON must be an object: a LineString, a Feature or a "
+                           "FeatureCollection."))
     if doc.get("type") == "FeatureCollection":
         features = doc.get("features")
         if not isinstance(features, list):
-            raise RouteError("The FeatureCollection has no list of “features”.")
+            raise RouteError(_("The FeatureCollection has no list of “features”."))
         lines: list[Any] = []
         spots: list[tuple[Any, dict[str, Any]]] = []
         for n, feature in enumerate(features, 1):
-            kind, coords, props = _geometry(feature, f"Feature {n}")
+            kind, coords, props = _geometry(feature, _("Feature %(n)d", n=n))
             if kind == "LineString":
                 lines.append(coords)
             elif kind == "Point":
                 spots.append((coords, props))
             else:
-                raise RouteError(f"Feature {n}: only LineString and Point geometries are "
-                                 f"supported, not “{_short(str(kind))}”.")
+                raise RouteError(_("Feature %(n)d: only LineString and Point geometries are "
+                                   "supported, not “%(kind)s”.", n=n, kind=_short(str(kind))))
         if not lines:
-            raise RouteError("The file contains no route line: add one LineString feature.")
+            raise RouteError(
+                _("The file contains no route line: add one LineString feature."))
         if len(lines) > 1:
-            raise RouteError(f"The file contains {len(lines)} lines; it needs exactly one "
-                             "LineString for the route.")
+            raise RouteError(_("The file contains %(n)d lines; it needs exactly one "
+                               "LineString for the route.", n=len(lines)))
         return lines[0], spots
-    kind, coords, _ = _geometry(doc, "The file") if doc.get("type") == "Feature" else (
+    kind, coords, _props = _geometry(doc, _("The file")) if doc.get("type") == "Feature" else (
         doc.get("type"), doc.get("coordinates"), {})
     if kind != "LineString":
-        raise RouteError(f"The route must be a single LineString, not “{_short(str(kind))}”.")
+        raise RouteError(_("The route must be a single LineString, not “%(kind)s”.",
+                           kind=_short(str(kind))))
     return coords, []
 
 
 def _geometry(feature: Any, where: str) -> tuple[Any, Any, dict[str, Any]]:
     """(geometry type, coordinates, properties) of a GeoJSON Feature."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise RouteError(f"{where} is not a GeoJSON Feature.")
+        raise RouteError(_("%(where)s is not a GeoJSON Feature.", where=where))
     geometry, props = feature.get("geometry"), feature.get("properties")
     if not isinstance(geometry, dict):
-        raise RouteError(f"{where} has no geometry.")
+        raise RouteError(_("%(where)s has no geometry.", where=where))
     if not isinstance(props, dict | None):
-        raise RouteError(f"{where}: “properties” must be an object.")
+        raise RouteError(_("%(where)s: “properties” must be an object.", where=where))
     return geometry.get("type"), geometry.get("coordinates"), props or {}
 
 
 def _position(coords: Any, where: str) -> tuple[float, float]:
     if not isinstance(coords, list) or len(coords) < 2:
-        raise RouteError(f"{where}: a position must be a list [longitude, latitude].")
+        raise RouteError(_("%(where)s: a position must be a list [longitude, latitude].",
+                           where=where))
     lon, lat = coords[0], coords[1]
     if problem := _coord_problem(lat, lon):
-        raise RouteError(f"{where}: {problem}")
+        raise RouteError(_("%(where)s: %(problem)s", where=where, problem=problem))
     return _round(lat), _round(lon)
 
 

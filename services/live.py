@@ -105,21 +105,6 @@ def position_sentence(event: Event, summary: dict[str, dict]) -> str:
     return " ".join(sentences)
 
 
-def live_strings() -> dict[str, str]:
-    """The words live.js shows, in the page's language."""
-    return {
-        "just_now": _("just now"),
-        "one_minute_ago": _("1 minute ago"),
-        "minutes_ago": _("%(n)s minutes ago", n="{n}"),
-        "hours_ago": _("%(n)s hours ago", n="{n}"),
-        "front": _("The front of the march"),
-        "end": _("The end of the march"),
-        "was_near": _("was near %(place)s", place="{place}"),
-        "on_route": _("was on the route"),
-        "updated": _("updated %(ago)s", ago="{ago}"),
-    }
-
-
 def page_context(session: Session, event: Event) -> dict:
     """What the event page's live parts need when it is served: the feed's address, the
     refresh interval, the time of this copy and the march's position in words. Two queries;
@@ -130,5 +115,4 @@ def page_context(session: Session, event: Event) -> dict:
         "interval": current_app.config.get("LIVE_POLL_SECONDS", 30),
         "rendered_at": format_time(utcnow(), event.timezone),
         "position_text": position_sentence(event, summary),
-        "i18n": live_strings(),
     }

@@ -12,6 +12,8 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,14 @@ from services.geo import EARTH_RADIUS_M, Point
 
 MAX_OFF_ROUTE_M = 300  # farther than this from the line is a mistake, not the march
 MIN_REPORT_INTERVAL = timedelta(seconds=10)  # per event and per front/end
+
+
+def _metres(value: float) -> str:
+    """A whole number of metres as the language writes it ("1,234" or "1.234")."""
+    try:
+        return format_decimal(round(value))
+    except RuntimeError:
+        return f"{value:,.0f}"
 
 
 def _hash(token: str) -> str:
@@ -33,7 +43,7 @@ def create_steward_link(
     """A new private link for stewards of ``event``, valid for ``hours``; returns the token
     (shown once to the organiser, stored only as a hash). Flushes."""
     if not 1 <= hours <= 72:
-        raise DomainError("A steward link lasts between 1 and 72 hours.", "hours")
+        raise DomainError(_("A steward link lasts between 1 and 72 hours."), "hours")
     token = secrets.token_urlsafe(32)
     session.add(
         StewardLink(
@@ -111,9 +121,9 @@ def report_position(
     comes within ``MIN_REPORT_INTERVAL`` of the previous report.
     """
     if event.status != "published":
-        raise DomainError("This demonstration is not taking place, so it has no position.")
+        raise DomainError(_("This demonstration is not taking place, so it has no position."))
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise DomainError("That is not a position on Earth.", "position")
+        raise DomainError(_("That is not a position on Earth."), "position")
     points = [
         Point(rp.lat, rp.lon)
         for rp in session.scalars(
@@ -121,12 +131,15 @@ def report_position(
         )
     ]
     if len(points) < 2:
-        raise DomainError("This demonstration has no route yet.")
+        raise DomainError(_("This demonstration has no route yet."))
     seq, distance, snapped = snap_to_route(points, Point(lat, lon))
     if distance > MAX_OFF_ROUTE_M:
         raise DomainError(
-            f"That position is {distance:,.0f} m from the route. Report it from the route, "
-            "or pick the nearest place from the list.",
+            _(
+                "That position is %(metres)s m from the route. Report it from the route, "
+                "or pick the nearest place from the list.",
+                metres=_metres(distance),
+            ),
             "position",
         )
     last = session.scalar(
@@ -136,7 +149,7 @@ def report_position(
         .limit(1)
     )
     if last is not None and now - last < MIN_REPORT_INTERVAL:
-        raise DomainError("A position was reported a moment ago. Try again in a few seconds.")
+        raise DomainError(_("A position was reported a moment ago. Try again in a few seconds."))
     position = MarchPosition(
         event_id=event.id,
         lat=round(snapped.lat, 6),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,7 +56,7 @@ def request_reset(session: Session, email: str) -> None:
         dedupe_key=f"reset:{user.id}:{secrets.token_hex(8)}",
         kind="password_reset",
         to_addr=user.email,
-        subject="Choose a new Rallypoint password",
+        subject=_("Choose a new Rallypoint password"),
         body_text=render_template("emails/password_reset.txt", **context),
         body_html=render_template("emails/password_reset.html", **context),
         headers={},

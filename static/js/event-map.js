@@ -6,11 +6,15 @@
  * neither, so DOM nodes are built with createElement and styled by classes.
  *
  * Also shares helpers with route-editor.js as window.RallypointMap.
+ *
+ * Words come translated in the data block's "i18n" (macros/map.html); the English here is
+ * only the fallback. Their placeholders are written {name}.
  */
 (function () {
   'use strict';
   if (!window.L) return; // Leaflet did not load: the text on the page says everything
 
+  // English fallbacks, in the legend's order.
   const KIND_NAMES = {
     assembly: 'Assembly',
     stop: 'Stop',
@@ -24,6 +28,43 @@
 
   function kindOf(value) {
     return Object.prototype.hasOwnProperty.call(KIND_NAMES, value) ? value : 'other';
+  }
+
+  function has(object, key) {
+    return Object.prototype.hasOwnProperty.call(object, key);
+  }
+
+  // One pass, so a user's label containing "{kind}" is never filled in again.
+  function fill(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (whole, key) {
+      return has(values, key) ? String(values[key]) : whole;
+    });
+  }
+
+  // The translated word for `key` from a data block's i18n, else the English fallback.
+  function word(i18n, key, fallback) {
+    return i18n && typeof i18n[key] === 'string' ? i18n[key] : fallback;
+  }
+
+  function kindName(i18n, kind) {
+    const names = (i18n && i18n.kinds) || {};
+    const key = kindOf(kind);
+    return typeof names[key] === 'string' ? names[key] : KIND_NAMES[key];
+  }
+
+  function pageLanguage() {
+    return document.documentElement.lang || 'en';
+  }
+
+  // forms: {"one": .., "few": .., "many": .., "other": ..} as Intl.PluralRules names them.
+  function plural(forms, n, fallbackOne, fallbackOther) {
+    let category = n === 1 ? 'one' : 'other';
+    try {
+      category = new Intl.PluralRules(pageLanguage()).select(n);
+    } catch (err) { /* an unknown language tag: English rules */ }
+    if (forms && typeof forms[category] === 'string') return forms[category];
+    if (forms && typeof forms.other === 'string') return forms.other;
+    return n === 1 ? fallbackOne : fallbackOther;
   }
 
   function readData(container) {
@@ -80,50 +121,56 @@
     });
   }
 
-  function describe(waypoint) {
-    return waypoint.n + '. ' + waypoint.label + ' (' + KIND_NAMES[kindOf(waypoint.kind)] + ')';
+  function describe(waypoint, i18n) {
+    return waypoint.n + '. ' + waypoint.label + ' (' + kindName(i18n, waypoint.kind) + ')';
   }
 
-  function popupContent(waypoint) {
+  function popupContent(waypoint, i18n) {
     const box = document.createElement('div');
     box.className = 'waypoint-popup';
     const title = document.createElement('strong');
     title.textContent = waypoint.n + '. ' + waypoint.label;
     const kind = document.createElement('span');
     kind.className = 'waypoint-popup__kind';
-    kind.textContent = KIND_NAMES[kindOf(waypoint.kind)];
+    kind.textContent = kindName(i18n, waypoint.kind);
     box.append(title, kind);
     return box;
   }
 
-  function waypointMarker(waypoint) {
+  function waypointMarker(waypoint, i18n) {
+    const description = describe(waypoint, i18n);
     const marker = L.marker([waypoint.lat, waypoint.lon], {
       icon: waypointIcon(waypoint.n, waypoint.kind),
-      title: describe(waypoint),
+      title: description,
       keyboard: true, // tabindex=0 and Enter opens the popup
       riseOnHover: true,
     });
-    marker.bindPopup(popupContent(waypoint));
+    marker.bindPopup(popupContent(waypoint, i18n));
     marker.on('add', function () {
       const el = marker.getElement();
-      if (el) el.setAttribute('aria-label', 'Waypoint ' + describe(waypoint));
+      if (el) {
+        el.setAttribute('aria-label',
+          fill(word(i18n, 'waypoint', 'Waypoint {description}'), { description: description }));
+      }
     });
     return marker;
   }
 
   const Legend = L.Control.extend({
     options: { position: 'bottomleft' },
-    initialize: function (kinds, options) {
+    initialize: function (kinds, i18n, options) {
       L.setOptions(this, options);
       this._kinds = kinds;
+      this._i18n = i18n;
     },
     onAdd: function () {
+      const i18n = this._i18n;
       const list = L.DomUtil.create('ul', 'map-legend');
-      list.setAttribute('aria-label', 'Map legend');
+      list.setAttribute('aria-label', word(i18n, 'legend', 'Map legend'));
       this._kinds.forEach(function (kind) {
         const item = L.DomUtil.create('li', 'map-legend__item', list);
         L.DomUtil.create('span', 'map-legend__swatch waypoint-marker--' + kind, item);
-        item.append(document.createTextNode(KIND_NAMES[kind]));
+        item.append(document.createTextNode(kindName(i18n, kind)));
       });
       L.DomEvent.disableClickPropagation(list);
       return list;
@@ -159,10 +206,11 @@
     if (!points.length && !waypoints.length) return null; // nothing to show: stay hidden
     const map = createMap(container, data);
     const line = routeLine(map, points);
-    const markers = waypoints.map(function (w) { return waypointMarker(w).addTo(map); });
+    const i18n = data.i18n || {};
+    const markers = waypoints.map(function (w) { return waypointMarker(w, i18n).addTo(map); });
     const byNumber = {};
     waypoints.forEach(function (w, i) { byNumber[String(w.n)] = markers[i]; });
-    const legend = waypoints.length ? new Legend(legendKinds(waypoints)).addTo(map) : null;
+    const legend = waypoints.length ? new Legend(legendKinds(waypoints), i18n).addTo(map) : null;
     fit(map, points.concat(waypoints.map(function (w) { return [w.lat, w.lon]; })),
       legend ? legend.getContainer().offsetHeight : 0);
     return { map: map, line: line, markers: markers, byNumber: byNumber, container: container };
@@ -205,6 +253,11 @@
   window.RallypointMap = {
     KIND_NAMES: KIND_NAMES,
     kindOf: kindOf,
+    kindName: kindName,
+    fill: fill,
+    word: word,
+    plural: plural,
+    pageLanguage: pageLanguage,
     readData: readData,
     createMap: createMap,
     fit: fit,

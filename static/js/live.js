@@ -1,5 +1,7 @@
 // Live updates on an event page: polls the small JSON feed (an unchanged feed costs a 304),
 // shows new updates, the march's position on the map and in words, and marks the schedule.
+// Its words come translated in the root's data-i18n JSON (macros/map.html live_i18n), with
+// English fallbacks here; their placeholders are written {name}.
 (function () {
   "use strict";
   var root = document.querySelector("[data-live-url]");
@@ -12,13 +14,53 @@
   var stamp = document.querySelector("[data-live-stamp]");
   var positionMarkers = {};
   var lastFeed = null;
+  var i18n = {};
+  try {
+    i18n = JSON.parse(root.getAttribute("data-i18n") || "{}") || {};
+  } catch (err) { /* keep the English fallbacks */ }
+
+  var FALLBACK = {
+    just_now: "just now",
+    front: "The front of the march",
+    end: "The end of the march",
+    front_near: "The front of the march was near {place}, {ago}.",
+    end_near: "The end of the march was near {place}, {ago}.",
+    front_on_route: "The front of the march was on the route, {ago}.",
+    end_on_route: "The end of the march was on the route, {ago}.",
+    front_updated: "The front of the march, updated {ago}",
+    end_updated: "The end of the march, updated {ago}"
+  };
+
+  function word(key) {
+    return typeof i18n[key] === "string" ? i18n[key] : FALLBACK[key];
+  }
+
+  // One pass, so a place name containing "{ago}" is never filled in again.
+  function fill(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
+  // forms: {"one": .., "few": .., "many": .., "other": ..} as Intl.PluralRules names them
+  // (a single string is taken for every count).
+  function plural(forms, n, one, other) {
+    if (typeof forms === "string") return fill(forms, { n: n });
+    var category = n === 1 ? "one" : "other";
+    try {
+      category = new Intl.PluralRules(document.documentElement.lang || "en").select(n);
+    } catch (err) { /* an unknown language tag: English rules */ }
+    var chosen = forms && (typeof forms[category] === "string" ? forms[category] : forms.other);
+    return fill(typeof chosen === "string" ? chosen : (n === 1 ? one : other), { n: n });
+  }
 
   function minutesAgo(iso) {
     var minutes = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 60000));
-    if (minutes < 1) return "just now";
-    if (minutes === 1) return "1 minute ago";
-    if (minutes < 120) return minutes + " minutes ago";
-    return Math.round(minutes / 60) + " hours ago";
+    if (minutes < 1) return word("just_now");
+    if (minutes < 120) {
+      return plural(i18n.minutes_ago, minutes, "{n} minute ago", "{n} minutes ago");
+    }
+    return plural(i18n.hours_ago, Math.round(minutes / 60), "{n} hour ago", "{n} hours ago");
   }
 
   function renderUpdates(updates) {
@@ -52,9 +94,9 @@
     ["front", "end"].forEach(function (key) {
       var p = position[key];
       if (!p) return;
-      var label = key === "front" ? "The front of the march" : "The end of the march";
-      parts.push(label + (p.near ? " was near " + p.near : " was on the route") + ", " +
-        minutesAgo(p.at) + ".");
+      var ago = minutesAgo(p.at);
+      parts.push(p.near ? fill(word(key + "_near"), { place: p.near, ago: ago })
+        : fill(word(key + "_on_route"), { ago: ago }));
       var maps = window.rallypointMaps || [];
       if (maps.length && window.L) {
         var map = maps[0].map;
@@ -65,7 +107,7 @@
         } else {
           positionMarkers[key].setLatLng([p.lat, p.lon]);
         }
-        positionMarkers[key].bindTooltip(label + ", updated " + minutesAgo(p.at));
+        positionMarkers[key].bindTooltip(fill(word(key + "_updated"), { ago: ago }));
       }
     });
     if (positionText) {

@@ -4,6 +4,7 @@
  * source of truth: every map change rewrites it and the normal form POST saves it, so the
  * page works the same without JavaScript, and typing in it redraws the map. The text format
  * mirrors services/geo.py parse_text/format_text; the server checks it again on save.
+ * Words shown come from the data block's "i18n" (macros/map.html), with English fallbacks.
  */
 (function () {
   'use strict';
@@ -19,6 +20,10 @@
   const NUMBER = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
   const DECIMAL_COMMA = /^[0-9]+(?:\s*,\s*[0-9]+)?$/;
   const KINDS = Object.keys(shared.KIND_NAMES);
+
+  function word(ed, key, fallback) {
+    return shared.word(ed.i18n, key, fallback);
+  }
 
   // --- the text format --------------------------------------------------------------------
 
@@ -234,18 +239,28 @@
     ed.vertices = points.map(function (p, i) { return vertex(ed, p, i, points.length); });
     ed.undoButton.disabled = ed.undo.length === 0;
     ed.clearButton.disabled = ed.entries.length === 0;
-    const count = points.length + (points.length === 1 ? ' point, ' : ' points, ');
-    ed.summary.textContent = count + lengthKm(points).toFixed(1) + ' km';
+    const km = lengthKm(points).toLocaleString(shared.pageLanguage(),
+      { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    const summary = shared.plural((ed.i18n || {}).summary, points.length,
+      '{n} point, {km} km', '{n} points, {km} km');
+    ed.summary.textContent = shared.fill(summary, { n: points.length, km: km });
     ed.problem.textContent = ed.problems.length
-      ? 'Not on the map (not “latitude, longitude”): line ' + ed.problems.join(', ') + '.' : '';
+      ? shared.fill(word(ed, 'problems',
+        'Not on the map (not “latitude, longitude”): line {lines}.'),
+      { lines: ed.problems.join(', ') }) : '';
   }
 
   function vertex(ed, entry, index, total) {
     const dot = el('span', 'route-vertex__dot', entry.label ? String(entry.n) : undefined);
     const size = entry.label ? 34 : 28;
-    const kindName = shared.KIND_NAMES[entry.shownKind];
-    const name = 'Point ' + (index + 1) + ' of ' + total +
-      (entry.label ? ', waypoint ' + entry.n + ': ' + entry.label + ' (' + kindName + ')' : '');
+    const values = { index: index + 1, total: total };
+    let name = shared.fill(word(ed, 'point', 'Point {index} of {total}'), values);
+    if (entry.label) {
+      name = shared.fill(word(ed, 'point_waypoint',
+        'Point {index} of {total}, waypoint {n}: {label} ({kind})'),
+      Object.assign(values, { n: entry.n, label: entry.label,
+        kind: shared.kindName(ed.i18n, entry.shownKind) }));
+    }
     const marker = L.marker([entry.lat, entry.lon], {
       icon: L.divIcon({
         html: dot,
@@ -285,7 +300,7 @@
   function vertexPopup(ed, entry, name) {
     const box = el('div', 'vertex-popup');
     box.append(el('p', 'vertex-popup__title', name));
-    box.append(button('Remove point', function () {
+    box.append(button(word(ed, 'remove_point', 'Remove point'), function () {
       fromPopup(ed, function (entries) { entries.splice(entries.indexOf(entry), 1); });
     }));
     const input = el('input');
@@ -293,15 +308,17 @@
     input.maxLength = MAX_LABEL;
     input.value = entry.label || '';
     const select = el('select');
-    select.append(new Option('Automatic', '')); // first: assembly, last: end, others: stop
-    KINDS.forEach(function (k) { select.append(new Option(shared.KIND_NAMES[k], k)); });
+    // "Automatic": the first is the assembly, the last the end, the others stops.
+    select.append(new Option(word(ed, 'automatic', 'Automatic'), ''));
+    KINDS.forEach(function (k) { select.append(new Option(shared.kindName(ed.i18n, k), k)); });
     select.value = entry.kind || '';
     const error = el('p', 'error');
     error.setAttribute('role', 'alert');
     function save() {
       const label = tidy(input.value).slice(0, MAX_LABEL);
       if (!label) {
-        error.textContent = 'Write a name for the waypoint, for example “Potsdamer Platz”.';
+        error.textContent = word(ed, 'name_needed',
+          'Write a name for the waypoint, for example “Potsdamer Platz”.');
         input.focus();
         return;
       }
@@ -311,13 +328,15 @@
       if (e.key === 'Enter') { e.preventDefault(); save(); } // Enter would submit the form
     });
     const actions = el('div', 'button-row');
-    actions.append(button(entry.label ? 'Save waypoint' : 'Make waypoint', save, 'button'));
+    actions.append(button(entry.label ? word(ed, 'save_waypoint', 'Save waypoint')
+      : word(ed, 'make_waypoint', 'Make waypoint'), save, 'button'));
     if (entry.label) {
-      actions.append(button('Remove waypoint', function () {
+      actions.append(button(word(ed, 'remove_waypoint', 'Remove waypoint'), function () {
         fromPopup(ed, function () { entry.label = ''; entry.kind = null; });
       }));
     }
-    box.append(field(ed, 'label', 'Waypoint name', input), field(ed, 'kind', 'Kind', select),
+    box.append(field(ed, 'label', word(ed, 'waypoint_name', 'Waypoint name'), input),
+      field(ed, 'kind', word(ed, 'kind', 'Kind'), select),
       error, actions);
     return box;
   }
@@ -332,6 +351,7 @@
     const ed = {
       map: map,
       textarea: textarea,
+      i18n: data.i18n || {},
       line: L.polyline([], { className: 'route-line', interactive: false, weight: 5,
         color: '#b3261e' }).addTo(map),
       layer: L.layerGroup().addTo(map),
@@ -343,11 +363,11 @@
       timer: null,
     };
     const bar = el('div', 'map-toolbar');
-    ed.undoButton = button('Undo', function () {
+    ed.undoButton = button(word(ed, 'undo', 'Undo'), function () {
       sync(ed);
       if (ed.undo.length) write(ed, ed.undo.pop(), false);
     });
-    ed.clearButton = button('Clear', function () {
+    ed.clearButton = button(word(ed, 'clear', 'Clear'), function () {
       sync(ed);
       change(ed, function (entries) { entries.splice(0); });
     });

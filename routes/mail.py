@@ -29,7 +29,7 @@ from wtforms.validators import DataRequired, Length
 from extensions import csrf, db
 from models import EventChange, utcnow
 from routes.access import require_organiser
-from services import mailer, notify, outbox
+from services import changes, mailer, outbox
 from services import unsubscribe as unsubscribing
 from services.rsvp import rsvp_by_token
 
@@ -107,18 +107,12 @@ def updates(event_id: int):
     event = require_organiser(event_id, for_update=request.method == "POST")
     form = UpdateForm()
     if form.validate_on_submit():
-        change = EventChange(
-            event_id=event.id,
-            revision=event.revision,
-            created_at=utcnow(),
-            kind="update",
-            summary=form.message.data.strip(),
-            is_update=True,
-        )
-        db.session.add(change)
-        db.session.flush()
-        notify.organiser_update(
-            db.session, event, change, include_waitlist=form.include_waitlist.data
+        changes.post_update(
+            db.session,
+            event,
+            form.message.data,
+            include_waitlist=form.include_waitlist.data,
+            now=utcnow(),
         )
         db.session.commit()
         flash(_("Your update is on its way to participants."), "success")

@@ -172,3 +172,23 @@ def record(session: Session, event: Event, before: Snapshot) -> list[EventChange
     session.expire(event, ["changes"])
     notify.event_changed(session, event, rows)
     return rows
+
+
+def post_update(
+    session: Session, event: Event, message: str, *, include_waitlist: bool, now: datetime
+) -> EventChange:
+    """The organisers' own message: shown in the event page's updates and emailed to everyone
+    confirmed (and the waitlist if asked). Flushes."""
+    change = EventChange(
+        event_id=event.id,
+        revision=event.revision,
+        created_at=now,
+        kind="update",
+        summary=message.strip(),
+        is_update=True,
+    )
+    session.add(change)
+    session.flush()
+    session.expire(event, ["changes"])
+    notify.organiser_update(session, event, change, include_waitlist=include_waitlist)
+    return change

@@ -29,7 +29,7 @@ from extensions import db
 from forms.rsvp import RoleForm
 from models import Rsvp, utcnow
 from routes.access import require_organiser
-from services import attendees, notify
+from services import attendees, notify, outbox
 from services import rsvp as rsvps
 from services.errors import DomainError
 
@@ -68,6 +68,7 @@ def index(event_id: int):
         "attendees/index.html",
         event=event,
         totals=attendees.totals(db.session, event),
+        delivery=outbox.delivery_progress(db.session, event.id),
         page=page,
         role_names={r.id: r.name for r in event.roles},
         statuses=attendees.STATUS_LABELS,

@@ -10,7 +10,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
 
 from extensions import db
-from models import Role, Rsvp, utcnow
+from models import OutboxMessage, Role, Rsvp, utcnow
 from routes.attendees import csv_cell
 from services import accounts
 from tests.conftest import log_in
@@ -220,3 +220,12 @@ def test_duplicate_role_name_is_refused(logged_in, session, event):
 
 def test_csv_cells_starting_with_tab_or_return_are_escaped_too():
     assert [csv_cell(v) for v in ("\tx", "\rx", "a=b", None, 3)] == ["'\tx", "'\rx", "a=b", "", "3"]
+
+
+def test_attendee_page_shows_how_the_events_mail_is_doing(logged_in, session, event):
+    for i, status in enumerate(["sent", "sent", "queued", "failed"]):
+        session.add(OutboxMessage(dedupe_key=f"k{i}", kind="organiser_update", to_addr="a@x.org",
+                                  subject="s", body_text="b", event_id=event.id, status=status))
+    session.commit()
+    html = logged_in.get(f"/organise/events/{event.id}/attendees").get_data(as_text=True)
+    assert "2 sent, 1 waiting to be sent, 1 failed." in html

@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _languages() -> dict:
-        return {"languages": LANGUAGES}
+        return {"languages": LANGUAGES, "language_next": _return_path()}
 
     @app.after_request
     def _vary(response):
@@ -46,6 +46,17 @@ def init_app(app: Flask) -> None:
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")
         return response
+
+
+# Paths that carry a secret (a manage, steward, unsubscribe or reset token) are not put into
+# the switcher's links, where they would sit in every page's HTML and in the history.
+PRIVATE_PATHS = ("/manage/", "/steward/", "/unsubscribe/", "/reset/")
+
+
+def _return_path() -> str:
+    if request.path.startswith(PRIVATE_PATHS):
+        return "/"
+    return request.full_path.rstrip("?")
 
 
 @bp.get("/language/<code>")

@@ -53,7 +53,10 @@ def install_headers(app: Flask) -> None:
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if "Cache-Control" not in response.headers and (
-            request.path.startswith(("/dashboard", "/manage", "/login", "/signup", "/organise"))
+            request.path.startswith(
+                ("/dashboard", "/manage", "/login", "/signup", "/organise", "/steward",
+                 "/unsubscribe", "/reset", "/dev")
+            )
         ):
             response.headers["Cache-Control"] = "no-store"
         return response

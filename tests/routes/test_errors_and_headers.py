@@ -106,3 +106,10 @@ def test_login_is_rate_limited_with_retry_after(app, client, organiser):
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
     assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_private_links_stay_out_of_the_language_switcher_and_caches(client):
+    response = client.get("/manage/" + "x" * 43)
+    html = response.get_data(as_text=True)
+    assert "x" * 43 not in html
+    assert response.headers["Cache-Control"] == "no-store"

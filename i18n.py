@@ -54,7 +54,7 @@ PRIVATE_PATHS = ("/manage/", "/steward/", "/unsubscribe/", "/reset/")
 
 
 def _return_path() -> str:
-    if request.path.startswith(PRIVATE_PATHS):
+    if not has_request_context() or request.path.startswith(PRIVATE_PATHS):  # e.g. emails
         return "/"
     return request.full_path.rstrip("?")
 

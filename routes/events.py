@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -94,7 +95,7 @@ def event_page_context(event: Event) -> dict:
                  else format_when(event.ends_at, tz)),
         "assembly": next((w for w in event.waypoints if w.kind == "assembly"), None),
         "has_route": len(event.route_points) >= 2,
-        "distance_km": f"{event.route_length_m / 1000:.1f}",
+        "distance_km": format_decimal(event.route_length_m / 1000, format="0.0"),
         "walking": walking_text(geo.walking_minutes(event.route_length_m, pace)),
         "pace_kmh": f"{pace:g}",
         "waypoints": [

@@ -1,7 +1,7 @@
 """All models, imported here so that Alembic and the app see one complete metadata."""
 
 from models.base import Base, utcnow
-from models.event import Event, EventChange, EventOrganiser
+from models.event import Event, EventChange, EventOrganiser, EventTranslation
 from models.march import MarchPosition, StewardLink
 from models.outbox import OutboxMessage, Suppression
 from models.route import RoutePoint, Waypoint
@@ -14,6 +14,7 @@ __all__ = [
     "Event",
     "EventChange",
     "EventOrganiser",
+    "EventTranslation",
     "MarchPosition",
     "OutboxMessage",
     "Role",

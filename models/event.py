@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -70,6 +70,9 @@ class Event(Base):
         order_by="Role.seq", cascade="all, delete-orphan", passive_deletes=True
     )
     rsvps: WriteOnlyMapped[Rsvp] = relationship(passive_deletes=True)
+    translations: Mapped[list[EventTranslation]] = relationship(
+        order_by="EventTranslation.language", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class EventOrganiser(Base):
@@ -99,3 +102,16 @@ class EventChange(Base):
     kind: Mapped[str] = mapped_column(String(16))
     summary: Mapped[str] = mapped_column(Text)
     is_update: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EventTranslation(Base):
+    """The organisers' title and description in another language than the event's own."""
+
+    __tablename__ = "event_translations"
+    __table_args__ = (UniqueConstraint("event_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(140))
+    description_md: Mapped[str] = mapped_column(Text, default="")

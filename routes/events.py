@@ -18,7 +18,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,7 +28,7 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from models import Event, utcnow
 from routes.access import require_organiser
-from services import geo, ical
+from services import event_texts, geo, ical
 from services.events import event_route, render_description
 from services.times import format_time, format_when, to_local
 
@@ -49,6 +49,7 @@ def _load(slug: str) -> Event:
             selectinload(Event.waypoints),
             selectinload(Event.schedule_items),
             selectinload(Event.changes),
+            selectinload(Event.translations),
             selectinload(Event.roles),
         )
     )
@@ -88,6 +89,7 @@ def event_page_context(event: Event) -> dict:
     start_day = to_local(event.starts_at, tz).date()
     pace = current_app.config["MARCH_PACE_KMH"]
     page_url = current_app.config["BASE_URL"] + url_for("events.show", slug=event.slug)
+    title, description_md = event_texts.for_reader(event, get_locale().language)
     return {
         "event": event,
         "when": format_when(event.starts_at, tz),
@@ -117,7 +119,8 @@ def event_page_context(event: Event) -> dict:
             }
             for item in event.schedule_items
         ],
-        "description_html": render_description(event.description_md),
+        "title": title,
+        "description_html": render_description(description_md),
         "changes": [
             {"id": c.id, "when": format_when(c.created_at, tz),
              "datetime": c.created_at.isoformat(), "summary": c.summary,

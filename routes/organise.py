@@ -25,10 +25,11 @@ from forms.event import (
     ScheduleItemForm,
     event_form_data,
 )
+from forms.event_texts import EventTextsForm
 from models import EventOrganiser, User
 from routes.access import require_organiser
 from routes.events import map_data
-from services import events, geo
+from services import event_texts, events, geo
 from services.errors import DomainError
 from services.times import format_when, to_local
 
@@ -94,6 +95,32 @@ def edit(event_id: int):
             flash(_("Details saved."), "success")
             return _overview(event.id)
     return _page("organise/edit.html", form=form, event=event)
+
+
+@bp.route("/events/<int:event_id>/languages", methods=["GET", "POST"])
+@login_required
+def languages(event_id: int):
+    """The title and description in other languages, for participants who read those."""
+    event = require_organiser(event_id, for_update=request.method == "POST")
+    stored = {t.language: t for t in event.translations}
+    form = EventTextsForm(
+        data={
+            f"{part}_{code}": getattr(stored[code], "description_md" if part == "description"
+                                      else "title")
+            for code in stored
+            for part in ("title", "description")
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            event_texts.save(db.session, event, form.texts())
+        except DomainError as err:
+            _field_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Translations saved."), "success")
+            return _overview(event.id)
+    return _page("organise/languages.html", form=form, event=event)
 
 
 def _uploaded_route(upload) -> geo.Route:

@@ -5,21 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Length
 
-from services.accounts import MIN_PASSWORD_LENGTH
+from forms.fields import email_field, new_password_fields
 
 
 class SignupForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            DataRequired(_l("Enter your email address.")),
-            Length(max=254, message=_l("An email address has at most 254 characters.")),
-            Email(_l("Enter an email address like name@example.org.")),
-        ],
-        render_kw={"autocomplete": "email"},
-    )
+    email = email_field()
     display_name = StringField(
         _l("Your name as participants see it"),
         validators=[
@@ -28,26 +20,7 @@ class SignupForm(FlaskForm):
         ],
         render_kw={"autocomplete": "organization"},
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(_l("Choose a password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=1000,
-                message=_l("Use at least %(min)d characters."),
-            ),
-        ],
-        description=_l(
-            "At least %(n)d characters. A few random words work well.", n=MIN_PASSWORD_LENGTH
-        ),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Password again"),
-        validators=[EqualTo("password", _l("The two passwords differ. Type the same one twice."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, confirm = new_password_fields(_l("Password"), _l("Password again"))
 
 
 class LoginForm(FlaskForm):
@@ -65,35 +38,8 @@ class LoginForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(
-        _l("Email of your account"),
-        validators=[
-            DataRequired(_l("Enter your email address.")),
-            Length(max=254, message=_l("An email address has at most 254 characters.")),
-            Email(_l("Enter an email address like name@example.org.")),
-        ],
-        render_kw={"autocomplete": "username"},
-    )
+    email = email_field(_l("Email of your account"), autocomplete="username")
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(_l("Choose a password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=1000,
-                message=_l("Use at least %(min)d characters."),
-            ),
-        ],
-        description=_l(
-            "At least %(n)d characters. A few random words work well.", n=MIN_PASSWORD_LENGTH
-        ),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[EqualTo("password", _l("The two passwords differ. Type the same one twice."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, confirm = new_password_fields(_l("New password"), _l("New password again"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from forms.fields import email_field
 from models import Event, Role
 
 
@@ -55,15 +56,7 @@ class _RsvpFields(FlaskForm):
 
 
 class RsvpForm(_RsvpFields):
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            DataRequired(_l("Enter your email address.")),
-            Length(max=254, message=_l("An email address has at most 254 characters.")),
-            Email(_l("Enter an email address like name@example.org.")),
-        ],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
+    email = email_field()
 
 
 class ManageForm(_RsvpFields):

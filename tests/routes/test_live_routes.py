@@ -7,41 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from models import Event, EventChange, EventOrganiser, MarchPosition, RoutePoint, Waypoint, utcnow
+from models import EventChange, MarchPosition, Waypoint, utcnow
 from services import march
-
-LINE = [(52.5096, 13.3762), (52.5130, 13.3770), (52.5163, 13.3777)]
+from tests.march_fixtures import march_under_way
 
 
 @pytest.fixture
 def event(session, organiser):
-    now = utcnow()
-    event = Event(
-        slug="live-march",
-        title="Live march",
-        starts_at=now - timedelta(minutes=30),
-        ends_at=now + timedelta(hours=2),
-        timezone="Europe/Berlin",
-        status="published",
-    )
-    session.add(event)
-    session.flush()
-    session.add(EventOrganiser(event_id=event.id, user_id=organiser[0], is_owner=True))
-    session.add_all(
-        RoutePoint(event_id=event.id, seq=i, lat=a, lon=b) for i, (a, b) in enumerate(LINE)
-    )
-    session.add(
-        Waypoint(
-            event_id=event.id,
-            seq=0,
-            lat=52.5163,
-            lon=13.3777,
-            kind="stop",
-            label="Brandenburg Gate",
-        )
-    )
-    session.commit()
-    return event
+    return march_under_way(session, organiser[0], now=utcnow(), slug="live-march", with_gate=True)
 
 
 def test_feed_lists_updates_and_answers_304_when_unchanged(client, session, event):

@@ -7,34 +7,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from models import Event, EventOrganiser, MarchPosition, RoutePoint
+from models import MarchPosition
 from services import march
 from services.errors import DomainError
 from services.geo import Point
+from tests.march_fixtures import LINE, march_under_way
 
 NOW = datetime(2026, 11, 29, 13, 30, tzinfo=UTC)
-# Potsdamer Platz → Brandenburg Gate along Ebertstraße.
-LINE = [(52.5096, 13.3762), (52.5130, 13.3770), (52.5163, 13.3777)]
 
 
 @pytest.fixture
 def event(session, organiser):
-    event = Event(
-        slug="march",
-        title="March",
-        starts_at=NOW - timedelta(minutes=30),
-        ends_at=NOW + timedelta(hours=2),
-        timezone="Europe/Berlin",
-        status="published",
-    )
-    session.add(event)
-    session.flush()
-    session.add(EventOrganiser(event_id=event.id, user_id=organiser[0], is_owner=True))
-    session.add_all(
-        RoutePoint(event_id=event.id, seq=i, lat=a, lon=b) for i, (a, b) in enumerate(LINE)
-    )
-    session.commit()
-    return event
+    return march_under_way(session, organiser[0], now=NOW, slug="march")
 
 
 def test_snap_to_route_projects_onto_the_nearest_segment():

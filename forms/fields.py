@@ -1,0 +1,45 @@
+"""Fields that several forms share, with their validation and messages in one place."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from services.accounts import MIN_PASSWORD_LENGTH
+
+
+def email_field(label=None, autocomplete: str = "email") -> EmailField:
+    """A required, well-formed email address of at most 254 characters."""
+    return EmailField(
+        label or _l("Email"),
+        validators=[
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("An email address has at most 254 characters.")),
+            Email(_l("Enter an email address like name@example.org.")),
+        ],
+        render_kw={"autocomplete": autocomplete, "inputmode": "email"},
+    )
+
+
+def new_password_fields(label, again_label) -> tuple[PasswordField, PasswordField]:
+    """A new password (long enough) and its repetition."""
+    password = PasswordField(
+        label,
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH, max=1000, message=_l("Use at least %(min)d characters.")
+            ),
+        ],
+        description=_l(
+            "At least %(n)d characters. A few random words work well.", n=MIN_PASSWORD_LENGTH
+        ),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        again_label,
+        validators=[EqualTo("password", _l("The two passwords differ. Type the same one twice."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm

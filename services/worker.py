@@ -45,7 +45,7 @@ Clock = Callable[[], datetime]
 def setting(name: str):
     value = current_app.config.get(name)
     if value is None:
-        value = os.environ.get(name)  # the CLI worker, until config.py reads these
+        value = os.environ.get(name)  # the retry settings are not in config.py
     default = DEFAULTS[name]
     return type(default)(value) if value not in (None, "") else default
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
 from extensions import db
@@ -28,6 +29,7 @@ from forms.event import (
 from forms.event_texts import EventTextsForm
 from models import EventOrganiser, User
 from routes.access import require_organiser
+from routes.errors import render_error
 from routes.events import map_data
 from services import event_texts, events, geo
 from services.errors import DomainError
@@ -61,8 +63,9 @@ def new():
     form = EventForm()
     if form.validate_on_submit():
         try:
-            event = events.create_event(db.session, owner_id=current_user.id,
-                                        details=form.details())
+            event = events.create_event(
+                db.session, owner_id=current_user.id, details=form.details()
+            )
         except DomainError as err:
             _field_error(form, err)
         else:
@@ -76,8 +79,12 @@ def new():
 @login_required
 def overview(event_id: int):
     event = require_organiser(event_id)
-    return render_template("organise/overview.html", event=event, action=ActionForm(),
-                           when=format_when(event.starts_at, event.timezone))
+    return render_template(
+        "organise/overview.html",
+        event=event,
+        action=ActionForm(),
+        when=format_when(event.starts_at, event.timezone),
+    )
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -105,8 +112,9 @@ def languages(event_id: int):
     stored = {t.language: t for t in event.translations}
     form = EventTextsForm(
         data={
-            f"{part}_{code}": getattr(stored[code], "description_md" if part == "description"
-                                      else "title")
+            f"{part}_{code}": getattr(
+                stored[code], "description_md" if part == "description" else "title"
+            )
             for code in stored
             for part in ("title", "description")
         }
@@ -153,20 +161,44 @@ def route(event_id: int):
             field.errors = [*field.errors, str(err)]
         else:
             db.session.commit()
-            flash(ngettext("Route saved: %(km)s km, %(num)d waypoint.",
-                           "Route saved: %(km)s km, %(num)d waypoints.", len(event.waypoints),
-                           km=f"{event.route_length_m / 1000:.1f}"), "success")
+            flash(
+                ngettext(
+                    "Route saved: %(km)s km, %(num)d waypoint.",
+                    "Route saved: %(km)s km, %(num)d waypoints.",
+                    len(event.waypoints),
+                    km=f"{event.route_length_m / 1000:.1f}",
+                ),
+                "success",
+            )
             return redirect(url_for(".route", event_id=event.id))
     return _page("organise/route.html", form=form, event=event, map_data=map_data(event))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(err: RequestEntityTooLarge):
+    """A file over the request size limit is refused before the view runs: on the route
+    page, say so next to the file field, with the stored route shown unchanged."""
+    if request.endpoint != "organise.route" or not current_user.is_authenticated:
+        return render_error(413)
+    event = require_organiser(request.view_args["event_id"])
+    form = RouteForm(
+        formdata=None, data={"points_text": geo.format_text(events.event_route(event))}
+    )
+    form.route_file.errors = [_("The file is larger than 2 MB.")]
+    html = render_template("organise/route.html", form=form, event=event, map_data=map_data(event))
+    return html, 413
 
 
 def _schedule_form(event, item=None) -> ScheduleItemForm:
     local = to_local(item.starts_at if item else event.starts_at, event.timezone)
     data = {"date": local.date()}
     if item is not None:
-        data.update(time=local.time().replace(second=0, microsecond=0), title=item.title,
-                    description=item.description,
-                    waypoint_id=str(item.waypoint_id) if item.waypoint_id else "")
+        data.update(
+            time=local.time().replace(second=0, microsecond=0),
+            title=item.title,
+            description=item.description,
+            waypoint_id=str(item.waypoint_id) if item.waypoint_id else "",
+        )
     form = ScheduleItemForm(data=data)
     form.waypoint_id.choices = [SelectChoice("", _("No waypoint"))] + [
         SelectChoice(str(w.id), f"{n}. {w.label}") for n, w in enumerate(event.waypoints, 1)
@@ -194,10 +226,16 @@ def schedule(event_id: int):
     if form.validate_on_submit() and (done := _save_item(event, form, None)):
         return done
     places = {w.id: f"{n}. {w.label}" for n, w in enumerate(event.waypoints, 1)}
-    items = [{"id": i.id, "when": format_when(i.starts_at, event.timezone), "title": i.title,
-              "place": places.get(i.waypoint_id)} for i in event.schedule_items]
-    return _page("organise/schedule.html", form=form, event=event, action=ActionForm(),
-                 items=items)
+    items = [
+        {
+            "id": i.id,
+            "when": format_when(i.starts_at, event.timezone),
+            "title": i.title,
+            "place": places.get(i.waypoint_id),
+        }
+        for i in event.schedule_items
+    ]
+    return _page("organise/schedule.html", form=form, event=event, action=ActionForm(), items=items)
 
 
 @bp.route("/events/<int:event_id>/schedule/<int:item_id>", methods=["GET", "POST"])
@@ -264,8 +302,13 @@ def duplicate(event_id: int):
     form = DuplicateForm()
     if form.validate_on_submit():
         try:
-            copy = events.duplicate(db.session, event, owner_id=current_user.id,
-                                    weeks=form.weeks.data, new_date=form.new_date.data)
+            copy = events.duplicate(
+                db.session,
+                event,
+                owner_id=current_user.id,
+                weeks=form.weeks.data,
+                new_date=form.new_date.data,
+            )
         except DomainError as err:
             _field_error(form, err)
         else:
@@ -287,8 +330,10 @@ def organisers(event_id: int):
             _field_error(form, err)
         else:
             db.session.commit()
-            flash(_("%(name)s can now organise this demonstration.", name=user.display_name),
-                  "success")
+            flash(
+                _("%(name)s can now organise this demonstration.", name=user.display_name),
+                "success",
+            )
             return redirect(url_for(".organisers", event_id=event.id))
     team = db.session.execute(
         select(User.display_name, User.email, EventOrganiser.is_owner)

@@ -254,3 +254,22 @@ def test_dashboard_groups_events_by_status(logged_in, session, organiser, event_
     drafts = html.index("Drafts")
     upcoming = html.index("Upcoming")
     assert drafts < html.index("March against the war") < upcoming < html.index("Published march")
+
+
+def test_upload_over_the_request_limit_is_explained_on_the_route_form(
+    logged_in, session, event_id
+):
+    logged_in.submit(f"/organise/events/{event_id}/route", {"points_text": TEXT_ROUTE})
+    before = stored_points(session, event_id)
+    token = logged_in.csrf_token(f"/organise/events/{event_id}/route")
+    huge = io.BytesIO(b"<gpx>" + b" " * (5 * 1024 * 1024) + b"</gpx>")
+    response = logged_in.post(
+        f"/organise/events/{event_id}/route",
+        data={"csrf_token": token, "route_file": (huge, "huge.gpx")},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert 'id="route_file-error"' in html and "The file is larger than 2 MB." in html
+    assert "52.5096, 13.3762, Potsdamer Platz, assembly" in html  # the stored route, shown
+    assert stored_points(session, event_id) == before

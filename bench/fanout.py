@@ -28,6 +28,7 @@ from app import create_app  # noqa: E402
 from extensions import db  # noqa: E402
 from models import Event, EventChange, OutboxMessage, Rsvp, utcnow  # noqa: E402
 from services import mailer, notify, tokens, worker  # noqa: E402
+from tests.conftest import PostgresServer  # noqa: E402
 from tests.smtp_server import free_port  # noqa: E402
 
 
@@ -98,10 +99,15 @@ def plain_smtplib(prebuilt: list, port: int, sink: Counter) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--attendees", type=int, default=10_000)
-    parser.add_argument("--database-url", default="", help="an empty database; default SQLite")
+    parser.add_argument(
+        "--postgres",
+        default="",
+        help="a PostgreSQL server URL; the bench makes a database of its own there and drops it",
+    )
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory()
-    url = args.database_url or f"sqlite:///{os.path.join(tmp.name, 'bench.sqlite3')}"
+    server = PostgresServer(args.postgres) if args.postgres else None
+    url = server.create() if server else f"sqlite:///{os.path.join(tmp.name, 'bench.sqlite3')}"
     migrate.upgrade(url)
 
     sink = Counter()
@@ -134,7 +140,10 @@ def main() -> None:
         plain_seconds += plain_smtplib(prebuilt, port, sink) / 2
     finally:
         controller.stop()
+        app.extensions["rallypoint.db"][0].dispose()
         tmp.cleanup()
+        if server:
+            server.drop_all()
 
     worker_rate = args.attendees / worker_seconds
     plain_rate = args.attendees / plain_seconds

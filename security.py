@@ -88,8 +88,8 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if message.startswith(" * "):  # the dev server's own start-up banner
-            return True
+        if record.name == "werkzeug" and " - - [" not in message:
+            return True  # the dev server's start-up banner, not a request line
         record.msg = redact(message)
         record.args = ()
         return True

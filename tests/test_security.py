@@ -19,7 +19,17 @@ def test_redact_removes_addresses_emails_and_link_tokens():
 
 
 def test_request_log_lines_pass_through_the_filter():
-    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "%s %s",
-                               ("198.51.100.7", "/manage/abcdefghijklmnopqrstuvwxyz"), None)
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, "%s - - [%s] %s",
+        ("198.51.100.7", "25/Nov/2026 21:50:33", '"GET /manage/abcdefghijklmnopqrstuvwxyz" 200'),
+        None,
+    )
     RedactingFilter().filter(record)
-    assert record.getMessage() == "- /manage/[token]"
+    assert record.getMessage() == '- - - [25/Nov/2026 21:50:33] "GET /manage/[token]" 200'
+
+
+def test_dev_server_banner_keeps_its_address():
+    banner = " * Running on http://127.0.0.1:5000"
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "%s", (banner,), None)
+    RedactingFilter().filter(record)
+    assert record.getMessage() == banner

@@ -61,18 +61,10 @@ def snapshot(event: Event) -> Snapshot:
     )
 
 
-def _day(instant: datetime, tz: str) -> str:
-    return format_day(instant, tz)
-
-
-def _clock(instant: datetime, tz: str) -> str:
-    return format_time(instant, tz)
-
-
 def _moved(what: str, old: datetime, old_tz: str, new: datetime, new_tz: str) -> str | None:
     """``what`` is "start" or "end"; each sentence is one message for translators."""
-    before, after = (_day(old, old_tz), _clock(old, old_tz)), (_day(new, new_tz),
-                                                                _clock(new, new_tz))
+    before = (format_day(old, old_tz), format_time(old, old_tz))
+    after = (format_day(new, new_tz), format_time(new, new_tz))
     if before == after:
         return None
     if before[0] == after[0]:
@@ -137,19 +129,21 @@ def _schedule_parts(old: Snapshot, new: Snapshot) -> list[str]:
     parts: list[str] = []
     for item_id, (_id, at, title, place) in after.items():
         if item_id not in before:
-            parts.append(_("%(time)s %(title)s added", time=_clock(at, tz), title=title))
+            parts.append(_("%(time)s %(title)s added", time=format_time(at, tz), title=title))
             continue
         _id, old_at, old_title, old_place = before[item_id]
-        if _clock(old_at, tz) != _clock(at, tz) or _day(old_at, tz) != _day(at, tz):
+        moved = (format_day(old_at, tz), format_time(old_at, tz)) != (
+            format_day(at, tz), format_time(at, tz))
+        if moved:
             parts.append(_("%(title)s moved from %(old)s to %(new)s", title=title,
-                           old=_clock(old_at, tz), new=_clock(at, tz)))
+                           old=format_time(old_at, tz), new=format_time(at, tz)))
         if old_title != title:
-            parts.append(_("%(time)s “%(old)s” is now “%(new)s”", time=_clock(at, tz),
+            parts.append(_("%(time)s “%(old)s” is now “%(new)s”", time=format_time(at, tz),
                            old=old_title, new=title))
         if old_place != place:
-            parts.append(_("%(time)s %(title)s now at %(place)s", time=_clock(at, tz),
+            parts.append(_("%(time)s %(title)s now at %(place)s", time=format_time(at, tz),
                            title=title, place=place or _("no fixed place")))
-    parts.extend(_("%(time)s %(title)s removed", time=_clock(at, tz), title=title)
+    parts.extend(_("%(time)s %(title)s removed", time=format_time(at, tz), title=title)
                  for item_id, (_id, at, title, _place) in before.items() if item_id not in after)
     return parts
 

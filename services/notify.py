@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange, Rsvp
-from services import outbox
+from services import ical, outbox
 from services.times import format_date, format_time, format_when, to_local
 from services.tokens import rsvp_token
 
@@ -65,14 +65,9 @@ def subject(event: Event, text: str) -> str:
     return _("%(what)s: %(title)s", what=text, title=event.neutral_subject or event.title)
 
 
-def event_ics(event: Event) -> str | None:
-    """The event as an iCalendar text, or None while ``services.ical`` is not available."""
-    try:
-        from services.ical import event_ics as build
-    except ImportError:
-        return None
-    data = build(event, event_url(event))
-    return data.decode() if isinstance(data, bytes) else data
+def event_ics(event: Event) -> str:
+    """The event as an iCalendar text, for attaching to a message."""
+    return ical.event_ics(event, event_url(event)).decode()
 
 
 def participant_row(

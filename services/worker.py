@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from extensions import db
 from models import OutboxMessage, utcnow
-from services import mailer, reminders
+from services import mailer, purge, reminders
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +213,6 @@ def _retry_values(row: OutboxMessage, reason: str | None, now: datetime) -> dict
 
 
 def _purge(now: datetime) -> None:
-    try:
-        from services import purge
-    except ImportError:
-        return  # not written yet
     try:
         with db.transaction() as session:
             purge.purge_ended_events(

@@ -82,9 +82,10 @@ def _register_template_filters(app: Flask) -> None:
     app.add_template_filter(format_time, "clock")  # {{ item.starts_at|clock(tz) }}
 
     def live_context(event):
+        from models import utcnow
         from services import live
 
-        return live.page_context(db.session, event)
+        return live.page_context(db.session, event, utcnow())
 
     app.add_template_global(live_context)
 

@@ -61,5 +61,5 @@ def register(app: Flask) -> None:
         from services import demo
 
         with db.transaction() as session:
-            demo.seed(session, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+            demo.seed(session, email=DEMO_EMAIL, password=DEMO_PASSWORD, now=utcnow())
         click.echo(f"Demo organiser: {DEMO_EMAIL} / password: {DEMO_PASSWORD}")

@@ -77,7 +77,7 @@ def seed(app, attendees: int) -> None:
         session.add(change)
         session.flush()
         started = time.perf_counter()
-        notify.organiser_update(session, event, change)
+        notify.organiser_update(session, event, change, now)
         session.commit()
         print(f"queued {attendees} messages in {time.perf_counter() - started:.2f} s")
 

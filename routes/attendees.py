@@ -99,7 +99,7 @@ def act(event_id: int, rsvp_id: int, action: str):
     try:
         if action == "approve":
             rsvps.approve(db.session, event, rsvp, now)
-            notify.rsvp_received(db.session, event, rsvp)  # confirmed, or waitlisted at #n
+            notify.rsvp_received(db.session, event, rsvp, now)  # confirmed, or waitlisted at #n
             message = _("Approved. We emailed them.")
         elif action == "decline":
             rsvps.decline(db.session, event, rsvp)

@@ -20,6 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from extensions import db, limiter
 from forms.auth import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from models import utcnow
 from services import accounts, password_reset
 from services.errors import DomainError
 
@@ -118,7 +119,7 @@ RESET_SENT = N_(
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        password_reset.request_reset(db.session, form.email.data)
+        password_reset.request_reset(db.session, form.email.data, utcnow())
         db.session.commit()
         # The same answer whether or not the account exists: the page reveals no accounts.
         flash(_(RESET_SENT), "info")
@@ -130,11 +131,13 @@ def reset_request():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def reset_password(token: str):
-    if password_reset.user_for_token(db.session, token) is None:
+    if password_reset.user_for_token(db.session, token, utcnow()) is None:
         return render_template("auth/reset_invalid.html"), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        user = password_reset.reset_password(db.session, token, form.password.data)
+        user = password_reset.reset_password(
+            db.session, token, form.password.data, utcnow()
+        )
         db.session.commit()
         _start_session(user, remember=False)
         flash(_("Your new password is set. You are logged in."), "success")

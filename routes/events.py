@@ -7,6 +7,7 @@ only to its organisers, as a preview, and answers 404 to everyone else.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -156,7 +157,7 @@ def show(slug: str):
 def event_calendar(slug: str):
     event = _load(slug)
     url = current_app.config["BASE_URL"] + url_for("events.show", slug=event.slug)
-    response = Response(ical.event_ics(event, url), mimetype="text/calendar")
+    response = Response(ical.event_ics(event, url, utcnow()), mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
     return _cached(response, event)
 
@@ -183,9 +184,9 @@ def _public() -> Select:
     return select(Event).where(Event.status == "published", Event.visibility == "listed")
 
 
-def upcoming_events(limit: int, offset: int = 0, q: str = "") -> list[Event]:
-    """Listed published events that have not ended, soonest first, filtered by ``q``."""
-    now = utcnow()
+def upcoming_events(now: datetime, limit: int, offset: int = 0, q: str = "") -> list[Event]:
+    """Listed published events that have not ended at ``now``, soonest first, filtered by
+    ``q``."""
     query = _public().where(Event.ends_at >= now)
     return list(db.session.scalars(
         _filtered(query, q).order_by(Event.starts_at, Event.id).limit(limit).offset(offset)))
@@ -208,8 +209,8 @@ def _page_arg(name: str) -> int:
 def listing():
     q = request.args.get("q", "").strip()[:100]
     page, past_page = _page_arg("page"), _page_arg("past")
-    upcoming = upcoming_events(PER_PAGE + 1, (page - 1) * PER_PAGE, q)
     now = utcnow()
+    upcoming = upcoming_events(now, PER_PAGE + 1, (page - 1) * PER_PAGE, q)
     past = list(db.session.scalars(
         _filtered(_public().where(Event.ends_at < now), q)
         .order_by(Event.starts_at.desc(), Event.id.desc())
@@ -229,5 +230,5 @@ def feed():
         _public().where(Event.ends_at >= now)
         .options(selectinload(Event.waypoints)).order_by(Event.starts_at).limit(500))
     base = current_app.config["BASE_URL"]
-    body = ical.feed_ics(events, lambda e: base + url_for("events.show", slug=e.slug))
+    body = ical.feed_ics(events, lambda e: base + url_for("events.show", slug=e.slug), now)
     return _cached(Response(body, mimetype="text/calendar"), None)

@@ -79,7 +79,7 @@ def suppress(token: str):
     if not form.validate_on_submit():
         abort(400)
     if rsvp.email:
-        unsubscribing.suppress(db.session, rsvp.email)
+        unsubscribing.suppress(db.session, rsvp.email, utcnow())
     unsubscribing.stop_mail(db.session, rsvp)
     db.session.commit()
     return render_template("mail/suppressed.html"), 200, NO_STORE

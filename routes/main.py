@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from models import utcnow
 from routes.events import upcoming_events
 from services.times import format_when
 
@@ -12,4 +13,5 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html", upcoming=upcoming_events(5), when=format_when)
+    upcoming = upcoming_events(utcnow(), 5)
+    return render_template("main/index.html", upcoming=upcoming, when=format_when)

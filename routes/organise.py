@@ -27,7 +27,7 @@ from forms.event import (
     event_form_data,
 )
 from forms.event_texts import EventTextsForm
-from models import EventOrganiser, User
+from models import EventOrganiser, User, utcnow
 from routes.access import require_organiser
 from routes.errors import render_error
 from routes.events import map_data
@@ -64,7 +64,7 @@ def new():
     if form.validate_on_submit():
         try:
             event = events.create_event(
-                db.session, owner_id=current_user.id, details=form.details()
+                db.session, owner_id=current_user.id, details=form.details(), now=utcnow()
             )
         except DomainError as err:
             _field_error(form, err)
@@ -94,7 +94,7 @@ def edit(event_id: int):
     form = EventForm(data=event_form_data(event))
     if form.validate_on_submit():
         try:
-            events.update_event(db.session, event, form.details())
+            events.update_event(db.session, event, form.details(), utcnow())
         except DomainError as err:
             _field_error(form, err)
         else:
@@ -156,7 +156,7 @@ def route(event_id: int):
                 new_route = _uploaded_route(upload)
             else:
                 new_route = geo.parse_text(form.points_text.data or "")
-            events.save_route(db.session, event, new_route)
+            events.save_route(db.session, event, new_route, utcnow())
         except geo.RouteError as err:
             field.errors = [*field.errors, str(err)]
         else:
@@ -209,7 +209,9 @@ def _schedule_form(event, item=None) -> ScheduleItemForm:
 def _save_item(event, form, item_id: int | None):
     default_date = to_local(event.starts_at, event.timezone).date()
     try:
-        events.save_schedule_item(db.session, event, form.entry(default_date, item_id))
+        events.save_schedule_item(
+            db.session, event, form.entry(default_date, item_id), utcnow()
+        )
     except DomainError as err:
         _field_error(form, err)
         return None
@@ -256,7 +258,7 @@ def schedule_item(event_id: int, item_id: int):
 def delete_schedule_item(event_id: int, item_id: int):
     event = require_organiser(event_id, for_update=True)
     if ActionForm().validate_on_submit():
-        events.delete_schedule_item(db.session, event, item_id)
+        events.delete_schedule_item(db.session, event, item_id, utcnow())
         db.session.commit()
         flash(_("Item removed from the schedule."), "success")
     return redirect(url_for(".schedule", event_id=event.id))
@@ -285,7 +287,7 @@ def cancel(event_id: int):
     form = CancelForm()
     if form.validate_on_submit():
         try:
-            events.cancel(db.session, event, form.reason.data)
+            events.cancel(db.session, event, form.reason.data, utcnow())
         except DomainError as err:
             _field_error(form, err)
         else:

@@ -155,6 +155,7 @@ def submit(slug: str):
     form = RsvpForm()
     form.setup(event, event.roles)
     if form.validate():
+        now = utcnow()
         try:
             rsvp = rsvps.submit_rsvp(
                 db.session,
@@ -165,13 +166,13 @@ def submit(slug: str):
                 role_id=form.role_id.data or None,
                 wants_reminders=form.wants_reminders.data,
                 language=_language(),
-                now=utcnow(),
+                now=now,
             )
         except DomainError as err:
             db.session.rollback()
             _show_error(form, err)
         else:
-            notify.rsvp_received(db.session, event, rsvp)
+            notify.rsvp_received(db.session, event, rsvp, now)
             db.session.commit()
             # The same answer for a new and a known email: nothing here may depend on
             # whether this address had already RSVPed (not even the status it got).

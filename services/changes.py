@@ -148,23 +148,27 @@ def _schedule_parts(old: Snapshot, new: Snapshot) -> list[str]:
     return parts
 
 
-def record(session: Session, event: Event, before: Snapshot) -> list[EventChange]:
+def record(
+    session: Session, event: Event, before: Snapshot, now: datetime
+) -> list[EventChange]:
     """If ``event`` was published at ``before``, store one ``EventChange`` per kind of
-    change, bump the revision once and queue the emails; drafts record nothing."""
+    change made at ``now``, bump the revision once and queue the emails; drafts record
+    nothing."""
     if before.status != "published":
         return []
     found = compare(before, snapshot(event))
     if not found:
         return []
     event.revision += 1
-    rows = [EventChange(event_id=event.id, revision=event.revision, kind=kind, summary=summary)
+    rows = [EventChange(event_id=event.id, revision=event.revision, kind=kind, summary=summary,
+                        created_at=now)
             for kind, summary in found]
     session.add_all(rows)
     session.flush()
     # The relationship is ordered newest first; without this a page rendered in the same
     # session would show the list as it was before.
     session.expire(event, ["changes"])
-    notify.event_changed(session, event, rows)
+    notify.event_changed(session, event, rows, now)
     return rows
 
 
@@ -184,5 +188,5 @@ def post_update(
     session.add(change)
     session.flush()
     session.expire(event, ["changes"])
-    notify.organiser_update(session, event, change, include_waitlist=include_waitlist)
+    notify.organiser_update(session, event, change, now, include_waitlist=include_waitlist)
     return change

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Event, Role, User, utcnow
+from models import Event, Role, User
 from services import accounts, events, geo
 from services.times import to_local, to_utc
 
@@ -71,10 +71,10 @@ def next_sunday(now: datetime) -> date:
     return local.date() + timedelta(days=days)
 
 
-def seed(session: Session, *, email: str, password: str, now: datetime | None = None) -> User:
+def seed(session: Session, *, email: str, password: str, now: datetime) -> User:
     """The demo organiser and the published Berlin march, created once; running it again
-    changes nothing, except that a march already over is moved to the next Sunday."""
-    now = now or utcnow()
+    changes nothing, except that a march already over at ``now`` is moved to the next
+    Sunday."""
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
         user = accounts.create_user(
@@ -82,14 +82,14 @@ def seed(session: Session, *, email: str, password: str, now: datetime | None = 
         )
     event = session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
     if event is None:
-        _create_march(session, user, next_sunday(now))
+        _create_march(session, user, next_sunday(now), now)
     elif event.ends_at < now:
         _move_march(event, next_sunday(now))
     session.flush()
     return user
 
 
-def _create_march(session: Session, user: User, day: date) -> Event:
+def _create_march(session: Session, user: User, day: date, now: datetime) -> Event:
     event = events.create_event(session, owner_id=user.id, details=events.EventDetails(
         title="March against the war: Berlin",
         starts_local=datetime.combine(day, START),
@@ -99,14 +99,14 @@ def _create_march(session: Session, user: User, day: date) -> Event:
         city="Berlin",
         contact="demo@rallypoint.invalid",
         max_party_size=10,
-    ))
+    ), now=now)
     event.slug = DEMO_SLUG
-    events.save_route(session, event, geo.parse_text(ROUTE_TEXT))
+    events.save_route(session, event, geo.parse_text(ROUTE_TEXT), now)
     waypoint_ids = {w.label: w.id for w in event.waypoints}
     events.save_schedule(session, event, [
         events.ScheduleEntry(datetime.combine(day, at), title, text, waypoint_ids[label])
         for at, title, text, label in SCHEDULE
-    ])
+    ], now)
     event.roles = [Role(seq=0, name="Stewards", needed=10), Role(seq=1, name="Medics", needed=4)]
     events.publish(session, event)
     return event

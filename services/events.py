@@ -156,18 +156,21 @@ def _checked(details: EventDetails) -> dict:
     }
 
 
-def create_event(session: Session, *, owner_id: int, details: EventDetails) -> Event:
-    """A new draft with a fresh slug, owned by ``owner_id``. Raises ``DomainError``."""
+def create_event(
+    session: Session, *, owner_id: int, details: EventDetails, now: datetime
+) -> Event:
+    """A new draft with a fresh slug, owned by ``owner_id``, made at ``now``. Raises
+    ``DomainError``."""
     values = _checked(details)
     event = Event(slug=make_slug(session, values["title"]), status="draft", revision=0,
-                  **values)
+                  created_at=now, updated_at=now, **values)
     event.organisers.append(EventOrganiser(user_id=owner_id, is_owner=True))
     session.add(event)
     session.flush()
     return event
 
 
-def update_event(session: Session, event: Event, details: EventDetails) -> None:
+def update_event(session: Session, event: Event, details: EventDetails, now: datetime) -> None:
     """Replace the event's details; a published event records what participants must know
     (time, city). Raises ``DomainError`` and then leaves the event as it was."""
     values = _checked(details)
@@ -175,7 +178,7 @@ def update_event(session: Session, event: Event, details: EventDetails) -> None:
     for name, value in values.items():
         setattr(event, name, value)
     session.flush()
-    changes.record(session, event, before)
+    changes.record(session, event, before, now)
 
 
 def publish(session: Session, event: Event) -> None:
@@ -186,7 +189,7 @@ def publish(session: Session, event: Event) -> None:
     session.flush()
 
 
-def cancel(session: Session, event: Event, reason: str) -> None:
+def cancel(session: Session, event: Event, reason: str, now: datetime) -> None:
     """Cancel with a reason participants will read. Raises ``DomainError`` on ``reason``."""
     reason = (reason or "").strip()
     if not reason:
@@ -196,7 +199,7 @@ def cancel(session: Session, event: Event, reason: str) -> None:
     before = changes.snapshot(event)
     event.status, event.cancel_reason = "cancelled", reason
     session.flush()
-    changes.record(session, event, before)
+    changes.record(session, event, before, now)
 
 
 def add_co_organiser(session: Session, event: Event, email: str) -> User:
@@ -224,12 +227,12 @@ def event_route(event: Event) -> geo.Route:
     )
 
 
-def save_route(session: Session, event: Event, route: geo.Route) -> None:
+def save_route(session: Session, event: Event, route: geo.Route, now: datetime) -> None:
     """Replace the line and the waypoints with ``route`` (already validated by ``geo``) and
     keep the length; schedule items follow their waypoint by label. Records the change."""
     before = changes.snapshot(event)
     _store_route(session, event, route)
-    changes.record(session, event, before)
+    changes.record(session, event, before, now)
 
 
 def _store_route(session: Session, event: Event, route: geo.Route) -> None:
@@ -281,7 +284,9 @@ def _schedule_values(event: Event, entry: ScheduleEntry) -> dict:
     }
 
 
-def save_schedule(session: Session, event: Event, entries: list[ScheduleEntry]) -> None:
+def save_schedule(
+    session: Session, event: Event, entries: list[ScheduleEntry], now: datetime
+) -> None:
     """Make the schedule exactly ``entries``: items with an ``id`` are updated, others added,
     missing ones removed. Raises ``DomainError`` (fields title, time, waypoint_id) before
     anything changes; records the change."""
@@ -299,23 +304,25 @@ def save_schedule(session: Session, event: Event, entries: list[ScheduleEntry]) 
         kept.append(item)
     event.schedule_items = sorted(kept, key=lambda i: i.starts_at)
     session.flush()
-    changes.record(session, event, before)
+    changes.record(session, event, before, now)
 
 
-def save_schedule_item(session: Session, event: Event, entry: ScheduleEntry) -> None:
+def save_schedule_item(
+    session: Session, event: Event, entry: ScheduleEntry, now: datetime
+) -> None:
     """Add ``entry`` (no ``id``) or change the item with its ``id``. Raises ``DomainError``."""
     entries = [schedule_entry(event, item) for item in event.schedule_items]
     if entry.id is None:
         entries.append(entry)
     else:
         entries = [entry if e.id == entry.id else e for e in entries]
-    save_schedule(session, event, entries)
+    save_schedule(session, event, entries, now)
 
 
-def delete_schedule_item(session: Session, event: Event, item_id: int) -> None:
+def delete_schedule_item(session: Session, event: Event, item_id: int, now: datetime) -> None:
     """Remove one item of the schedule (nothing if it is not this event's)."""
     save_schedule(session, event, [schedule_entry(event, item)
-                                   for item in event.schedule_items if item.id != item_id])
+                                   for item in event.schedule_items if item.id != item_id], now)
 
 
 def schedule_entry(event: Event, item: ScheduleItem) -> ScheduleEntry:

@@ -8,13 +8,14 @@ event's revision, so an imported event is updated in place when the organisers c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import icalendar
 from flask import current_app
 from flask_babel import gettext as _
 
-from models import Event, utcnow
+from models import Event
 from services import geo
 from services.times import to_local
 
@@ -40,12 +41,12 @@ def route_summary(event: Event) -> str:
     return "\n".join(lines)
 
 
-def _vevent(event: Event, url: str) -> icalendar.Event:
+def _vevent(event: Event, url: str, now: datetime) -> icalendar.Event:
     item = icalendar.Event()
     item.add("uid", f"event-{event.id}@{_host()}")
     item.add("sequence", event.revision)
-    item.add("dtstamp", utcnow())
-    item.add("last-modified", event.updated_at or utcnow())
+    item.add("dtstamp", now)
+    item.add("last-modified", event.updated_at or now)
     item.add("dtstart", to_local(event.starts_at, event.timezone))
     item.add("dtend", to_local(event.ends_at, event.timezone))
     item.add("summary", event.title)
@@ -74,20 +75,20 @@ def _calendar(name: str | None = None) -> icalendar.Calendar:
     return cal
 
 
-def event_ics(event: Event, url: str) -> bytes:
-    """The calendar file of one event; ``url`` is its public page."""
+def event_ics(event: Event, url: str, now: datetime) -> bytes:
+    """The calendar file of one event, stamped ``now``; ``url`` is its public page."""
     cal = _calendar()
     cal.add("method", "PUBLISH")
-    cal.add_component(_vevent(event, url))
+    cal.add_component(_vevent(event, url, now))
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
-def feed_ics(events: Iterable[Event], url_of: Callable[[Event], str]) -> bytes:
+def feed_ics(events: Iterable[Event], url_of: Callable[[Event], str], now: datetime) -> bytes:
     """One subscribable calendar of ``events`` (the caller picks listed, published,
-    upcoming ones); ``url_of`` gives each event's public page."""
+    upcoming ones), stamped ``now``; ``url_of`` gives each event's public page."""
     cal = _calendar(_("Rallypoint demonstrations"))
     for event in events:
-        cal.add_component(_vevent(event, url_of(event)))
+        cal.add_component(_vevent(event, url_of(event), now))
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Event, EventChange, MarchPosition, ScheduleItem, Waypoint, utcnow
+from models import Event, EventChange, MarchPosition, ScheduleItem, Waypoint
 from services.geo import Point, haversine_m
 from services.march import latest_positions
 from services.times import format_time
@@ -105,14 +105,14 @@ def position_sentence(event: Event, summary: dict[str, dict]) -> str:
     return " ".join(sentences)
 
 
-def page_context(session: Session, event: Event) -> dict:
-    """What the event page's live parts need when it is served: the feed's address, the
-    refresh interval, the time of this copy and the march's position in words. Two queries;
+def page_context(session: Session, event: Event, now: datetime) -> dict:
+    """What the event page's live parts need when it is served at ``now``: the feed's address,
+    the refresh interval, the time of this copy and the march's position in words. Two queries;
     the event's waypoints are already loaded with the page."""
     summary = position_summary(latest_positions(session, event.id), event.waypoints)
     return {
         "feed_url": url_for("live.feed", slug=event.slug),
         "interval": current_app.config.get("LIVE_POLL_SECONDS", 30),
-        "rendered_at": format_time(utcnow(), event.timezone),
+        "rendered_at": format_time(now, event.timezone),
         "position_text": position_sentence(event, summary),
     }

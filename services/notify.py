@@ -65,9 +65,9 @@ def subject(event: Event, text: str) -> str:
     return _("%(what)s: %(title)s", what=text, title=event.neutral_subject or event.title)
 
 
-def event_ics(event: Event) -> str:
-    """The event as an iCalendar text, for attaching to a message."""
-    return ical.event_ics(event, event_url(event)).decode()
+def event_ics(event: Event, now: datetime) -> str:
+    """The event as an iCalendar text stamped ``now``, for attaching to a message."""
+    return ical.event_ics(event, event_url(event), now).decode()
 
 
 def participant_row(
@@ -119,12 +119,12 @@ def participant_row(
     }
 
 
-def _queue(session: Session, **row_args) -> None:
+def _queue(session: Session, now: datetime, **row_args) -> None:
     row = participant_row(**row_args)
-    outbox.enqueue(session, **row)
+    outbox.enqueue(session, now=now, **row)
 
 
-def rsvp_received(session: Session, event: Event, rsvp: Rsvp) -> None:
+def rsvp_received(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
     """Tell the participant where their RSVP stands (confirmed, waitlisted with position, or
     awaiting approval), with their manage link; a confirmation carries the event's ICS. Sent
     on every RSVP form submission."""
@@ -135,30 +135,34 @@ def rsvp_received(session: Session, event: Event, rsvp: Rsvp) -> None:
         position = waitlist_position(session, rsvp)
     _queue(
         session,
+        now,
         kind="rsvp_received",
         dedupe_key=f"rsvp:{rsvp.id}:{secrets.token_hex(8)}",
         event=event,
         rsvp=rsvp,
         subject_text=_l("You are confirmed") if rsvp.status == "confirmed" else _l("Your RSVP"),
-        ics=event_ics(event) if rsvp.status == "confirmed" else None,
+        ics=event_ics(event, now) if rsvp.status == "confirmed" else None,
         position=position,
     )
 
 
-def rsvp_promoted(session: Session, event: Event, rsvp: Rsvp) -> None:
+def rsvp_promoted(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
     """Tell a waitlisted participant that a place freed up and they are now confirmed."""
     _queue(
         session,
+        now,
         kind="rsvp_promoted",
         dedupe_key=f"promoted:{rsvp.id}:{secrets.token_hex(8)}",
         event=event,
         rsvp=rsvp,
         subject_text=_l("You have a place"),
-        ics=event_ics(event),
+        ics=event_ics(event, now),
     )
 
 
-def event_changed(session: Session, event: Event, changes: list[EventChange]) -> None:
+def event_changed(
+    session: Session, event: Event, changes: list[EventChange], now: datetime
+) -> None:
     """One notice per confirmed RSVP that wants updates, listing what changed (time, place,
     route, schedule, status) with the new ICS; a cancellation (``event.status ==
     "cancelled"``) gives the reason and also reaches the waitlist. Keyed by revision, so a
@@ -167,7 +171,7 @@ def event_changed(session: Session, event: Event, changes: list[EventChange]) ->
         return
     cancelled = event.status == "cancelled"
     statuses = ("confirmed", "waitlisted", "pending_approval") if cancelled else ("confirmed",)
-    ics = event_ics(event)
+    ics = event_ics(event, now)
     rows = (
         participant_row(
             kind="event_changed",
@@ -182,11 +186,15 @@ def event_changed(session: Session, event: Event, changes: list[EventChange]) ->
         )
         for rsvp in _recipients(session, event, statuses=statuses)
     )
-    _enqueue_chunked(session, rows)
+    _enqueue_chunked(session, rows, now)
 
 
 def organiser_update(
-    session: Session, event: Event, change: EventChange, include_waitlist: bool = False
+    session: Session,
+    event: Event,
+    change: EventChange,
+    now: datetime,
+    include_waitlist: bool = False,
 ) -> None:
     """The organisers' own message to everyone confirmed (and optionally the waitlist)."""
     statuses = ("confirmed", "waitlisted") if include_waitlist else ("confirmed",)
@@ -201,7 +209,7 @@ def organiser_update(
         )
         for rsvp in _recipients(session, event, statuses=statuses)
     )
-    _enqueue_chunked(session, rows)
+    _enqueue_chunked(session, rows, now)
 
 
 def reminder_row(event: Event, rsvp: Rsvp, offset: int, now: datetime) -> dict:
@@ -241,14 +249,14 @@ def day_label(instant: datetime, now: datetime, tz_name: str) -> str:
     return format_date(instant, tz_name)
 
 
-def _enqueue_chunked(session: Session, rows: Iterable[dict]) -> None:
+def _enqueue_chunked(session: Session, rows: Iterable[dict], now: datetime) -> None:
     chunk: list[dict] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) == _CHUNK:
-            outbox.enqueue_many(session, chunk)
+            outbox.enqueue_many(session, chunk, now)
             chunk = []
-    outbox.enqueue_many(session, chunk)
+    outbox.enqueue_many(session, chunk, now)
 
 
 def _recipients(session: Session, event: Event, statuses: tuple[str, ...]):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import OutboxMessage, Suppression, utcnow
+from models import OutboxMessage, Suppression
 from services.tokens import email_hash
 
 
@@ -16,27 +18,32 @@ def is_suppressed(session: Session, email: str) -> bool:
     )
 
 
-def enqueue(session: Session, *, dedupe_key: str, **fields) -> OutboxMessage | None:
-    """Queue one message unless one with ``dedupe_key`` exists or the address is suppressed.
+def enqueue(
+    session: Session, *, dedupe_key: str, now: datetime, **fields
+) -> OutboxMessage | None:
+    """Queue one message, written and due at ``now``, unless one with ``dedupe_key`` exists or
+    the address is suppressed.
 
     ``fields`` are ``OutboxMessage`` columns (kind, to_addr, subject, body_text, body_html,
     headers, ics, event_id, rsvp_id, change_id, next_attempt_at). Returns the new row, or None
     when nothing was queued. Flushes. Callers racing on the same key (two reminder ticks)
     are settled by the unique constraint: see ``services.reminders``.
     """
+    fields.setdefault("next_attempt_at", now)
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
     if fields.get("to_addr") and is_suppressed(session, fields["to_addr"]):
         return None
-    message = OutboxMessage(dedupe_key=dedupe_key, **fields)
+    message = OutboxMessage(dedupe_key=dedupe_key, created_at=now, **fields)
     session.add(message)
     session.flush()
     return message
 
 
-def enqueue_many(session: Session, rows: list[dict]) -> int:
-    """Queue many messages at once (each a dict of ``OutboxMessage`` columns including
-    ``dedupe_key``), skipping suppressed addresses and keys that exist already.
+def enqueue_many(session: Session, rows: list[dict], now: datetime) -> int:
+    """Queue many messages at once, written and due at ``now`` (each a dict of
+    ``OutboxMessage`` columns including ``dedupe_key``), skipping suppressed addresses and keys
+    that exist already.
 
     Uses ``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING``, so two workers inserting the same
     keys at the same moment (two reminder ticks) settle it in the database instead of one of
@@ -51,7 +58,6 @@ def enqueue_many(session: Session, rows: list[dict]) -> int:
     rows = [r for r in rows if not r.get("to_addr") or email_hash(r["to_addr"]) not in suppressed]
     if not rows:
         return 0
-    now = utcnow()
     values = [
         {"status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now,
          "body_html": "", "headers": {}, **r}

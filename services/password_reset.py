@@ -1,16 +1,19 @@
 """Password reset for organisers: a signed link, valid for an hour, that works once.
 
-The token signs the user id and the tail of the current password hash; setting a new password
-changes the hash, so the same link no longer verifies. Nothing is stored.
+The token signs the user id, the tail of the current password hash and the instant it was
+made; setting a new password changes the hash, so the same link no longer verifies. Nothing is
+stored. The instant is part of the signed payload (not itsdangerous' own timestamp, which reads
+the wall clock) so that the hour is counted from the ``now`` the callers give.
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,20 +25,22 @@ MAX_AGE_SECONDS = 3600
 _SALT = "password-reset"
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
-def make_token(user: User) -> str:
-    return _serializer().dumps([user.id, user.password_hash[-16:]])
+def make_token(user: User, now: datetime) -> str:
+    return _serializer().dumps([user.id, user.password_hash[-16:], int(now.timestamp())])
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The user the link was made for, if it is younger than an hour and the password has not
-    changed since; else None."""
+def user_for_token(session: Session, token: str, now: datetime) -> User | None:
+    """The user the link was made for, if at ``now`` it is younger than an hour and the
+    password has not changed since; else None."""
     try:
-        user_id, tail = _serializer().loads(token, max_age=MAX_AGE_SECONDS)
+        user_id, tail, made_at = _serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(made_at, int) or not 0 <= now.timestamp() - made_at <= MAX_AGE_SECONDS:
         return None
     user = session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or not secrets.compare_digest(user.password_hash[-16:], str(tail)):
@@ -43,16 +48,17 @@ def user_for_token(session: Session, token: str) -> User | None:
     return user
 
 
-def request_reset(session: Session, email: str) -> None:
-    """Queue a reset link to ``email`` if it has an account; do nothing otherwise (the page
-    says the same either way, so it reveals no accounts)."""
+def request_reset(session: Session, email: str, now: datetime) -> None:
+    """Queue a reset link, valid for an hour from ``now``, to ``email`` if it has an account;
+    do nothing otherwise (the page says the same either way, so it reveals no accounts)."""
     user = session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
     if user is None:
         return
-    reset_url = absolute_url("auth.reset_password", token=make_token(user))
+    reset_url = absolute_url("auth.reset_password", token=make_token(user, now))
     context = {"user": user, "reset_url": reset_url}
     outbox.enqueue(
         session,
+        now=now,
         dedupe_key=f"reset:{user.id}:{secrets.token_hex(8)}",
         kind="password_reset",
         to_addr=user.email,
@@ -63,10 +69,10 @@ def request_reset(session: Session, email: str) -> None:
     )
 
 
-def reset_password(session: Session, token: str, password: str) -> User | None:
+def reset_password(session: Session, token: str, password: str, now: datetime) -> User | None:
     """Set ``password`` for the user of a valid ``token``; None when the link is expired,
     used or forged (nothing changes then). Flushes."""
-    user = user_for_token(session, token)
+    user = user_for_token(session, token, now)
     if user is None:
         return None
     accounts.set_password(user, password)

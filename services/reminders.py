@@ -94,7 +94,7 @@ def _queue_for_event(session: Session, event: Event, offset: int, now: datetime)
         .order_by(Rsvp.id)
     ).all()
     rows = [notify.reminder_row(event, rsvp, offset, now) for rsvp in rsvps]
-    return outbox.enqueue_many(session, rows)
+    return outbox.enqueue_many(session, rows, now)
 
 
 def drop_stale_reminders(session: Session) -> int:

@@ -298,7 +298,7 @@ def promote_waitlist(session: Session, event: Event, now: datetime) -> list[Rsvp
             promoted.append(rsvp)
     session.flush()
     for rsvp in promoted:
-        notify.rsvp_promoted(session, event, rsvp)
+        notify.rsvp_promoted(session, event, rsvp, now)
     return promoted
 
 

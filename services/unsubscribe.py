@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import OutboxMessage, Rsvp, Suppression, utcnow
+from models import OutboxMessage, Rsvp, Suppression
 from services.tokens import email_hash
 
 
@@ -20,12 +22,12 @@ def stop_mail(session: Session, rsvp: Rsvp) -> None:
     session.flush()
 
 
-def suppress(session: Session, email: str) -> None:
-    """Never email ``email`` again, from any event: its hash joins the suppression list and
-    every queued message to it is dropped. Idempotent."""
+def suppress(session: Session, email: str, now: datetime) -> None:
+    """Never email ``email`` again, from any event, from ``now``: its hash joins the
+    suppression list and every queued message to it is dropped. Idempotent."""
     digest = email_hash(email)
     if session.scalar(select(Suppression.id).where(Suppression.email_hash == digest)) is None:
-        session.add(Suppression(email_hash=digest, created_at=utcnow()))
+        session.add(Suppression(email_hash=digest, created_at=now))
     _drop_queued(session, OutboxMessage.to_addr == email.strip().lower())
     session.flush()
 

@@ -26,6 +26,15 @@ from database import sqlite_deferred
 from extensions import db
 from models import Base
 
+if os.environ.get("FAKETIME") and os.environ.get("FAKETIME_DONT_FAKE_MONOTONIC") == "1":
+    # Under libfaketime with a real monotonic clock, time.sleep fails with EINVAL (see
+    # tests/waiting.py); the standard library sleeps through it too (Popen.wait(timeout)).
+    import time
+
+    from tests.waiting import pause
+
+    time.sleep = pause
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 CSRF_INPUT = re.compile(

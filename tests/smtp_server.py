@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 
 from models import Event, Rsvp, utcnow
 from services import tokens
+from tests.waiting import wait_until
 
 
 class Inbox:
@@ -65,9 +66,7 @@ class Inbox:
 
     def wait_for(self, count: int, timeout: float = 30.0) -> None:
         """Wait until ``count`` different messages arrived (a subprocess sends them)."""
-        deadline = time.monotonic() + timeout
-        while self.distinct() < count and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: self.distinct() >= count, timeout)
 
 
 def free_port() -> int:

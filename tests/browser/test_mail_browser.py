@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from extensions import db
-from models import Event
+from models import Event, utcnow
 from services import demo, worker
 from tests.smtp_server import smtp_server_fixture  # noqa: F401 (fixture)
 
@@ -24,7 +24,9 @@ def test_confirmation_arrives_and_its_manage_link_opens_the_rsvp(
     app, live_server, page, smtp_server
 ):
     with app.app_context():
-        demo.seed(db.session, email="demo@example.org", password="demo organiser password")
+        demo.seed(
+            db.session, email="demo@example.org", password="demo organiser password", now=utcnow()
+        )
         db.session.commit()
         slug = db.session.scalar(select(Event.slug).where(Event.slug == demo.DEMO_SLUG))
 

@@ -26,7 +26,7 @@ def app_settings():
 @pytest.fixture
 def march(app) -> tuple[int, str]:
     with app.app_context():
-        demo.seed(db.session, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+        demo.seed(db.session, email=DEMO_EMAIL, password=DEMO_PASSWORD, now=utcnow())
         db.session.commit()
         event = db.session.scalar(select(Event).where(Event.slug == demo.DEMO_SLUG))
         return event.id, f"/e/{event.slug}"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import EventTranslation
+from models import EventTranslation, utcnow
 
 
 def test_reader_sees_the_title_and_description_in_their_language(logged_in, session, organiser):
     from services import events
 
-    event = events.create_event(session, owner_id=organiser[0], details=_details())
+    event = events.create_event(session, owner_id=organiser[0], details=_details(), now=utcnow())
     session.commit()
     response = logged_in.submit(
         f"/organise/events/{event.id}/languages",
@@ -36,7 +36,7 @@ def test_description_without_title_is_refused_and_nothing_is_stored(
 ):
     from services import events
 
-    event = events.create_event(session, owner_id=organiser[0], details=_details())
+    event = events.create_event(session, owner_id=organiser[0], details=_details(), now=utcnow())
     session.commit()
     response = logged_in.submit(
         f"/organise/events/{event.id}/languages", {"title_de": "", "description_de": "Text"}

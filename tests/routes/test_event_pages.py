@@ -70,7 +70,7 @@ def test_draft_is_404_to_anonymous_and_other_organisers_and_a_preview_to_its_own
 def test_cancelled_page_shows_the_reason(app, client, organiser):
     with app.app_context():
         event = make_event(db.session, organiser[0], published=True)
-        events.cancel(db.session, event, "The police banned the route.")
+        events.cancel(db.session, event, "The police banned the route.", utcnow())
         db.session.commit()
         slug = event.slug
     html = client.get(f"/e/{slug}").get_data(as_text=True)
@@ -106,13 +106,13 @@ def add_bulk(app, event_id: int, n: int) -> None:
         points = [geo.Point(52.5 + i * 1e-4, 13.37 + i * 1e-4) for i in range(n)]
         waypoints = [geo.Waypoint(p.lat, p.lon, "stop", f"Stop {i}")
                      for i, p in enumerate(points)]
-        events.save_route(db.session, event, geo.Route(tuple(points), tuple(waypoints)))
+        events.save_route(db.session, event, geo.Route(tuple(points), tuple(waypoints)), utcnow())
         start = to_local(event.starts_at, event.timezone).replace(tzinfo=None)
         events.save_schedule(db.session, event, [
             events.ScheduleEntry(start + timedelta(minutes=i % 180), f"Item {i}", "",
                                  event.waypoints[i].id)
             for i in range(n)
-        ])
+        ], utcnow())
         db.session.add_all(EventChange(event_id=event.id, revision=i, kind="update",
                                        summary=f"Note {i}", is_update=True) for i in range(n))
         db.session.commit()

@@ -14,7 +14,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from extensions import db
-from models import Event
+from models import Event, utcnow
 from services import demo, worker
 from tests.smtp_server import add_rsvp, make_event, smtp_server_fixture  # noqa: F401 (fixture)
 
@@ -29,7 +29,9 @@ def app_settings(smtp_server):
 @pytest.fixture
 def march_path(app) -> str:
     with app.app_context():
-        demo.seed(db.session, email="demo@example.org", password="demo organiser password")
+        demo.seed(
+            db.session, email="demo@example.org", password="demo organiser password", now=utcnow()
+        )
         db.session.commit()
         return "/e/" + db.session.scalar(select(Event.slug).where(Event.slug == demo.DEMO_SLUG))
 

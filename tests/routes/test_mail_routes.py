@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models import EventChange, EventOrganiser, OutboxMessage, Rsvp, Suppression
+from models import EventChange, EventOrganiser, OutboxMessage, Rsvp, Suppression, utcnow
 from services import notify, worker
 from services.tokens import rsvp_token
 from tests.conftest import log_in
@@ -108,7 +108,8 @@ def test_dev_mailbox_shows_sent_mail(app, client, session, event_with_rsvp):
     event_id, rsvp_id, _ = event_with_rsvp
     from models import Event
 
-    notify.rsvp_received(session, session.get(Event, event_id), session.get(Rsvp, rsvp_id))
+    event, rsvp = session.get(Event, event_id), session.get(Rsvp, rsvp_id)
+    notify.rsvp_received(session, event, rsvp, utcnow())
     session.commit()
     worker.run(once=True)
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from extensions import db
-from models import Event
+from models import Event, utcnow
 from services import demo
 
 
 def seed_march(app) -> str:
     with app.app_context():
-        demo.seed(db.session, email="demo@example.org", password="demo organiser password")
+        demo.seed(
+            db.session, email="demo@example.org", password="demo organiser password", now=utcnow()
+        )
         db.session.commit()
         return db.session.scalar(select(Event.slug).where(Event.slug == demo.DEMO_SLUG))
 

@@ -3,7 +3,7 @@ the stored event as it was."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +13,9 @@ from services import accounts, events, geo
 from services.errors import DomainError
 from services.times import format_when
 
+# Every service call is given this "now", four weeks before the test march: the suite must
+# pass on any real date.
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 ROUTE = geo.parse_text(
     "52.5096, 13.3762, Potsdamer Platz, assembly\n"
     "52.5130, 13.3774\n"
@@ -40,16 +43,16 @@ def make_user(session, email: str = "org@example.org"):
 def make_event(session, owner_id: int, *, published: bool = False, route: bool = True,
                **changes) -> Event:
     """A saved event with a route and a two-item schedule."""
-    event = events.create_event(session, owner_id=owner_id, details=details(**changes))
+    event = events.create_event(session, owner_id=owner_id, now=NOW, details=details(**changes))
     if route:
-        events.save_route(session, event, ROUTE)
+        events.save_route(session, event, ROUTE, NOW)
         by_label = {w.label: w.id for w in event.waypoints}
         start = changes.get("starts_local", datetime(2026, 11, 29, 13, 0))
         events.save_schedule(session, event, [
             events.ScheduleEntry(start, "Assembly", "", by_label["Potsdamer Platz"]),
             events.ScheduleEntry(start.replace(hour=15), "Rally at the embassy", "",
                                  by_label["Russian embassy"]),
-        ])
+        ], NOW)
     if published:
         events.publish(session, event)
     session.flush()
@@ -58,7 +61,7 @@ def make_event(session, owner_id: int, *, published: bool = False, route: bool =
 
 def test_create_event_stores_utc_with_readable_slug_and_owner(session):
     user = make_user(session)
-    event = events.create_event(session, owner_id=user.id, details=details(
+    event = events.create_event(session, owner_id=user.id, now=NOW, details=details(
         title="Marsch gegen den Krieg: Berlin!", reminder_offsets="24h, 2h, 30m"))
     session.commit()
     assert event.status == "draft" and event.revision == 0
@@ -72,8 +75,8 @@ def test_create_event_stores_utc_with_readable_slug_and_owner(session):
 
 def test_two_events_with_one_title_get_different_slugs(session):
     user = make_user(session)
-    first = events.create_event(session, owner_id=user.id, details=details())
-    second = events.create_event(session, owner_id=user.id, details=details())
+    first = events.create_event(session, owner_id=user.id, now=NOW, details=details())
+    second = events.create_event(session, owner_id=user.id, now=NOW, details=details())
     assert first.slug != second.slug
 
 
@@ -97,7 +100,7 @@ def test_bad_details_raise_on_the_field_and_leave_the_event_unchanged(
     session.commit()
     before = (event.title, event.starts_at, event.ends_at, event.timezone, event.max_party_size)
     with pytest.raises(DomainError, match=message) as caught:
-        events.update_event(session, event, details(**change))
+        events.update_event(session, event, details(**change), NOW)
     assert caught.value.field == field
     session.rollback()
     stored = session.get(Event, event.id)
@@ -120,7 +123,7 @@ def test_save_route_replaces_points_keeps_length_and_relinks_schedule_by_label(s
     event = make_event(session, user.id)
     shorter = geo.parse_text("52.5100, 13.3765, Potsdamer Platz, assembly\n"
                              "52.5168, 13.3830, Russian embassy, end\n")
-    events.save_route(session, event, shorter)
+    events.save_route(session, event, shorter, NOW)
     session.commit()
     session.expire_all()
     stored = session.get(Event, event.id)
@@ -147,9 +150,9 @@ def test_cancel_needs_a_reason(session):
     user = make_user(session)
     event = make_event(session, user.id, published=True)
     with pytest.raises(DomainError) as caught:
-        events.cancel(session, event, "  ")
+        events.cancel(session, event, "  ", NOW)
     assert caught.value.field == "reason" and event.status == "published"
-    events.cancel(session, event, "Police banned the route.")
+    events.cancel(session, event, "Police banned the route.", NOW)
     assert (event.status, event.cancel_reason) == ("cancelled", "Police banned the route.")
 
 

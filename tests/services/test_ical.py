@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import icalendar
 
 from services import events, ical
-from tests.services.test_events import make_event, make_user
+from tests.services.test_events import NOW, make_event, make_user
 
 URL = "http://127.0.0.1:5000/e/some-march"
 
@@ -20,7 +20,7 @@ def test_event_after_dst_change_holds_the_right_utc_instant(session):
     event = make_event(session, make_user(session).id, published=True,
                        starts_local=datetime(2027, 4, 4, 13, 0),
                        ends_local=datetime(2027, 4, 4, 16, 0))
-    item = parsed(ical.event_ics(event, URL))
+    item = parsed(ical.event_ics(event, URL, NOW))
     assert item.decoded("dtstart").astimezone(UTC) == datetime(2027, 4, 4, 11, 0, tzinfo=UTC)
     assert item.decoded("dtend").astimezone(UTC) == datetime(2027, 4, 4, 14, 0, tzinfo=UTC)
     assert item["dtstart"].params["TZID"] == "Europe/Berlin"
@@ -35,9 +35,9 @@ def test_event_after_dst_change_holds_the_right_utc_instant(session):
 
 def test_sequence_follows_revision_and_uid_stays(session):
     event = make_event(session, make_user(session).id, published=True)
-    first = parsed(ical.event_ics(event, URL))
-    events.cancel(session, event, "Storm warning.")
-    second = parsed(ical.event_ics(event, URL))
+    first = parsed(ical.event_ics(event, URL, NOW))
+    events.cancel(session, event, "Storm warning.", NOW)
+    second = parsed(ical.event_ics(event, URL, NOW))
     assert (int(first["sequence"]), int(second["sequence"])) == (0, 1)
     assert str(first["uid"]) == str(second["uid"])
     assert str(second["status"]) == "CANCELLED"
@@ -48,6 +48,6 @@ def test_feed_lists_each_event(session):
     user = make_user(session)
     one = make_event(session, user.id, published=True)
     two = make_event(session, user.id, published=True, title="Second march")
-    cal = icalendar.Calendar.from_ical(ical.feed_ics([one, two], lambda e: f"{URL}/{e.id}"))
+    cal = icalendar.Calendar.from_ical(ical.feed_ics([one, two], lambda e: f"{URL}/{e.id}", NOW))
     assert [str(e["summary"]) for e in cal.walk("VEVENT")] == [
         "March against the war", "Second march"]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from models import EventChange, OutboxMessage
+from models import EventChange, OutboxMessage, utcnow
 from services import changes, notify, unsubscribe, worker
 from services.times import format_time
 from tests.smtp_server import add_rsvp, make_event, smtp_server_fixture  # noqa: F401 (fixture)
@@ -36,8 +36,8 @@ def test_time_change_sends_one_notice_per_confirmed_rsvp_with_old_and_new_time(
     event.starts_at += timedelta(hours=1)
     event.ends_at += timedelta(hours=1)
     new_time = format_time(event.starts_at, event.timezone)
-    recorded = changes.record(session, event, before)
-    notify.event_changed(session, event, recorded)  # twice for one revision: sent once
+    recorded = changes.record(session, event, before, utcnow())
+    notify.event_changed(session, event, recorded, utcnow())  # twice for one revision: sent once
     session.commit()
 
     worker.run(once=True)
@@ -61,7 +61,7 @@ def test_cancellation_gives_the_reason_and_reaches_the_waitlist(session, smtp_se
                          summary="The march is cancelled.")
     session.add(change)
     session.flush()
-    notify.event_changed(session, event, [change])
+    notify.event_changed(session, event, [change], utcnow())
     session.commit()
 
     worker.run(once=True)
@@ -76,7 +76,7 @@ def test_cancellation_gives_the_reason_and_reaches_the_waitlist(session, smtp_se
 def test_neutral_subject_hides_the_title_from_subject_and_preview(session, smtp_server):
     event = make_event(session, neutral_subject="Sunday walk")
     rsvp = add_rsvp(session, event, "a@example.org", name="Ada")
-    notify.rsvp_received(session, event, rsvp)
+    notify.rsvp_received(session, event, rsvp, utcnow())
     session.commit()
 
     worker.run(once=True)
@@ -100,9 +100,10 @@ def test_organiser_update_optionally_reaches_the_waitlist(session):
     session.add_all([first, second])
     session.flush()
 
-    notify.organiser_update(session, event, first)
-    notify.organiser_update(session, event, second, include_waitlist=True)
-    notify.organiser_update(session, event, second, include_waitlist=True)  # retried: no-op
+    now = utcnow()
+    notify.organiser_update(session, event, first, now)
+    notify.organiser_update(session, event, second, now, include_waitlist=True)
+    notify.organiser_update(session, event, second, now, include_waitlist=True)  # retried: no-op
 
     rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [(r.change_id, r.to_addr) for r in rows] == [
@@ -116,13 +117,13 @@ def test_organiser_update_optionally_reaches_the_waitlist(session):
 def test_suppressed_address_gets_nothing(session):
     event = make_event(session)
     rsvp = add_rsvp(session, event, "never@example.org")
-    unsubscribe.suppress(session, "Never@Example.org ")
-    notify.rsvp_received(session, event, rsvp)
+    unsubscribe.suppress(session, "Never@Example.org ", utcnow())
+    notify.rsvp_received(session, event, rsvp, utcnow())
     change = EventChange(event_id=event.id, revision=0, kind="update", summary="Hi",
                          is_update=True)
     session.add(change)
     session.flush()
-    notify.organiser_update(session, event, change)
+    notify.organiser_update(session, event, change, utcnow())
     assert session.scalars(select(OutboxMessage)).all() == []
 
 

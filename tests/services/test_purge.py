@@ -21,7 +21,8 @@ def ended(app, session):
     event = make_event(session, capacity=10)
     with app.test_request_context():
         for name, email, size in OLD:
-            notify.rsvp_received(session, event, rsvp(session, event, email, size, name=name))
+            made = rsvp(session, event, email, size, name=name)
+            notify.rsvp_received(session, event, made, utcnow())
     sent = session.scalars(select(OutboxMessage)).first()
     sent.status, sent.sent_at = "sent", utcnow()
     sent.last_error = "450 mailbox of alice.old@example.org busy"
@@ -45,7 +46,7 @@ def test_purge_erases_names_and_emails_everywhere_and_keeps_counts(app, session,
     recent = make_event(session)
     with app.test_request_context():
         keep = rsvp(session, recent, "carol.recent@example.org", name="Carol Recent")
-        notify.rsvp_received(session, recent, keep)
+        notify.rsvp_received(session, recent, keep, utcnow())
     session.commit()
     recent.ends_at = utcnow() - timedelta(days=13)  # within the 14 days: kept
     session.commit()

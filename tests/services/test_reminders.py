@@ -142,7 +142,7 @@ def test_two_ticks_at_once_queue_each_reminder_once(app, session):
     # Even a tick that skipped the "already queued?" look inserts nothing twice.
     rsvps = session.scalars(select(Rsvp).where(Rsvp.event_id == event.id)).all()
     rows = [notify.reminder_row(event, rsvp, 120, now) for rsvp in rsvps]
-    assert outbox.enqueue_many(session, rows) == 0
+    assert outbox.enqueue_many(session, rows, now) == 0
 
 
 @pytest.mark.parametrize(

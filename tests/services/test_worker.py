@@ -44,6 +44,7 @@ def queue_plain(session, count: int, *, prefix: str = "bulk") -> None:
             }
             for i in range(count)
         ],
+        utcnow(),
     )
 
 
@@ -75,7 +76,7 @@ def test_rsvp_confirmation_arrives_with_manage_link_and_calendar(app, session, s
         language="en",
         now=utcnow(),
     )
-    notify.rsvp_received(session, event, rsvp)
+    notify.rsvp_received(session, event, rsvp, utcnow())
     session.commit()
 
     worker.run(once=True)
@@ -164,6 +165,7 @@ def test_a_message_that_cannot_be_built_does_not_stop_the_others(session, smtp_s
     queue_plain(session, 2)
     outbox.enqueue(
         session,
+        now=utcnow(),
         dedupe_key="broken",
         kind="organiser_update",
         to_addr="broken@example.org",

@@ -1,0 +1,34 @@
+"""Waiting in tests for something to happen, without ``time.sleep``.
+
+CI runs the suite a second time under libfaketime with the clock a year and more ahead and the
+monotonic clock left real. libfaketime 0.9.10 then breaks ``time.sleep`` (Python sleeps with an
+absolute ``clock_nanosleep`` on the monotonic clock, which libfaketime shifts by the fake
+offset: EINVAL). ``threading.Event.wait`` is not affected, so every wait goes through here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+_never = threading.Event()
+
+
+def pause(seconds: float) -> None:
+    """Sleep ``seconds``; only between two looks at a condition (see ``wait_until``)."""
+    _never.wait(seconds)
+
+
+def wait_until(
+    condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.05
+) -> bool:
+    """Look at ``condition`` every ``interval`` until it is true or ``timeout`` seconds have
+    passed; returns whether it became true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if condition():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        pause(interval)

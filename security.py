@@ -47,7 +47,9 @@ def install_headers(app: Flask) -> None:
     def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # same-origin: our own form POSTs carry a Referer, which Flask-WTF's CSRF check requires
+        # over https; no other site ever learns a page address (manage links hold tokens).
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "interest-cohort=()")
         if request.is_secure:

@@ -100,8 +100,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    # Clear first: logout_user() leaves the instruction to delete the remember-me cookie in
+    # the session, and clearing after it would drop that instruction (logged in again).
     session.clear()
+    logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
 

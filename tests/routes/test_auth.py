@@ -89,6 +89,18 @@ def test_remember_me_sets_long_lived_cookie(client, organiser):
     assert cookie is not None and cookie.http_only
 
 
+def test_logout_forgets_the_device_so_a_browser_restart_stays_logged_out(client, organiser):
+    client.submit("/login", {"email": organiser[1], "password": organiser[2], "remember": "y"})
+    assert client.get_cookie("remember_token") is not None
+
+    response = client.submit("/logout", form_page="/dashboard/")
+
+    assert "remember_token=;" in " ".join(response.headers.getlist("Set-Cookie"))
+    assert client.get_cookie("remember_token") is None
+    client.delete_cookie("session")  # what a browser restart does to a session cookie
+    assert client.get("/dashboard/").status_code == 302
+
+
 def test_login_redirects_only_to_local_next(client, organiser):
     token = client.csrf_token("/login")
     data = {"email": organiser[1], "password": organiser[2], "csrf_token": token}

@@ -10,8 +10,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 import i18n
+import logs
 from extensions import compress, csrf, db, limiter, login_manager
-from security import install_headers, install_log_redaction
+from security import install_headers
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -50,7 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_filters(app)
     install_headers(app)
-    install_log_redaction()
+    logs.install(app)
     _register_cli(app)
     return app
 
@@ -63,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard,
         errors,
         events,
+        health,
         live,
         mail,
         main,
@@ -72,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (main, auth, dashboard, events, organise, assets, rsvp, attendees, mail, live):
         app.register_blueprint(module.bp)
+    app.register_blueprint(health.bp)
     errors.register(app)
 
 

@@ -51,13 +51,17 @@ def register(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
     def worker_command(once: bool) -> None:
         """Send queued email and reminders until stopped (Ctrl-C)."""
-        from services import worker
+        from services import mailer, worker
 
-        worker.run(once=once)
+        try:
+            worker.run(once=once)
+        except mailer.MailNotConfigured as err:
+            raise click.ClickException(str(err)) from err  # on stderr, exit status 1
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Create the demo organiser and the demo march (idempotent)."""
+        from models import utcnow
         from services import demo
 
         with db.transaction() as session:

@@ -61,6 +61,14 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def ratelimit_storage_options(uri: str) -> dict:
+    """Short socket timeouts for a Redis (or Valkey) rate-limit store: when it cannot be
+    reached, a request should fall back to in-memory limits at once, not hang."""
+    if uri.startswith(("redis", "valkey")):  # also rediss://, redis+sentinel://...
+        return {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+    return {}
+
+
 def from_environment() -> dict:
     """All settings but ``SECRET_KEY`` as a mapping, read now (not at import time)."""
     base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
@@ -81,6 +89,9 @@ def from_environment() -> dict:
         "TILE_URL": os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_OPTIONS": ratelimit_storage_options(
+            os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        ),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "RSVP_RATE_LIMIT": os.environ.get("RSVP_RATE_LIMIT", "20 per minute;200 per hour"),
         "RSVP_EMAIL_RATE_LIMIT": os.environ.get(
@@ -114,6 +125,11 @@ FIXED = {
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a long form must not expire
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STRATEGY": "moving-window",
+    # When the limit store (Redis) is down, pages keep serving: limits are then counted in
+    # each process's memory (per process, so looser) until the store answers again, and any
+    # other limiter error is logged instead of answering 500.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
     "COMPRESS_MIMETYPES": [

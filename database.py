@@ -17,6 +17,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a request waits for PostgreSQL to accept a connection before it gives up and the
+# visitor sees the "unavailable" page; a vanished host would otherwise hang it for minutes.
+POSTGRES_CONNECT_TIMEOUT_S = 5
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Set by code that only inspects the database between requests of its own thread (the test
 # suite's arrange-and-check session), which must not hold the write lock while they run.
@@ -24,7 +27,12 @@ sqlite_deferred: ContextVar[bool] = ContextVar("sqlite_deferred", default=False)
 
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for ``url`` with our connection rules applied."""
+    """An engine for ``url`` with our connection rules applied.
+
+    Bound values stay out of error messages (``hide_parameters``): an error's text ends up
+    in the logs, and the values are participants' names and emails.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -34,6 +42,13 @@ def make_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    if "connect_timeout" not in url:
+        kwargs["connect_args"] = {
+            "connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
+            **kwargs.get("connect_args", {}),
+        }
+    # pre_ping: after PostgreSQL restarted, pooled connections are dead; each is tested
+    # before use and replaced, so the app recovers without a restart of its own.
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

@@ -1,9 +1,7 @@
-"""Response headers and log hygiene that every response and every log line follows."""
+"""Response headers that every response carries (log hygiene lives in ``logs.py``)."""
 
 from __future__ import annotations
 
-import logging
-import re
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
@@ -62,43 +60,3 @@ def install_headers(app: Flask) -> None:
         ):
             response.headers["Cache-Control"] = "no-store"
         return response
-
-
-_IPV4 = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
-_HEX_COLON = re.compile(r"[0-9a-fA-F]*:[0-9a-fA-F:]+")
-
-
-def _ipv6(match: re.Match) -> str:
-    # Times like 21:50:33 look alike; an IPv6 address has "::" or at least three colons.
-    text = match.group(0)
-    return "-" if "::" in text or text.count(":") >= 3 else text
-
-
-# Manage and unsubscribe links carry secrets in the path; anything token-like is cut.
-_TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,}")
-_EMAIL = re.compile(r"[^\s@/\"']+@[^\s@/\"']+")
-
-
-def redact(text: str) -> str:
-    """A log line without client addresses, emails or link tokens."""
-    text = _HEX_COLON.sub(_ipv6, _IPV4.sub("-", text))
-    return _TOKEN.sub("[token]", _EMAIL.sub("[email]", text))
-
-
-class RedactingFilter(logging.Filter):
-    """Participants can be put at risk by logs: strip what would identify them."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if record.name == "werkzeug" and " - - [" not in message:
-            return True  # the dev server's start-up banner, not a request line
-        record.msg = redact(message)
-        record.args = ()
-        return True
-
-
-def install_log_redaction() -> None:
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "rallypoint"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())

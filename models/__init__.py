@@ -2,6 +2,7 @@
 
 from models.base import Base, utcnow
 from models.event import Event, EventChange, EventOrganiser, EventTranslation
+from models.heartbeat import WorkerHeartbeat
 from models.march import MarchPosition, StewardLink
 from models.outbox import OutboxMessage, Suppression
 from models.route import RoutePoint, Waypoint
@@ -25,5 +26,6 @@ __all__ = [
     "Suppression",
     "User",
     "Waypoint",
+    "WorkerHeartbeat",
     "utcnow",
 ]

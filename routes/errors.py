@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import contextlib
+
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from extensions import db
@@ -49,7 +53,30 @@ def _unexpected(err: Exception):
     return render_error(500)
 
 
+# What the database raises when it cannot be reached, is restarting or is overloaded (no
+# free connection in the pool): the visitor should try again soon, not think we broke.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 30
+
+
+def _database_unavailable(err: SQLAlchemyError):
+    current_app.logger.warning(
+        "Database unavailable on %s [%s]: %s",
+        request.path,
+        request.method,
+        str(err).splitlines()[0] if str(err) else type(err).__name__,
+    )
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+    # A page of its own, rendered without the context processors: base.html and Flask-Login's
+    # processor would both ask the database who is logged in, and fail again.
+    html = current_app.jinja_env.get_template("errors/unavailable.html").render()
+    return html, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+
+
 def register(app: Flask) -> None:
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, _database_unavailable)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _unexpected)

@@ -278,9 +278,26 @@ def mailbox_dir(config) -> Path:
     return Path(config.get("MAILBOX_DIR") or INSTANCE / "mailbox")
 
 
+class MailNotConfigured(Exception):
+    """No ``MAIL_SERVER`` outside development: there is nowhere to send mail to."""
+
+
 def transport_from_config(config) -> Transport:
-    """SMTP when ``MAIL_SERVER`` is set, else the development mailbox."""
+    """SMTP when ``MAIL_SERVER`` is set, else the development mailbox.
+
+    Raises ``MailNotConfigured`` without ``MAIL_SERVER`` when ``ENV_NAME`` is anything but
+    "development" (production is the default) and this is not a test run: the mailbox would
+    keep participants' mail on the server's disk while nobody receives it.
+    """
     if not config.get("MAIL_SERVER"):
+        if config.get("ENV_NAME", "development") != "development" and not config.get("TESTING"):
+            raise MailNotConfigured(
+                "MAIL_SERVER is not set. In production the mail worker does not start "
+                "without it: mail would only be written to instance/mailbox and nobody "
+                "would receive it. Set MAIL_SERVER (and MAIL_PORT, MAIL_USERNAME, "
+                "MAIL_PASSWORD, MAIL_USE_TLS as needed), or RALLYPOINT_ENV=development "
+                "on a developer's machine."
+            )
         return MailboxTransport(mailbox_dir(config))
     return SmtpTransport(
         SmtpSettings(

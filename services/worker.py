@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from extensions import db
 from models import OutboxMessage, utcnow
-from services import mailer, purge, reminders
+from services import health, mailer, purge, reminders
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +57,19 @@ def run(once: bool = False, *, now: Clock | datetime | None = None) -> None:
     datetime or a function returning one) for tests.
 
     Needs an app context. Errors of one message (a refused address, a header that cannot be
-    encoded) are recorded on its row; the loop goes on.
+    encoded) are recorded on its row; the loop goes on. Each round records a heartbeat
+    (``services.health``) for ``/healthz``.
+
+    Raises ``mailer.MailNotConfigured`` before doing anything in production without
+    ``MAIL_SERVER``: the dev mailbox would keep participants' mail on the server's disk.
     """
     clock: Clock = (lambda: now) if isinstance(now, datetime) else (now or utcnow)
-    stop = threading.Event()
-    restore = _handle_signals(stop) if not once else {}
     transport = mailer.transport_from_config(current_app.config)
     mail_from = mailer.sender_address(current_app.config)
+    # The name of this worker's heartbeat: several workers may share a host.
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    stop = threading.Event()
+    restore = _handle_signals(stop) if not once else {}
     last_purge: datetime | None = None
     last_tick = float("-inf")
     try:
@@ -70,6 +77,7 @@ def run(once: bool = False, *, now: Clock | datetime | None = None) -> None:
             # Reminders need minute precision, not a query per batch while a big update drains.
             if time.monotonic() - last_tick >= setting("OUTBOX_POLL_SECONDS"):
                 last_tick = time.monotonic()
+                heartbeat(name, clock())
                 tick(clock())
             if not once and (last_purge is None or clock() - last_purge >= PURGE_EVERY):
                 last_purge = clock()
@@ -84,6 +92,16 @@ def run(once: bool = False, *, now: Clock | datetime | None = None) -> None:
         transport.close()
         for signum, handler in restore.items():
             signal.signal(signum, handler)
+
+
+def heartbeat(name: str, now: datetime) -> None:
+    """Record that the worker ``name`` is alive at ``now``, in a transaction of its own; a
+    failure is logged and the loop goes on (the database may be back next round)."""
+    try:
+        with db.transaction() as session:
+            health.record_heartbeat(session, worker=name, now=now)
+    except Exception:
+        log.exception("heartbeat failed")
 
 
 def tick(now: datetime) -> int:
@@ -218,6 +236,7 @@ def _purge(now: datetime) -> None:
             purge.purge_ended_events(
                 session, now=now, retention_days=current_app.config["RETENTION_DAYS"]
             )
+            health.forget_old_heartbeats(session, now=now)
     except Exception:
         log.exception("daily purge failed")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from models import OutboxMessage, utcnow
+from models import OutboxMessage, WorkerHeartbeat, utcnow
 from services import notify, outbox, worker
 from services.rsvp import submit_rsvp
 from tests.smtp_server import add_rsvp, make_event, smtp_server_fixture  # noqa: F401 (fixture)
@@ -247,3 +248,52 @@ def test_three_workers_drain_3000_messages_without_duplicates(app, backend, smtp
     assert max(arrived.values()) == 1
     with app.app_context():
         assert statuses(db.session) == {"sent": total}
+
+
+def test_each_round_leaves_a_heartbeat_under_host_and_process(app, session):
+    start = utcnow().replace(microsecond=0)
+    name = f"{socket.gethostname()}:{os.getpid()}"
+
+    worker.run(once=True, now=start)
+    assert read(session, select(WorkerHeartbeat.worker, WorkerHeartbeat.seen_at)) == [
+        (name, start)
+    ]
+
+    worker.run(once=True, now=start + timedelta(minutes=1))  # the same row, moved on
+    assert read(session, select(WorkerHeartbeat.worker, WorkerHeartbeat.seen_at)) == [
+        (name, start + timedelta(minutes=1))
+    ]
+
+
+def worker_command(database_url: str, environment: str) -> subprocess.CompletedProcess:
+    """``flask worker --once`` as a deployment starts it: settings from the environment only,
+    and no mail server configured."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MAIL_")}
+    env.update(
+        DATABASE_URL=database_url, RALLYPOINT_ENV=environment, SECRET_KEY="test-secret-key"
+    )
+    command = [str(Path(sys.executable).with_name("flask")), "--app", "app", "worker", "--once"]
+    return subprocess.run(  # noqa: S603 - our own flask
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_production_worker_without_mail_server_refuses_to_start(session, database_url):
+    queue_plain(session, 1)
+    session.commit()
+
+    finished = worker_command(database_url, "production")
+
+    assert finished.returncode != 0
+    assert "MAIL_SERVER is not set" in finished.stderr
+    assert "Traceback" not in finished.stderr
+    # Refused before doing anything: the message waits for a real mail server.
+    assert statuses(session) == {"queued": 1}
+    assert read(session, select(WorkerHeartbeat.worker)) == []
+
+
+def test_development_worker_without_mail_server_uses_the_dev_mailbox(session, database_url):
+    finished = worker_command(database_url, "development")
+
+    assert finished.returncode == 0, finished.stderr
+    assert len(read(session, select(WorkerHeartbeat.worker))) == 1

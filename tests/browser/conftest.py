@@ -1,13 +1,4 @@
-"""Browser tests drive a real Chromium against a live server. On a loaded two-core machine the
-map editor's gestures (tap, drag, popups near the map's edge) have, rarely, raced Leaflet's
-own animation; a failure is retried twice before it counts. A real break fails all three."""
+"""Browser tests drive a real Chromium against a live server (fixtures in tests/conftest.py).
 
-from __future__ import annotations
-
-import pytest
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.flaky(reruns=2))
+Nothing here retries a failing test: a browser test waits for what the user would see (a
+popup, a marker, a count, the map at rest), so a failure is a real failure."""

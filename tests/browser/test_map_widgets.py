@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from flask import current_app, render_template_string
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 MARCH_POINTS = [
     [52.5096, 13.3762], [52.5108, 13.3768], [52.5121, 13.3773], [52.5135, 13.3776],
@@ -63,7 +63,9 @@ def _map_page() -> str:
 
 
 def _editor_page() -> str:
-    data = {"points": [], "waypoints": [], "tiles": _tiles()}
+    # Centred on the march, so that the points the tests type are drawn inside the map, not
+    # half outside its edge where a tap would first have to pan them into view.
+    data = {"points": [], "waypoints": [], "tiles": _tiles(), "center": [52.5132, 13.3796]}
     return render_template_string(EDITOR_PAGE, data=data)
 
 
@@ -118,6 +120,22 @@ def _open_map(page: Page, server: str) -> None:
 def _open_editor(page: Page, server: str) -> None:
     page.goto(f"{server}/test-only/editor")
     page.wait_for_function("window.rallypointEditors && window.rallypointEditors.length === 1")
+
+
+def _open_vertex_popup(page: Page, index: int) -> Locator:
+    """Tap a vertex; return its popup once the map has stopped moving.
+
+    A popup that would stick out of the map pans the map (Leaflet's auto-pan, animated over
+    0.25 s), and the user taps a button in it when it has come to rest. A tap aimed at the
+    sliding popup can miss: Playwright then retries by scrolling the button into view, which
+    scrolls the map box itself (overflow: hidden); Leaflet scrolls it back a frame later, so
+    the press lands on the button and the release beside it, and the click does nothing.
+    Leaflet marks the map pane leaflet-pan-anim from the start of a pan until its end."""
+    page.locator(".route-vertex").nth(index).click()
+    popup = page.locator("#route_text-map .leaflet-popup")
+    expect(popup).to_be_visible()
+    expect(page.locator("#route_text-map .leaflet-map-pane.leaflet-pan-anim")).to_have_count(0)
+    return popup
 
 
 def _lines(page: Page) -> list[str]:
@@ -190,9 +208,10 @@ def test_editor_adds_drags_undoes_and_removes_points(page, server, watch):
     page.get_by_role("button", name="Undo").click()
     assert _lines(page) == added
 
-    page.locator(".route-vertex").nth(0).click()
-    page.get_by_role("button", name="Remove point").click()
+    popup = _open_vertex_popup(page, 0)
+    popup.get_by_role("button", name="Remove point").click()
     assert _lines(page) == added[1:]
+    expect(popup).to_have_count(0)
     expect(page.locator(".route-vertex")).to_have_count(2)
     watch.assert_clean()
 
@@ -207,16 +226,17 @@ def test_editor_makes_a_waypoint_and_follows_typing(page, server, watch):
     expect(page.locator(".route-vertex")).to_have_count(3)
     expect(page.locator(".map-editor-status")).to_contain_text("3 points, 1.1 km")
 
-    page.locator(".route-vertex").nth(0).click()
-    page.get_by_label("Waypoint name").fill("Potsdamer Platz")
-    page.get_by_label("Kind").select_option("assembly")
-    page.get_by_role("button", name="Make waypoint").click()
+    popup = _open_vertex_popup(page, 0)
+    popup.get_by_label("Waypoint name").fill("Potsdamer Platz")
+    popup.get_by_label("Kind").select_option("assembly")
+    popup.get_by_role("button", name="Make waypoint").click()
     assert _lines(page) == [
         "52.5096, 13.3762, Potsdamer Platz, assembly",
         "52.5163, 13.3777",
         "52.5168, 13.383",
     ]
     expect(page.locator(".route-vertex--waypoint")).to_have_text("1")
+    expect(popup).to_have_count(0)  # closed with the redraw and faded out: the map is free
 
     page.locator("#route_text").fill("52.5096, 13.3762\nnot a point\n")
     expect(page.locator(".map-editor-status")).to_contain_text("line 2")

@@ -30,6 +30,7 @@ from models import Rsvp
 from services import accounts
 from tests.conftest import log_in, make_test_app
 from tests.smtp_server import free_port, make_event
+from tests.waiting import real_clock
 
 UNAVAILABLE = ("Error 503", "Please wait a little and try again.")
 RSVP = {"email": "anna@example.org", "name": "Anna", "party_size": "1"}
@@ -191,7 +192,7 @@ class OwnRedis:
             [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--daemonize", "yes", "--dir", str(self.dir),
              "--pidfile", str(pidfile), "--logfile", str(self.dir / "redis.log")],
-            check=True, timeout=30,
+            check=True, timeout=30, env=real_clock(dict(os.environ)),
         )
         wait_for_port(self.port, open_=True)
         deadline = time.monotonic() + 10

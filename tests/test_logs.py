@@ -21,6 +21,7 @@ from gunicorn.glogging import SafeAtoms
 
 import logs
 from tests.smtp_server import free_port
+from tests.waiting import real_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "Zx9_kQ2mP0aLrT5uVw8yB3cD4eFgH1iJ2kL3mN4oP5q"  # shaped like a manage-link token
@@ -176,7 +177,7 @@ def test_gunicorn_logs_no_address_agent_token_or_email(tmp_path):
         "workers = 1\n"
     )
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("MAIL_")},
+        **{k: v for k, v in real_clock(dict(os.environ)).items() if not k.startswith("MAIL_")},
         "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
         "SECRET_KEY": "test-secret-key",
         "RALLYPOINT_ENV": "production",

@@ -32,3 +32,11 @@ def wait_until(
         if time.monotonic() >= deadline:
             return False
         pause(interval)
+
+
+def real_clock(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without libfaketime, for servers we start but do not write (redis-server,
+    gunicorn's arbiter): they sleep with ``time.sleep`` or their own clocks and hang or fail
+    under the faked clock, and their time decides nothing the tests check."""
+    faked = ("LD_PRELOAD", "DYLD_INSERT_LIBRARIES", "DYLD_FORCE_FLAT_NAMESPACE")
+    return {k: v for k, v in env.items() if k not in faked and not k.startswith("FAKETIME")}

@@ -30,7 +30,7 @@ from models import Rsvp
 from services import accounts
 from tests.conftest import log_in, make_test_app
 from tests.smtp_server import free_port, make_event
-from tests.waiting import real_clock
+from tests.waiting import real_clock, wait_until
 
 UNAVAILABLE = ("Error 503", "Please wait a little and try again.")
 RSVP = {"email": "anna@example.org", "name": "Anna", "party_size": "1"}
@@ -48,13 +48,12 @@ def require(what: str, found: object) -> None:
 
 
 def wait_for_port(port: int, *, open_: bool, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def reached() -> bool:
         with socket.socket() as sock:
-            if (sock.connect_ex(("127.0.0.1", port)) == 0) == open_:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"port {port} did not {'open' if open_ else 'close'}")
+            return (sock.connect_ex(("127.0.0.1", port)) == 0) == open_
+
+    if not wait_until(reached, timeout):
+        raise TimeoutError(f"port {port} did not {'open' if open_ else 'close'}")
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------
@@ -195,9 +194,7 @@ class OwnRedis:
             check=True, timeout=30, env=real_clock(dict(os.environ)),
         )
         wait_for_port(self.port, open_=True)
-        deadline = time.monotonic() + 10
-        while not pidfile.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)  # a daemonized redis writes it just after it listens
+        wait_until(pidfile.exists, 10)  # a daemonized redis writes it just after it listens
         self.pid = int(pidfile.read_text())
 
     def stop(self) -> None:

@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -21,7 +20,7 @@ from gunicorn.glogging import SafeAtoms
 
 import logs
 from tests.smtp_server import free_port
-from tests.waiting import real_clock
+from tests.waiting import real_clock, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "Zx9_kQ2mP0aLrT5uVw8yB3cD4eFgH1iJ2kL3mN4oP5q"  # shaped like a manage-link token
@@ -129,9 +128,7 @@ def test_lines_of_any_module_logger_are_cut(app, log_output):
 def test_dev_server_request_lines_are_cut_and_its_banner_kept(live_server, log_output):
     status = fetch(f"{live_server}/manage/{TOKEN}?q=victim%40example.org", {"User-Agent": PHONE})
     assert status == 404  # no such RSVP
-    deadline = time.monotonic() + 5
-    while "werkzeug" not in log_output.getvalue() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: "werkzeug" in log_output.getvalue(), 5)
     logging.getLogger("werkzeug").info(" * Running on http://127.0.0.1:5000")
 
     output = re.sub(r"\x1b\[[0-9;]*m", "", log_output.getvalue())  # the dev server's colours
@@ -224,12 +221,12 @@ def fetch(url: str, headers: dict | None = None) -> int:
 
 
 def _wait_until_up(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
+    def answers() -> bool:
         try:
             fetch(url)
-            return
         except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+            return False
+        return True
+
+    if not wait_until(answers, timeout, 0.1):
+        fetch(url)  # raises what kept it from answering

@@ -11,6 +11,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _never = threading.Event()
 
@@ -21,16 +24,17 @@ def pause(seconds: float) -> None:
 
 
 def wait_until(
-    condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.05
-) -> bool:
-    """Look at ``condition`` every ``interval`` until it is true or ``timeout`` seconds have
-    passed; returns whether it became true."""
+    condition: Callable[[], T], timeout: float = 30.0, interval: float = 0.05
+) -> T | None:
+    """Look at ``condition`` every ``interval`` until it returns something true, and return
+    that; None once ``timeout`` seconds have passed without."""
     deadline = time.monotonic() + timeout
     while True:
-        if condition():
-            return True
+        result = condition()
+        if result:
+            return result
         if time.monotonic() >= deadline:
-            return False
+            return None
         pause(interval)
 
 

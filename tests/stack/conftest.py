@@ -21,7 +21,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
+from tests import waiting
 from tests.conftest import CHROMIUM_PATH, CSRF_INPUT, PHONE
 from tests.smtp_server import SmtpServer
 
@@ -87,16 +87,16 @@ def wait_until(
 ) -> T:
     """Poll ``condition`` until it returns something true and return that; fail after
     ``timeout`` seconds, or at once if one of ``processes`` died meanwhile."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
+
+    def watched() -> T:
         if processes is not None:
             processes.check_running()
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"gave up after {timeout:g} s waiting for {what}")
-        time.sleep(interval)
+        return condition()
+
+    result = waiting.wait_until(watched, timeout, interval)
+    if not result:
+        raise AssertionError(f"gave up after {timeout:g} s waiting for {what}")
+    return result
 
 
 def _bindable(host: str, port: int) -> bool:

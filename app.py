@@ -8,11 +8,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import config
-import i18n
-import logs
-from extensions import compress, csrf, db, limiter, login_manager
-from security import install_headers
+from core import config, i18n, logs
+from core.extensions import compress, csrf, db, limiter, login_manager
+from core.headers import install_headers
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -43,7 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @login_manager.user_loader
     def _load_user(user_id: str):
-        from services.accounts import load_user
+        from services.accounts.users import load_user
 
         return load_user(db.session, user_id)
 
@@ -86,7 +84,7 @@ def _register_template_filters(app: Flask) -> None:
 
     def live_context(event):
         from models import utcnow
-        from services import live
+        from services.live import feed as live
 
         return live.page_context(db.session, event, utcnow())
 

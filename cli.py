@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-import migrate
-from extensions import db
+from core import migrate
+from core.extensions import db
 
 DEMO_EMAIL = "demo@rallypoint.invalid"
 DEMO_PASSWORD = "demo-organiser-password"  # noqa: S105 - printed by `make run` on purpose
@@ -39,7 +39,7 @@ def register(app: Flask) -> None:
     def purge_command() -> None:
         """Erase names and emails of RSVPs to events that ended RETENTION_DAYS ago."""
         from models import utcnow
-        from services import purge
+        from services.rsvp import purge
 
         with db.transaction() as session:
             count = purge.purge_ended_events(
@@ -51,7 +51,8 @@ def register(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
     def worker_command(once: bool) -> None:
         """Send queued email and reminders until stopped (Ctrl-C)."""
-        from services import mailer, worker
+        from services import worker
+        from services.mail import transports as mailer
 
         try:
             worker.run(once=once)
@@ -62,7 +63,7 @@ def register(app: Flask) -> None:
     def seed_demo() -> None:
         """Create the demo organiser and the demo march (idempotent)."""
         from models import utcnow
-        from services import demo
+        from services.events import demo
 
         with db.transaction() as session:
             demo.seed(session, email=DEMO_EMAIL, password=DEMO_PASSWORD, now=utcnow())

@@ -2,10 +2,10 @@
 
     .venv/bin/gunicorn -c deploy/gunicorn.conf.py
 
-The app's own settings come from the environment as always (config.py); these few are read
+The app's own settings come from the environment as always (core/config.py); these few are read
 here: GUNICORN_BIND (default 127.0.0.1:8000) and WEB_CONCURRENCY (default 2 × cores + 1, at
 most 12). Errors and the app's own lines go to stderr, a line per request to stdout (the
-journal, under systemd), all through the app's redacting log filter (logs.py).
+journal, under systemd), all through the app's redacting log filter (core/logs.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the logging setup below comes from the app's code
 
-import logs  # noqa: E402
+from core import logs  # noqa: E402
 
 chdir = str(ROOT)
 wsgi_app = "app:create_app()"

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
-from services.event_texts import MAX_DESCRIPTION
+from services.events.translations import MAX_DESCRIPTION
 
 
 def _title(label):

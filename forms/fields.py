@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from services.accounts import MIN_PASSWORD_LENGTH
+from services.accounts.users import MIN_PASSWORD_LENGTH
 
 
 def email_field(label=None, autocomplete: str = "email") -> EmailField:

@@ -6,8 +6,8 @@ from logging.config import fileConfig
 
 from alembic import context
 
-import config as settings
-from database import make_engine
+from core import config as settings
+from core.database import make_engine
 from models import Base
 
 alembic_config = context.config

@@ -6,7 +6,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from extensions import db
+from core.extensions import db
 from models import Event, EventOrganiser
 
 

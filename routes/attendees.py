@@ -25,13 +25,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
 
-from extensions import db
+from core.extensions import db
 from forms.rsvp import RoleForm
 from models import Rsvp, utcnow
 from routes.access import require_organiser
-from services import attendees, notify, outbox
-from services import rsvp as rsvps
 from services.errors import DomainError
+from services.mail import notify, outbox
+from services.rsvp import attendees
+from services.rsvp import seats as rsvps
 
 bp = Blueprint("attendees", __name__, url_prefix="/organise")
 

@@ -18,10 +18,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from extensions import db, limiter
+from core.extensions import db, limiter
 from forms.auth import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from models import utcnow
-from services import accounts, password_reset
+from services.accounts import password_reset
+from services.accounts import users as accounts
 from services.errors import DomainError
 
 bp = Blueprint("auth", __name__)

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from extensions import db
+from core.extensions import db
 from models import Event, EventOrganiser, utcnow
 from services.times import format_when
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from extensions import db
+from core.extensions import db
 
 MESSAGES = {
     400: (_l("Something in that request was wrong"), _l("Go back, reload the page and try again.")),

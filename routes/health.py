@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app
 
-from extensions import db, limiter
+from core.extensions import db, limiter
 from models import utcnow
 from services import health
 

@@ -20,13 +20,14 @@ from flask_login import login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from extensions import db, limiter
+from core.extensions import db, limiter
 from forms.position import PositionForm, StewardLinkForm
 from models import Event, RoutePoint, StewardLink, Waypoint, utcnow
 from routes.access import require_organiser
 from routes.assets import leaflet_url
-from services import live, march
 from services.errors import DomainError
+from services.live import feed as live
+from services.live import positions as march
 
 bp = Blueprint("live", __name__)
 

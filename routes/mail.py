@@ -26,12 +26,14 @@ from sqlalchemy import select
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from extensions import csrf, db
+from core.extensions import csrf, db
 from models import EventChange, utcnow
 from routes.access import require_organiser
-from services import changes, mailer, outbox
-from services import unsubscribe as unsubscribing
-from services.rsvp import rsvp_by_token
+from services.events import changes
+from services.mail import outbox
+from services.mail import transports as mailer
+from services.mail import unsubscribe as unsubscribing
+from services.rsvp.seats import rsvp_by_token
 
 bp = Blueprint("mail", __name__)
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
-from extensions import db
+from core.extensions import db
 from forms.event import (
     ActionForm,
     CancelForm,
@@ -31,8 +31,10 @@ from models import EventOrganiser, User, utcnow
 from routes.access import require_organiser
 from routes.errors import render_error
 from routes.events import map_data
-from services import event_texts, events, geo
 from services.errors import DomainError
+from services.events import details as events
+from services.events import translations as event_texts
+from services.route import geo
 from services.times import format_when, to_local
 
 bp = Blueprint("organise", __name__, url_prefix="/organise")

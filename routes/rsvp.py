@@ -24,12 +24,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from extensions import db, limiter
+from core.extensions import db, limiter
 from forms.rsvp import ManageForm, RsvpForm
 from models import Event, Rsvp, utcnow
-from services import attendees, notify
-from services import rsvp as rsvps
 from services.errors import DomainError
+from services.mail import notify
+from services.rsvp import attendees
+from services.rsvp import seats as rsvps
 from services.times import format_when
 
 bp = Blueprint("rsvp", __name__)

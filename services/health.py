@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-import migrate
+from core import migrate
 from models import WorkerHeartbeat
 
 # Rows of workers not seen for this long are deleted by the worker's daily purge.

@@ -23,9 +23,12 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from extensions import db
+from core.extensions import db
 from models import OutboxMessage, utcnow
-from services import health, mailer, purge, reminders
+from services import health
+from services.mail import reminders
+from services.mail import transports as mailer
+from services.rsvp import purge
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
-import migrate
 from app import create_app
-from database import sqlite_deferred
-from extensions import db
+from core import migrate
+from core.database import sqlite_deferred
+from core.extensions import db
 from models import Base
 
 if os.environ.get("FAKETIME") and os.environ.get("FAKETIME_DONT_FAKE_MONOTONIC") == "1":
@@ -209,7 +209,7 @@ def session(app):
 @pytest.fixture
 def organiser(app):
     """A saved organiser account: (user id, email, password)."""
-    from services import accounts
+    from services.accounts import users as accounts
 
     with app.app_context():
         user = accounts.create_user(

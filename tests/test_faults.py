@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-import migrate
-from extensions import db
+from core import migrate
+from core.extensions import db
 from models import Rsvp
-from services import accounts
+from services.accounts import users as accounts
 from tests.conftest import log_in, make_test_app
 from tests.smtp_server import free_port, make_event
 from tests.waiting import real_clock, wait_until

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from gunicorn.glogging import SafeAtoms
 
-import logs
+from core import logs
 from tests.smtp_server import free_port
 from tests.waiting import real_clock, wait_until
 
@@ -168,7 +168,7 @@ def test_gunicorn_logs_no_address_agent_token_or_email(tmp_path):
     port = free_port()
     conf = tmp_path / "gunicorn.conf.py"
     conf.write_text(
-        "import logs\n"
+        "from core import logs\n"
         "logconfig_dict = logs.GUNICORN_LOGCONFIG\n"
         f"bind = '127.0.0.1:{port}'\n"
         "workers = 1\n"

@@ -3,7 +3,7 @@
  * The form's textarea (one point per line, "lat, lon" or "lat, lon, label, kind") stays the
  * source of truth: every map change rewrites it and the normal form POST saves it, so the
  * page works the same without JavaScript, and typing in it redraws the map. The text format
- * mirrors services/geo.py parse_text/format_text; the server checks it again on save.
+ * mirrors services/route/geo.py parse_text/format_text; the server checks it again on save.
  * Words shown come from the data block's "i18n" (macros/map.html), with English fallbacks.
  */
 (function () {

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from models import Event, EventOrganiser, RoutePoint, Waypoint, utcnow
-from services import march
+from services.live import positions as march
 from tests.a11y import assert_accessible
 
 LINE = [(52.5096, 13.3762), (52.5130, 13.3770), (52.5163, 13.3777)]

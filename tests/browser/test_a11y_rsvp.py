@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from extensions import db
+from core.extensions import db
 from tests.a11y import assert_accessible
 from tests.browser.test_event_browser import log_in
 from tests.browser.test_rsvp_browser import manage_path

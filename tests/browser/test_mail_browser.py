@@ -9,9 +9,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from extensions import db
+from core.extensions import db
 from models import Event, utcnow
-from services import demo, worker
+from services import worker
+from services.events import demo
 from tests.smtp_server import smtp_server_fixture  # noqa: F401 (fixture)
 
 

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from extensions import db
+from core.extensions import db
 from models import Event, utcnow
-from services import demo
+from services.events import demo
 from tests.conftest import PHONE
 
 DEMO_EMAIL, DEMO_PASSWORD = "demo@example.org", "demo organiser password"

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from extensions import db
+from core.extensions import db
 from models import OutboxMessage
 from tests.conftest import PHONE
 from tests.services.test_rsvp import make_event

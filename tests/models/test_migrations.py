@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, inspect
 
-import migrate
+from core import migrate
 from models import Base
 
 

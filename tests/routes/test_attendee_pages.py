@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
 
-from extensions import db
+from core.extensions import db
 from models import OutboxMessage, Role, Rsvp, utcnow
 from routes.attendees import csv_cell
-from services import accounts
+from services.accounts import users as accounts
 from tests.conftest import log_in
 from tests.services.test_rsvp import add_role, make_event, rsvp
 

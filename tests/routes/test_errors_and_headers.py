@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from extensions import db
+from core.extensions import db
 from models import User
 
 

@@ -9,9 +9,10 @@ import icalendar
 import pytest
 from sqlalchemy import event as sa_event
 
-from extensions import db
+from core.extensions import db
 from models import EventChange, utcnow
-from services import events, geo
+from services.events import details as events
+from services.route import geo
 from services.times import to_local
 from tests.conftest import log_in
 from tests.services.test_events import make_event
@@ -52,7 +53,7 @@ def test_draft_is_404_to_anonymous_and_other_organisers_and_a_preview_to_its_own
     for path in paths:
         assert client.get(path).status_code == 404, path
     with app.app_context():
-        from services import accounts
+        from services.accounts import users as accounts
 
         accounts.create_user(db.session, email="other@example.org", display_name="Other",
                              password="another long password")

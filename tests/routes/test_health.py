@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import create_engine, text
 
-import migrate
+from core import migrate
 from models import utcnow
 from services import worker
 from tests.conftest import make_test_app

@@ -13,9 +13,10 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from extensions import db
+from core.extensions import db
 from models import Event, utcnow
-from services import demo, worker
+from services import worker
+from services.events import demo
 from tests.smtp_server import add_rsvp, make_event, smtp_server_fixture  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]

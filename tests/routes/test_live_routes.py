@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from models import EventChange, MarchPosition, Waypoint, utcnow
-from services import march
+from services.live import positions as march
 from tests.march_fixtures import march_under_way
 
 

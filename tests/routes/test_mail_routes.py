@@ -8,9 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from extensions import db
+from core.extensions import db
 from models import EventChange, EventOrganiser, OutboxMessage, Rsvp, Suppression, utcnow
-from services import notify, worker
+from services import worker
+from services.mail import notify
 from services.tokens import rsvp_token
 from tests.conftest import log_in
 from tests.smtp_server import add_rsvp, make_event
@@ -95,7 +96,7 @@ def test_organiser_sends_an_update_and_sees_its_delivery(app, logged_in, session
 
 
 def test_updates_page_is_404_for_someone_else(client, session, own_event):
-    from services import accounts
+    from services.accounts import users as accounts
 
     accounts.create_user(session, email="other@example.org", display_name="Other",
                          password="another long password")

@@ -8,9 +8,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from extensions import db
+from core.extensions import db
 from models import Event, EventChange, RoutePoint
-from services import accounts
+from services.accounts import users as accounts
 from tests.conftest import log_in
 from tests.services.test_events import make_event
 

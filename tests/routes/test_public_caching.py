@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from extensions import db
+from core.extensions import db
 from models import Event, utcnow
-from services import demo
+from services.events import demo
 
 
 def seed_march(app) -> str:

@@ -11,7 +11,7 @@ from flask import render_template_string
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
-from extensions import db
+from core.extensions import db
 from models import OutboxMessage, Rsvp, utcnow
 from tests.services.test_rsvp import add_role, make_event, rsvp
 

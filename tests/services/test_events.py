@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from models import Event, EventOrganiser, Role
-from services import accounts, events, geo
+from services.accounts import users as accounts
 from services.errors import DomainError
+from services.events import details as events
+from services.route import geo
 from services.times import format_when
 
 # Every service call is given this "now", four weeks before the test march: the suite must
@@ -188,7 +190,7 @@ def test_duplicate_to_a_new_date(session):
 def test_demo_seed_creates_the_berlin_march_once_and_moves_it_when_past(session):
     from datetime import UTC
 
-    from services import demo
+    from services.events import demo
 
     wednesday = datetime(2026, 11, 25, 21, 0, tzinfo=UTC)
     demo.seed(session, email="demo@example.org", password="demo password 123", now=wednesday)

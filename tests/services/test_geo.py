@@ -4,7 +4,7 @@ import xml.etree.ElementTree as stdlib_et
 
 import pytest
 
-from services.geo import (
+from services.route.geo import (
     MAX_POINTS,
     MAX_UPLOAD_BYTES,
     Point,

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from models import MarchPosition
-from services import march
 from services.errors import DomainError
-from services.geo import Point
+from services.live import positions as march
+from services.route.geo import Point
 from tests.march_fixtures import LINE, march_under_way
 
 NOW = datetime(2026, 11, 29, 13, 30, tzinfo=UTC)

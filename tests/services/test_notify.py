@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from models import EventChange, OutboxMessage, utcnow
-from services import changes, notify, unsubscribe, worker
+from services import worker
+from services.events import changes
+from services.mail import notify, unsubscribe
 from services.times import format_time
 from tests.smtp_server import add_rsvp, make_event, smtp_server_fixture  # noqa: F401 (fixture)
 

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from models import OutboxMessage, Rsvp, Waypoint
-from services import notify, outbox, worker
-from services.reminders import queue_due_reminders
+from services import worker
+from services.mail import notify, outbox
+from services.mail.reminders import queue_due_reminders
 from services.times import to_utc
 from tests.smtp_server import add_rsvp, make_event, smtp_server_fixture  # noqa: F401 (fixture)
 
@@ -121,7 +122,7 @@ def test_moved_start_gets_new_reminders_and_drops_unsent_old_ones(session):
 
 
 def test_two_ticks_at_once_queue_each_reminder_once(app, session):
-    from extensions import db
+    from core.extensions import db
 
     event = make_event(session, starts_at=START)
     for i in range(5):

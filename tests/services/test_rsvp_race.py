@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
-from extensions import db
+from core.extensions import db
 from models import Rsvp, utcnow
-from services import rsvp as rsvps
+from services.rsvp import seats as rsvps
 from tests.services.test_rsvp import make_event
 
 PEOPLE = 200

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from extensions import db
+from core.extensions import db
 from models import OutboxMessage, WorkerHeartbeat, utcnow
-from services import notify, outbox, worker
-from services.rsvp import submit_rsvp
+from services import worker
+from services.mail import notify, outbox
+from services.rsvp.seats import submit_rsvp
 from tests.smtp_server import add_rsvp, make_event, smtp_server_fixture  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]

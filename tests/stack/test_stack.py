@@ -136,7 +136,7 @@ def event(organiser) -> PublishedEvent:
 
 def test_env_example_names_every_setting_the_app_and_gunicorn_read():
     root = Path(__file__).resolve().parents[2]
-    sources = (root / "config.py").read_text() + (root / "deploy/gunicorn.conf.py").read_text()
+    sources = (root / "core/config.py").read_text() + (root / "deploy/gunicorn.conf.py").read_text()
     read = set(re.findall(r'(?:environ\.get|_int|_float|_bool)\(\s*"([A-Z][A-Z0-9_]+)"', sources))
     example = (root / "deploy/env.example").read_text()
     listed = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))

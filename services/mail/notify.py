@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange, Rsvp
-from services import ical, outbox
+from services.events import calendar as ical
+from services.mail import outbox
 from services.times import format_date, format_time, format_when, to_local
 from services.tokens import rsvp_token
 
@@ -130,7 +131,7 @@ def rsvp_received(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> 
     on every RSVP form submission."""
     position = None
     if rsvp.status == "waitlisted":
-        from services.rsvp import waitlist_position
+        from services.rsvp.seats import waitlist_position
 
         position = waitlist_position(session, rsvp)
     _queue(

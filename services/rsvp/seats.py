@@ -18,8 +18,9 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Event, Role, Rsvp
-from services import notify, tokens
+from services import tokens
 from services.errors import DomainError
+from services.mail import notify
 
 CLOSED = "RSVPs are closed for this event."
 ACTIVE = ("confirmed", "waitlisted", "pending_approval")
@@ -247,7 +248,7 @@ def _check_pending(event: Event, rsvp: Rsvp) -> None:
 def remove(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> list[Rsvp]:
     """The organiser deletes an RSVP (spam, a known provocateur): the row goes, its mail is
     dropped and erased, and the waitlist is promoted. Returns the RSVPs promoted."""
-    from services.purge import erase_outbox
+    from services.rsvp.purge import erase_outbox
 
     event = lock_event(session, event.id)
     if rsvp.event_id != event.id:

@@ -15,7 +15,7 @@ from sqlalchemy import String, cast, literal, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models import Event, OutboxMessage, Rsvp
-from services import notify, outbox
+from services.mail import notify, outbox
 
 log = logging.getLogger(__name__)
 

@@ -273,7 +273,7 @@ class MailboxTransport:
 
 
 def mailbox_dir(config) -> Path:
-    from config import INSTANCE
+    from core.config import INSTANCE
 
     return Path(config.get("MAILBOX_DIR") or INSTANCE / "mailbox")
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange, MarchPosition, ScheduleItem, Waypoint
-from services.geo import Point, haversine_m
-from services.march import latest_positions
+from services.live.positions import latest_positions
+from services.route.geo import Point, haversine_m
 from services.times import format_time
 
 FEED_LENGTH = 50

@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from models import Event
-from services import geo
+from services.route import geo
 from services.times import to_local
 
 PRODID = "-//Rallypoint//Demonstrations//EN"

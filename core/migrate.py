@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
-import config as settings
+from core import config as settings
 
 
 def alembic_config(url: str) -> Config:

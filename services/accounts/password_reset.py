@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import User
-from services import accounts, outbox
-from services.notify import absolute_url
+from services.accounts import users as accounts
+from services.mail import outbox
+from services.mail.notify import absolute_url
 
 MAX_AGE_SECONDS = 3600
 _SALT = "password-reset"

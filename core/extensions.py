@@ -8,7 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from database import Database
+from core.database import Database
 
 db = Database()
 # Phones on a crowded network: every text response is compressed (brotli or gzip).

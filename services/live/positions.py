@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models import Event, MarchPosition, RoutePoint, StewardLink
 from services.errors import DomainError
-from services.geo import EARTH_RADIUS_M, Point
+from services.route.geo import EARTH_RADIUS_M, Point
 
 MAX_OFF_ROUTE_M = 300  # farther than this from the line is a mistake, not the march
 MIN_REPORT_INTERVAL = timedelta(seconds=10)  # per event and per front/end

@@ -9,7 +9,7 @@ import os
 import secrets
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 
@@ -78,7 +78,7 @@ def from_environment() -> dict:
         # "development" (set by `make run`) turns on the dev mailbox at /dev/mailbox when no
         # MAIL_SERVER is given; anything else never shows captured mail.
         "ENV_NAME": os.environ.get("RALLYPOINT_ENV", "production"),
-        # Mail: with no MAIL_SERVER, mail stays in the dev mailbox (see services/mailer.py).
+        # Mail: with no MAIL_SERVER, mail stays in the dev mailbox (services/mail/transports.py).
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),

@@ -30,8 +30,9 @@ from models import (
     Waypoint,
 )
 from models.event import VISIBILITIES
-from services import changes, geo
 from services.errors import DomainError
+from services.events import changes
+from services.route import geo
 from services.times import to_local, to_utc, zone
 
 MAX_PARTY_SIZE = 50

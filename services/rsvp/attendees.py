@@ -15,8 +15,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Event, Role, Rsvp
-from services import rsvp as rsvps
 from services.errors import DomainError
+from services.rsvp import seats as rsvps
 
 PER_PAGE = 50
 PARTICIPANT = "Participant"  # English, as stored nowhere: shown through _() below

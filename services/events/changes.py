@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange
-from services import notify
+from services.mail import notify
 from services.times import format_day, format_time
 
 Spot = tuple[str, float, float]  # label, lat, lon

@@ -1,4 +1,4 @@
-"""Response headers that every response carries (log hygiene lives in ``logs.py``)."""
+"""Response headers that every response carries (log hygiene lives in ``core/logs.py``)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,73 @@
+"""Every status and kind the app knows, named once.
+
+These are ``StrEnum``s: a member compares equal to its string, so the columns stay plain
+strings in the database (no migration), while code, templates (through the ``enums`` Jinja
+global) and scripts (through data the templates hand them) spell each state one way.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Visibility(StrEnum):
+    LISTED = "listed"
+    UNLISTED = "unlisted"
+
+
+class ChangeKind(StrEnum):
+    TIME = "time"
+    PLACE = "place"
+    ROUTE = "route"
+    SCHEDULE = "schedule"
+    STATUS = "status"
+    UPDATE = "update"
+
+
+class WaypointKind(StrEnum):
+    """In the order the legend lists them."""
+
+    ASSEMBLY = "assembly"
+    STOP = "stop"
+    END = "end"
+    FIRST_AID = "first_aid"
+    TOILETS = "toilets"
+    OTHER = "other"
+
+
+class RsvpStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    PENDING_APPROVAL = "pending_approval"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DROPPED = "dropped"
+
+
+class Language(StrEnum):
+    """The languages of the interface and of emails; the first is the default."""
+
+    EN = "en"
+    DE = "de"
+    RU = "ru"
+
+    @property
+    def label(self) -> str:
+        """The language's own name, as the switcher shows it."""
+        return _LANGUAGE_LABELS[self]
+
+
+_LANGUAGE_LABELS = {Language.EN: "English", Language.DE: "Deutsch", Language.RU: "Русский"}

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base, utcnow
+from models.route import assembly_waypoint
 
 if TYPE_CHECKING:
     from models.route import RoutePoint, Waypoint
@@ -73,6 +74,11 @@ class Event(Base):
     translations: Mapped[list[EventTranslation]] = relationship(
         order_by="EventTranslation.language", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def assembly_waypoint(self) -> Waypoint | None:
+        """Where the march gathers, if the organisers marked it."""
+        return assembly_waypoint(self.waypoints)
 
 
 class EventOrganiser(Base):

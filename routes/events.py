@@ -98,7 +98,7 @@ def event_page_context(event: Event) -> dict:
         "when": format_when(event.starts_at, tz),
         "ends": (format_time(event.ends_at, tz) if to_local(event.ends_at, tz).date() == start_day
                  else format_when(event.ends_at, tz)),
-        "assembly": next((w for w in event.waypoints if w.kind == "assembly"), None),
+        "assembly": event.assembly_waypoint,
         "has_route": len(event.route_points) >= 2,
         "distance_km": format_decimal(event.route_length_m / 1000, format="0.0"),
         "walking": walking_text(geo.walking_minutes(event.route_length_m, pace)),

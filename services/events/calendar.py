@@ -53,7 +53,7 @@ def _vevent(event: Event, url: str, now: datetime) -> icalendar.Event:
     item.add("url", url)
     cancelled = event.status == "cancelled"
     item.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    assembly = next((w for w in event.waypoints if w.kind == "assembly"), None)
+    assembly = event.assembly_waypoint
     if assembly is not None:
         where = f"{assembly.label}, {event.city}" if event.city else assembly.label
         item.add("location", where)

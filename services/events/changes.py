@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange
+from models.route import assembly_waypoint
 from services.mail import notify
 from services.times import format_day, format_time
 
@@ -39,7 +40,7 @@ class Snapshot:
 def snapshot(event: Event) -> Snapshot:
     """The event as participants see it now (loads its route and schedule)."""
     waypoints = list(event.waypoints)
-    assembly = next((w for w in waypoints if w.kind == "assembly"), None)
+    assembly = assembly_waypoint(waypoints)
     end = next((w for w in reversed(waypoints) if w.kind == "end"), None)
     labels = {w.id: w.label for w in waypoints}
     return Snapshot(

@@ -217,7 +217,7 @@ def reminder_row(event: Event, rsvp: Rsvp, offset: int, now: datetime) -> dict:
     """The outbox columns of the reminder ``offset`` minutes before the start, worded for
     ``now`` ("Tomorrow 13:00") in the participant's language. The key holds the start
     instant, so a moved start gets reminders of its own."""
-    assembly = next((w for w in event.waypoints if w.kind == "assembly"), None)
+    assembly = event.assembly_waypoint
     with force_locale(language_of(rsvp)):
         day = day_label(event.starts_at, now, event.timezone)
         # Whole subjects, not "Reminder, " + day: word order and case differ by language.

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import Event, EventChange, MarchPosition, ScheduleItem, Waypoint
 from services.live.positions import latest_positions
-from services.route.geo import Point, haversine_m
+from services.route import Point, haversine_m
 from services.times import format_time
 
 FEED_LENGTH = 50

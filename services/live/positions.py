@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, MarchPosition, RoutePoint, StewardLink
+from models.enums import EventStatus
 from services.errors import DomainError
 from services.route import Point, snap_to_route
 
@@ -27,10 +28,7 @@ MIN_REPORT_INTERVAL = timedelta(seconds=10)  # per event and per front/end
 
 def _metres(value: float) -> str:
     """A whole number of metres as the language writes it ("1,234" or "1.234")."""
-    try:
-        return format_decimal(round(value))
-    except RuntimeError:
-        return f"{value:,.0f}"
+    return format_decimal(round(value))
 
 
 def _hash(token: str) -> str:
@@ -84,7 +82,7 @@ def report_position(
     position is not a coordinate, is more than ``MAX_OFF_ROUTE_M`` from the route, or
     comes within ``MIN_REPORT_INTERVAL`` of the previous report.
     """
-    if event.status != "published":
+    if event.status != EventStatus.PUBLISHED:
         raise DomainError(_("This demonstration is not taking place, so it has no position."))
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         raise DomainError(_("That is not a position on Earth."), "position")

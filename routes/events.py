@@ -32,7 +32,7 @@ from routes.access import require_organiser
 from services.events import calendar as ical
 from services.events import translations as event_texts
 from services.events.details import event_route, render_description
-from services.route import geo
+from services.route import to_geojson, to_gpx, walking_minutes
 from services.times import format_time, format_when, to_local
 
 bp = Blueprint("events", __name__)
@@ -101,7 +101,7 @@ def event_page_context(event: Event) -> dict:
         "assembly": event.assembly_waypoint,
         "has_route": len(event.route_points) >= 2,
         "distance_km": format_decimal(event.route_length_m / 1000, format="0.0"),
-        "walking": walking_text(geo.walking_minutes(event.route_length_m, pace)),
+        "walking": walking_text(walking_minutes(event.route_length_m, pace)),
         "pace_kmh": f"{pace:g}",
         "waypoints": [
             {"n": n, "label": w.label, "kind": w.kind, "kind_label": str(KIND_LABELS[w.kind])}
@@ -167,7 +167,7 @@ def event_calendar(slug: str):
 @bp.get("/e/<slug>/route.gpx")
 def route_gpx(slug: str):
     event = _load(slug)
-    response = Response(geo.to_gpx(event_route(event), event.title),
+    response = Response(to_gpx(event_route(event), event.title),
                         mimetype="application/gpx+xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.gpx"'
     return _cached(response, event)
@@ -176,7 +176,7 @@ def route_gpx(slug: str):
 @bp.get("/e/<slug>/route.geojson")
 def route_geojson(slug: str):
     event = _load(slug)
-    body = json.dumps(geo.to_geojson(event_route(event), event.title), ensure_ascii=False)
+    body = json.dumps(to_geojson(event_route(event), event.title), ensure_ascii=False)
     response = Response(body, mimetype="application/geo+json")
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.geojson"'
     return _cached(response, event)

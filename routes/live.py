@@ -40,7 +40,7 @@ def feed(slug: str):
     )
     if event is None:
         abort(404)
-    body = json.dumps(live.feed(db.session, event), separators=(",", ":"), sort_keys=True)
+    body = json.dumps(live.feed_data(db.session, event), separators=(",", ":"), sort_keys=True)
     response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
     response.headers["Cache-Control"] = "public, max-age=10"

@@ -34,7 +34,15 @@ from routes.events import map_data
 from services.errors import DomainError
 from services.events import details as events
 from services.events import translations as event_texts
-from services.route import geo
+from services.route import (
+    MAX_UPLOAD_BYTES,
+    Route,
+    RouteError,
+    format_text,
+    parse_geojson,
+    parse_gpx,
+    parse_text,
+)
 from services.times import format_when, to_local
 
 bp = Blueprint("organise", __name__, url_prefix="/organise")
@@ -133,23 +141,23 @@ def languages(event_id: int):
     return _page("organise/languages.html", form=form, event=event)
 
 
-def _uploaded_route(upload) -> geo.Route:
+def _uploaded_route(upload) -> Route:
     """Parse an uploaded GPX or GeoJSON file, told apart by extension, else by content."""
-    data = upload.read(geo.MAX_UPLOAD_BYTES + 1)
+    data = upload.read(MAX_UPLOAD_BYTES + 1)
     name = (upload.filename or "").lower()
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if name.endswith(".gpx") or (not name.endswith((".json", ".geojson")) and head == b"<"):
-        return geo.parse_gpx(data)
+        return parse_gpx(data)
     if name.endswith((".json", ".geojson")) or head in (b"{", b"["):
-        return geo.parse_geojson(data)
-    raise geo.RouteError(_("Upload a GPX (.gpx) or GeoJSON (.geojson) file."))
+        return parse_geojson(data)
+    raise RouteError(_("Upload a GPX (.gpx) or GeoJSON (.geojson) file."))
 
 
 @bp.route("/events/<int:event_id>/route", methods=["GET", "POST"])
 @login_required
 def route(event_id: int):
     event = require_organiser(event_id, for_update=request.method == "POST")
-    form = RouteForm(data={"points_text": geo.format_text(events.event_route(event))})
+    form = RouteForm(data={"points_text": format_text(events.event_route(event))})
     if form.validate_on_submit():
         upload = form.route_file.data
         field = form.route_file if upload and upload.filename else form.points_text
@@ -157,9 +165,9 @@ def route(event_id: int):
             if field is form.route_file:
                 new_route = _uploaded_route(upload)
             else:
-                new_route = geo.parse_text(form.points_text.data or "")
+                new_route = parse_text(form.points_text.data or "")
             events.save_route(db.session, event, new_route, utcnow())
-        except geo.RouteError as err:
+        except RouteError as err:
             field.errors = [*field.errors, str(err)]
         else:
             db.session.commit()
@@ -184,7 +192,7 @@ def _too_large(err: RequestEntityTooLarge):
         return render_error(413)
     event = require_organiser(request.view_args["event_id"])
     form = RouteForm(
-        formdata=None, data={"points_text": geo.format_text(events.event_route(event))}
+        formdata=None, data={"points_text": format_text(events.event_route(event))}
     )
     form.route_file.errors = [_("The file is larger than 2 MB.")]
     html = render_template("organise/route.html", form=form, event=event, map_data=map_data(event))

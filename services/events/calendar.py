@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from models import Event
-from services.route import geo
+from services.route import walking_minutes
 from services.times import to_local
 
 PRODID = "-//Rallypoint//Demonstrations//EN"
@@ -31,7 +31,7 @@ def route_summary(event: Event) -> str:
     if not event.route_length_m:
         return ""
     pace = current_app.config["MARCH_PACE_KMH"]
-    minutes = geo.walking_minutes(event.route_length_m, pace)
+    minutes = walking_minutes(event.route_length_m, pace)
     kinds = {"assembly": _("assembly"), "stop": _("stop"), "end": _("end"),
              "first_aid": _("first aid"), "toilets": _("toilets"), "other": _("other")}
     lines = [_("Route: %(km)s km, about %(minutes)d min walking.",

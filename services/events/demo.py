@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from models import Event, Role, User
 from services.accounts import users as accounts
 from services.events import details as events
-from services.route import geo
+from services.route import parse_text
 from services.times import to_local, to_utc
 
 DEMO_SLUG = "berlin-march-demo"
@@ -103,7 +103,7 @@ def _create_march(session: Session, user: User, day: date, now: datetime) -> Eve
         max_party_size=10,
     ), now=now)
     event.slug = DEMO_SLUG
-    events.save_route(session, event, geo.parse_text(ROUTE_TEXT), now)
+    events.save_route(session, event, parse_text(ROUTE_TEXT), now)
     waypoint_ids = {w.label: w.id for w in event.waypoints}
     events.save_schedule(session, event, [
         events.ScheduleEntry(datetime.combine(day, at), title, text, waypoint_ids[label])

@@ -32,7 +32,8 @@ from models import (
 from models.event import VISIBILITIES
 from services.errors import DomainError
 from services.events import changes
-from services.route import geo
+from services.route import Point, Route, route_length_m
+from services.route import Waypoint as RouteWaypoint
 from services.times import to_local, to_utc, zone
 
 MAX_PARTY_SIZE = 50
@@ -220,23 +221,23 @@ def add_co_organiser(session: Session, event: Event, email: str) -> User:
 # --- route ----------------------------------------------------------------------------------
 
 
-def event_route(event: Event) -> geo.Route:
-    """The stored route as a ``geo.Route``."""
-    return geo.Route(
-        tuple(geo.Point(p.lat, p.lon) for p in event.route_points),
-        tuple(geo.Waypoint(w.lat, w.lon, w.kind, w.label) for w in event.waypoints),
+def event_route(event: Event) -> Route:
+    """The stored route as a ``services.route.Route``."""
+    return Route(
+        tuple(Point(p.lat, p.lon) for p in event.route_points),
+        tuple(RouteWaypoint(w.lat, w.lon, w.kind, w.label) for w in event.waypoints),
     )
 
 
-def save_route(session: Session, event: Event, route: geo.Route, now: datetime) -> None:
-    """Replace the line and the waypoints with ``route`` (already validated by ``geo``) and
+def save_route(session: Session, event: Event, route: Route, now: datetime) -> None:
+    """Replace the line and the waypoints with ``route`` (validated by ``services.route``) and
     keep the length; schedule items follow their waypoint by label. Records the change."""
     before = changes.snapshot(event)
     _store_route(session, event, route)
     changes.record(session, event, before, now)
 
 
-def _store_route(session: Session, event: Event, route: geo.Route) -> None:
+def _store_route(session: Session, event: Event, route: Route) -> None:
     links = {item.id: _label_of(event, item.waypoint_id) for item in event.schedule_items}
     for item in event.schedule_items:
         item.waypoint_id = None
@@ -254,7 +255,7 @@ def _store_route(session: Session, event: Event, route: geo.Route) -> None:
         Waypoint(seq=i, lat=w.lat, lon=w.lon, kind=w.kind, label=w.label)
         for i, w in enumerate(route.waypoints)
     )
-    event.route_length_m = round(geo.route_length_m(route.points))
+    event.route_length_m = round(route_length_m(route.points))
     session.flush()
     by_label: dict[str, int] = {}
     for w in event.waypoints:

@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 
 from models import Event, EventChange, MarchPosition, ScheduleItem, Waypoint
 from services.live.positions import latest_positions
-from services.route.geo import Point, haversine_m
+from services.route import Point, haversine_m
 from services.times import format_time
 
 FEED_LENGTH = 50
 NEAR_M = 400  # "near Brandenburg Gate" only when it really is
 
 
-def feed(session: Session, event: Event) -> dict:
+def feed_data(session: Session, event: Event) -> dict:
     """Everything a participant's open page refreshes, newest first.
 
     Holds instants, not "3 minutes ago": the same data gives the same bytes (and ETag) all
@@ -112,7 +112,7 @@ def page_context(session: Session, event: Event, now: datetime) -> dict:
     summary = position_summary(latest_positions(session, event.id), event.waypoints)
     return {
         "feed_url": url_for("live.feed", slug=event.slug),
-        "interval": current_app.config.get("LIVE_POLL_SECONDS", 30),
+        "interval": current_app.config["LIVE_POLL_SECONDS"],
         "rendered_at": format_time(now, event.timezone),
         "position_text": position_sentence(event, summary),
     }

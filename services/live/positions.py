@@ -1,4 +1,5 @@
-"""Where is the march now? Positions reported by organisers and stewards, snapped to the route.
+"""Where is the march now? Positions reported by organisers and stewards, snapped to the route
+(the geometry is `services.route`'s).
 
 A position never records who reported it. Stewards report through private links
 (``StewardLink``) that expire; only the links' hashes are stored.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import format_decimal
@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, MarchPosition, RoutePoint, StewardLink
+from models.enums import EventStatus
 from services.errors import DomainError
-from services.route.geo import EARTH_RADIUS_M, Point
+from services.route import Point, snap_to_route
 
 MAX_OFF_ROUTE_M = 300  # farther than this from the line is a mistake, not the march
 MIN_REPORT_INTERVAL = timedelta(seconds=10)  # per event and per front/end
@@ -27,10 +28,7 @@ MIN_REPORT_INTERVAL = timedelta(seconds=10)  # per event and per front/end
 
 def _metres(value: float) -> str:
     """A whole number of metres as the language writes it ("1,234" or "1.234")."""
-    try:
-        return format_decimal(round(value))
-    except RuntimeError:
-        return f"{value:,.0f}"
+    return format_decimal(round(value))
 
 
 def _hash(token: str) -> str:
@@ -75,42 +73,6 @@ def event_for_steward(session: Session, token: str, now: datetime) -> Event | No
     return session.get(Event, link.event_id)
 
 
-def snap_to_route(points: Sequence[Point], p: Point) -> tuple[int, float, Point]:
-    """The place on the line nearest to ``p``: (index of the segment's start point, distance
-    in metres, the snapped point). Uses a local flat projection: fine over a city."""
-    if not points:
-        raise ValueError("empty route")
-    if len(points) == 1:
-        only = points[0]
-        return 0, _flat_distance(only, p), only
-    best: tuple[int, float, Point] | None = None
-    for i, (a, b) in enumerate(zip(points, points[1:])):
-        candidate = _project(a, b, p)
-        distance = _flat_distance(candidate, p)
-        if best is None or distance < best[1]:
-            best = (i, distance, candidate)
-    assert best is not None
-    return best
-
-
-def _xy(origin: Point, p: Point) -> tuple[float, float]:
-    k = math.radians(1) * EARTH_RADIUS_M
-    return ((p.lon - origin.lon) * k * math.cos(math.radians(origin.lat)), (p.lat - origin.lat) * k)
-
-
-def _flat_distance(a: Point, b: Point) -> float:
-    x, y = _xy(a, b)
-    return math.hypot(x, y)
-
-
-def _project(a: Point, b: Point, p: Point) -> Point:
-    bx, by = _xy(a, b)
-    px, py = _xy(a, p)
-    length2 = bx * bx + by * by
-    t = 0.0 if length2 == 0 else max(0.0, min(1.0, (px * bx + py * by) / length2))
-    return Point(a.lat + (b.lat - a.lat) * t, a.lon + (b.lon - a.lon) * t)
-
-
 def report_position(
     session: Session, event: Event, *, lat: float, lon: float, is_front: bool, now: datetime
 ) -> MarchPosition:
@@ -120,7 +82,7 @@ def report_position(
     position is not a coordinate, is more than ``MAX_OFF_ROUTE_M`` from the route, or
     comes within ``MIN_REPORT_INTERVAL`` of the previous report.
     """
-    if event.status != "published":
+    if event.status != EventStatus.PUBLISHED:
         raise DomainError(_("This demonstration is not taking place, so it has no position."))
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         raise DomainError(_("That is not a position on Earth."), "position")

@@ -1,5 +1,58 @@
-"""The route of a march: its geometry, its text format and the files it is imported from."""
+"""The route of a march: its geometry, its text format and the files it is imported from.
 
-from services.route.geo import format_text, parse_text
+Owns the `Route` value (a line of points and named waypoints) and everything done to it
+without a database: checking it (`validate`), measuring it (`geometry`), reading and writing
+it as text, GPX and GeoJSON, and the guards an upload passes first. Every parser returns a
+validated `Route` or raises `RouteError`, whose message can be shown to the user as is.
+Storing a route on an event is the events package's job (`services.events.details`).
 
-__all__ = ["format_text", "parse_text"]
+May import: `models.enums`, flask_babel, gpxpy and defusedxml. Not the database, not Flask's
+app or request, not other services: live positions and events build on this package.
+"""
+
+from services.route.geojson import parse_geojson, to_geojson
+from services.route.geometry import (
+    EARTH_RADIUS_M,
+    haversine_m,
+    nearest_point_index,
+    route_length_m,
+    snap_to_route,
+    walking_minutes,
+)
+from services.route.gpx import parse_gpx, to_gpx
+from services.route.guards import MAX_UPLOAD_BYTES
+from services.route.text_format import format_text, parse_text
+from services.route.values import (
+    MAX_LABEL_CHARS,
+    MAX_POINTS,
+    MAX_WAYPOINTS,
+    Point,
+    Route,
+    RouteError,
+    Waypoint,
+    validate,
+)
+
+__all__ = [
+    "EARTH_RADIUS_M",
+    "MAX_LABEL_CHARS",
+    "MAX_POINTS",
+    "MAX_UPLOAD_BYTES",
+    "MAX_WAYPOINTS",
+    "Point",
+    "Route",
+    "RouteError",
+    "Waypoint",
+    "format_text",
+    "haversine_m",
+    "nearest_point_index",
+    "parse_geojson",
+    "parse_gpx",
+    "parse_text",
+    "route_length_m",
+    "snap_to_route",
+    "to_geojson",
+    "to_gpx",
+    "validate",
+    "walking_minutes",
+]

@@ -12,7 +12,7 @@ from sqlalchemy import event as sa_event
 from core.extensions import db
 from models import EventChange, utcnow
 from services.events import details as events
-from services.route import geo
+from services.route import Point, Route, Waypoint
 from services.times import to_local
 from tests.conftest import log_in
 from tests.services.test_events import make_event
@@ -104,10 +104,10 @@ def add_bulk(app, event_id: int, n: int) -> None:
     """Make the event's route, waypoints, schedule and change list ``n`` long."""
     with app.app_context():
         event = db.session.get(events.Event, event_id)
-        points = [geo.Point(52.5 + i * 1e-4, 13.37 + i * 1e-4) for i in range(n)]
-        waypoints = [geo.Waypoint(p.lat, p.lon, "stop", f"Stop {i}")
+        points = [Point(52.5 + i * 1e-4, 13.37 + i * 1e-4) for i in range(n)]
+        waypoints = [Waypoint(p.lat, p.lon, "stop", f"Stop {i}")
                      for i, p in enumerate(points)]
-        events.save_route(db.session, event, geo.Route(tuple(points), tuple(waypoints)), utcnow())
+        events.save_route(db.session, event, Route(tuple(points), tuple(waypoints)), utcnow())
         start = to_local(event.starts_at, event.timezone).replace(tzinfo=None)
         events.save_schedule(db.session, event, [
             events.ScheduleEntry(start + timedelta(minutes=i % 180), f"Item {i}", "",

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models import EventChange
 from services.events import changes
 from services.events import details as events
-from services.route import geo
+from services.route import parse_text
 from tests.services.test_events import NOW, details, make_event, make_user
 
 
@@ -40,7 +40,7 @@ def test_moving_to_another_day_names_both_days(session):
 def test_a_draft_records_nothing_and_keeps_revision_zero(session):
     event = make_event(session, make_user(session).id)
     events.update_event(session, event, details(starts_local=datetime(2026, 11, 29, 14, 0)), NOW)
-    events.save_route(session, event, geo.parse_text("52.51, 13.37\n52.52, 13.38\n"), NOW)
+    events.save_route(session, event, parse_text("52.51, 13.37\n52.52, 13.38\n"), NOW)
     assert event.revision == 0 and change_rows(session, event) == []
 
 
@@ -53,7 +53,7 @@ def test_saving_unchanged_details_records_nothing(session):
 
 def test_new_route_records_place_route_and_unlinked_schedule_in_one_revision(session):
     event = make_event(session, make_user(session).id, published=True)
-    events.save_route(session, event, geo.parse_text(
+    events.save_route(session, event, parse_text(
         "52.5080, 13.3750, Leipziger Platz, assembly\n"
         "52.5163, 13.3777\n"
         "52.5168, 13.3830, Russian embassy, end\n"), NOW)

@@ -12,13 +12,13 @@ from models import Event, EventOrganiser, Role
 from services.accounts import users as accounts
 from services.errors import DomainError
 from services.events import details as events
-from services.route import geo
+from services.route import parse_text
 from services.times import format_when
 
 # Every service call is given this "now", four weeks before the test march: the suite must
 # pass on any real date.
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-ROUTE = geo.parse_text(
+ROUTE = parse_text(
     "52.5096, 13.3762, Potsdamer Platz, assembly\n"
     "52.5130, 13.3774\n"
     "52.5163, 13.3777, Brandenburg Gate, stop\n"
@@ -123,7 +123,7 @@ def test_render_description_keeps_markdown_and_drops_html(session):
 def test_save_route_replaces_points_keeps_length_and_relinks_schedule_by_label(session):
     user = make_user(session)
     event = make_event(session, user.id)
-    shorter = geo.parse_text("52.5100, 13.3765, Potsdamer Platz, assembly\n"
+    shorter = parse_text("52.5100, 13.3765, Potsdamer Platz, assembly\n"
                              "52.5168, 13.3830, Russian embassy, end\n")
     events.save_route(session, event, shorter, NOW)
     session.commit()

@@ -4,14 +4,13 @@ import xml.etree.ElementTree as stdlib_et
 
 import pytest
 
-from services.route.geo import (
+from services.route import (
     MAX_POINTS,
     MAX_UPLOAD_BYTES,
     Point,
     Route,
     RouteError,
     Waypoint,
-    distance_along_m,
     format_text,
     haversine_m,
     nearest_point_index,
@@ -107,16 +106,6 @@ def test_nearest_point_index_finds_closest_and_first_on_ties():
 def test_nearest_point_index_of_no_points_raises():
     with pytest.raises(ValueError):
         nearest_point_index([], Point(0, 0))
-
-
-def test_distance_along_measures_from_start_to_index():
-    points = ROUTE.points
-    assert distance_along_m(points, 0) == 0
-    assert distance_along_m(points, 2) == pytest.approx(route_length_m(points))
-    with pytest.raises(IndexError):
-        distance_along_m(points, 3)
-    with pytest.raises(IndexError):
-        distance_along_m(points, -1)
 
 
 # --- validate ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from models import MarchPosition
 from services.errors import DomainError
 from services.live import positions as march
-from services.route.geo import Point
+from services.route import Point, snap_to_route
 from tests.march_fixtures import LINE, march_under_way
 
 NOW = datetime(2026, 11, 29, 13, 30, tzinfo=UTC)
@@ -23,7 +23,7 @@ def event(session, organiser):
 
 def test_snap_to_route_projects_onto_the_nearest_segment():
     points = [Point(*p) for p in LINE]
-    seq, distance, snapped = march.snap_to_route(points, Point(52.5113, 13.3767))
+    seq, distance, snapped = snap_to_route(points, Point(52.5113, 13.3767))
     assert seq == 0
     assert distance < 10
     assert 52.5096 < snapped.lat < 52.5130

@@ -1,0 +1,139 @@
+"""GeoJSON in and out: one LineString for the route, Point features for the waypoints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask_babel import gettext as _
+
+from services.route.guards import check_size
+from services.route.values import (
+    MAX_POINTS,
+    MAX_WAYPOINTS,
+    Point,
+    Route,
+    RouteError,
+    Waypoint,
+    assign_kinds,
+    coord_problem,
+    round_coord,
+    shorten,
+    too_many_points,
+    too_many_waypoints,
+    validate,
+)
+
+
+def parse_geojson(data: bytes) -> Route:
+    """Read GeoJSON (at most 2 MB) into a validated route.
+
+    Accepted: a LineString, a Feature whose geometry is a LineString, or a FeatureCollection
+    with exactly one LineString feature and any number of Point features (waypoints; label
+    from property "label" or "name", kind from "kind" with the same defaults as parse_gpx).
+    Positions are [longitude, latitude]. Raises RouteError for anything else.
+    """
+    check_size(data)
+    try:
+        doc = json.loads(data, parse_constant=_reject_constant)
+    except RecursionError:
+        raise RouteError(_("The file is not usable GeoJSON: it is nested too deeply.")) from None
+    except ValueError as err:  # also covers bad UTF-8 and oversized integers
+        raise RouteError(_("The file is not valid JSON: %(detail)s.",
+                           detail=shorten(str(err), 200))) from None
+    line, spots = _geojson_parts(doc)
+    if not isinstance(line, list):
+        raise RouteError(_("The LineString coordinates must be a list of positions."))
+    if not line:
+        raise RouteError(_("The file contains no route points."))
+    if len(line) > MAX_POINTS:
+        raise RouteError(too_many_points())  # before converting thousands of positions
+    if len(spots) > MAX_WAYPOINTS:
+        raise RouteError(too_many_waypoints())
+    points = tuple(Point(*_position(c, _("Line point %(n)d", n=n))) for n, c in enumerate(line, 1))
+    raw_kinds: list[str | None] = []
+    waypoints: list[tuple[float, float, str]] = []
+    for n, (coords, props) in enumerate(spots, 1):
+        lat, lon = _position(coords, _("Waypoint %(n)d", n=n))
+        label = props.get("label") if props.get("label") is not None else props.get("name")
+        if not isinstance(label, str | None):
+            raise RouteError(_("Waypoint %(n)d: the label must be text.", n=n))
+        kind = props.get("kind")
+        raw_kinds.append(kind if isinstance(kind, str) or kind is None else "")
+        waypoints.append((lat, lon, label or ""))
+    kinds = assign_kinds(raw_kinds, last_is_end=True)
+    return validate(Route(points, tuple(Waypoint(lat, lon, kind, label)
+                                        for (lat, lon, label), kind in zip(waypoints, kinds))))
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _geojson_parts(doc: Any) -> tuple[Any, list[tuple[Any, dict[str, Any]]]]:
+    """(line coordinates, [(point coordinates, properties)]) of a supported document."""
+    if not isinstance(doc, dict):
+        raise RouteError(_("The GeoJSON must be an object: a LineString, a Feature or a "
+                           "FeatureCollection."))
+    if doc.get("type") == "FeatureCollection":
+        features = doc.get("features")
+        if not isinstance(features, list):
+            raise RouteError(_("The FeatureCollection has no list of “features”."))
+        lines: list[Any] = []
+        spots: list[tuple[Any, dict[str, Any]]] = []
+        for n, feature in enumerate(features, 1):
+            kind, coords, props = _geometry(feature, _("Feature %(n)d", n=n))
+            if kind == "LineString":
+                lines.append(coords)
+            elif kind == "Point":
+                spots.append((coords, props))
+            else:
+                raise RouteError(_("Feature %(n)d: only LineString and Point geometries are "
+                                   "supported, not “%(kind)s”.", n=n, kind=shorten(str(kind))))
+        if not lines:
+            raise RouteError(
+                _("The file contains no route line: add one LineString feature."))
+        if len(lines) > 1:
+            raise RouteError(_("The file contains %(n)d lines; it needs exactly one "
+                               "LineString for the route.", n=len(lines)))
+        return lines[0], spots
+    kind, coords, _props = _geometry(doc, _("The file")) if doc.get("type") == "Feature" else (
+        doc.get("type"), doc.get("coordinates"), {})
+    if kind != "LineString":
+        raise RouteError(_("The route must be a single LineString, not “%(kind)s”.",
+                           kind=shorten(str(kind))))
+    return coords, []
+
+
+def _geometry(feature: Any, where: str) -> tuple[Any, Any, dict[str, Any]]:
+    """(geometry type, coordinates, properties) of a GeoJSON Feature."""
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise RouteError(_("%(where)s is not a GeoJSON Feature.", where=where))
+    geometry, props = feature.get("geometry"), feature.get("properties")
+    if not isinstance(geometry, dict):
+        raise RouteError(_("%(where)s has no geometry.", where=where))
+    if not isinstance(props, dict | None):
+        raise RouteError(_("%(where)s: “properties” must be an object.", where=where))
+    return geometry.get("type"), geometry.get("coordinates"), props or {}
+
+
+def _position(coords: Any, where: str) -> tuple[float, float]:
+    if not isinstance(coords, list) or len(coords) < 2:
+        raise RouteError(_("%(where)s: a position must be a list [longitude, latitude].",
+                           where=where))
+    lon, lat = coords[0], coords[1]
+    if problem := coord_problem(lat, lon):
+        raise RouteError(_("%(where)s: %(problem)s", where=where, problem=problem))
+    return round_coord(lat), round_coord(lon)
+
+
+def to_geojson(route: Route, name: str) -> dict[str, Any]:
+    """A FeatureCollection: the line as a LineString feature with properties {"name": name},
+    then one Point feature per waypoint with properties {"label", "kind"}."""
+    line = {"type": "Feature", "properties": {"name": name},
+            "geometry": {"type": "LineString",
+                         "coordinates": [[p.lon, p.lat] for p in route.points]}}
+    spots = [{"type": "Feature", "properties": {"label": w.label, "kind": w.kind},
+              "geometry": {"type": "Point", "coordinates": [w.lon, w.lat]}}
+             for w in route.waypoints]
+    return {"type": "FeatureCollection", "features": [line, *spots]}

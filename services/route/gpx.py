@@ -1,0 +1,83 @@
+"""GPX in and out: the route as one track with its waypoints, read safely with gpxpy."""
+
+from __future__ import annotations
+
+import threading
+import xml.etree.ElementTree as stdlib_et
+
+import gpxpy
+import gpxpy.gpx
+from flask_babel import gettext as _
+
+from services.route.guards import check_size, guard_xml
+from services.route.values import (
+    Point,
+    Route,
+    RouteError,
+    Waypoint,
+    assign_kinds,
+    round_coord,
+    shorten,
+    validate,
+)
+
+_gpx_lock = threading.Lock()  # makes snapshot/restore of the namespace map atomic
+
+
+def parse_gpx(data: bytes) -> Route:
+    """Read a GPX file (UTF-8, at most 2 MB) into a validated route.
+
+    The line is every track point of every track and segment in order or, if there are
+    none, the points of the <rte> routes. Each <wpt> becomes a waypoint labelled by its
+    <name>; its kind comes from <type> when that is a known kind, else "stop" (without a
+    <type> the first is "assembly" and the last "end"). Files with a DTD or entities are
+    refused before gpxpy sees them. Raises RouteError.
+    """
+    check_size(data)
+    try:
+        text = data.decode("utf-8-sig")  # so the guard and gpxpy parse exactly the same text
+    except UnicodeDecodeError:
+        raise RouteError(_("The GPX file could not be read: it is not UTF-8 text.")) from None
+    guard_xml(text)
+    gpx = _gpxpy_parse(text)
+    points = [p for t in gpx.tracks for s in t.segments for p in s.points]
+    points = points or [p for r in gpx.routes for p in r.points]
+    if not points:
+        raise RouteError(_("The file contains no route points."))
+    kinds = assign_kinds([w.type for w in gpx.waypoints], last_is_end=True)
+    return validate(Route(
+        tuple(Point(round_coord(p.latitude), round_coord(p.longitude)) for p in points),
+        tuple(Waypoint(round_coord(w.latitude), round_coord(w.longitude), kind, w.name or "")
+              for w, kind in zip(gpx.waypoints, kinds)),
+    ))
+
+
+def _gpxpy_parse(text: str) -> gpxpy.gpx.GPX:
+    with _gpx_lock:
+        # gpxpy registers the file's namespaces globally; without the restore every upload
+        # would leave its (attacker-chosen) prefixes and URIs in memory for good
+        saved = dict(stdlib_et._namespace_map)
+        try:
+            return gpxpy.parse(text)
+        except (gpxpy.gpx.GPXException, ValueError) as err:
+            raise RouteError(_("The GPX file could not be read: %(detail)s.",
+                               detail=shorten(str(err), 200))) from None
+        finally:
+            stdlib_et._namespace_map.clear()
+            stdlib_et._namespace_map.update(saved)
+
+
+def to_gpx(route: Route, name: str) -> str:
+    """GPX 1.1 text: one track named `name` with one segment, waypoints as <wpt> with
+    <name> and <type>. parse_gpx(to_gpx(r, n).encode()) == r for valid non-empty routes
+    with at most 6 decimals."""
+    gpx = gpxpy.gpx.GPX()
+    gpx.name = name
+    segment = gpxpy.gpx.GPXTrackSegment(
+        [gpxpy.gpx.GPXTrackPoint(p.lat, p.lon) for p in route.points])
+    track = gpxpy.gpx.GPXTrack(name=name)
+    track.segments.append(segment)
+    gpx.tracks.append(track)
+    gpx.waypoints = [gpxpy.gpx.GPXWaypoint(w.lat, w.lon, name=w.label, type=w.kind)
+                     for w in route.waypoints]
+    return gpx.to_xml()

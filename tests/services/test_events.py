@@ -3,7 +3,7 @@ the stored event as it was."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -144,6 +144,7 @@ def test_duplicate_to_a_new_date(session):
 
 
 def test_demo_seed_creates_the_berlin_march_once_and_moves_it_when_past(session):
+    from datetime import UTC
 
     from services.events import demo
 

@@ -33,8 +33,8 @@ from services import (
 )
 from services.mail import notify  # noqa: E402
 from services.mail import transports as mailer  # noqa: E402
-from tests.conftest import PostgresServer  # noqa: E402
-from tests.smtp_server import free_port  # noqa: E402
+from tests.plugins.database import PostgresServer  # noqa: E402
+from tests.plugins.smtp import free_port  # noqa: E402
 
 
 class Counter:

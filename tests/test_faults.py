@@ -28,8 +28,9 @@ from core import migrate
 from core.extensions import db
 from models import Rsvp
 from services.accounts import users as accounts
-from tests.conftest import log_in, make_test_app
-from tests.smtp_server import free_port, make_event
+from tests.factories import make_event
+from tests.plugins.app import log_in, make_test_app
+from tests.plugins.smtp import free_port
 from tests.waiting import real_clock, wait_until
 
 UNAVAILABLE = ("Error 503", "Please wait a little and try again.")

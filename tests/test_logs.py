@@ -19,7 +19,7 @@ import pytest
 from gunicorn.glogging import SafeAtoms
 
 from core import logs
-from tests.smtp_server import free_port
+from tests.plugins.smtp import free_port
 from tests.waiting import real_clock, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,15 +8,15 @@ from datetime import datetime
 from playwright.sync_api import expect
 
 from tests.a11y import assert_accessible
-from tests.browser.test_event_browser import log_in
-from tests.services.test_events import make_event
+from tests.factories import make_event
+from tests.plugins.browser import log_in
 
 
 def test_the_listing_with_upcoming_and_past_marches_is_accessible(
     live_server, page, session, organiser
 ):
-    make_event(session, organiser[0], published=True)
-    make_event(session, organiser[0], published=True, title="Last year's march",
+    make_event(session, organiser[0], as_organiser=True)
+    make_event(session, organiser[0], as_organiser=True, title="Last year's march",
                starts_local=datetime(2025, 11, 30, 13, 0), ends_local=datetime(2025, 11, 30, 16, 0))
     session.commit()
     page.goto(f"{live_server}/events")
@@ -46,7 +46,7 @@ def test_the_event_form_is_accessible_empty_and_with_its_errors(live_server, pag
 def test_the_route_editor_and_the_dashboard_are_accessible(
     live_server, page, session, organiser
 ):
-    event = make_event(session, organiser[0])
+    event = make_event(session, organiser[0], as_organiser=True, published=False)
     session.commit()
     log_in(page, live_server, organiser[1], organiser[2])
     assert_accessible(page)  # the dashboard, with a draft in it

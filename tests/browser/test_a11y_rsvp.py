@@ -9,15 +9,14 @@ from playwright.sync_api import expect
 
 from core.extensions import db
 from tests.a11y import assert_accessible
-from tests.browser.test_event_browser import log_in
-from tests.browser.test_rsvp_browser import manage_path
-from tests.services.test_rsvp import add_role, make_event
+from tests.factories import add_role, make_event
+from tests.plugins.browser import log_in, manage_path
 
 
 @pytest.fixture
 def event(app, organiser):
     with app.app_context():
-        event = make_event(db.session, organiser_id=organiser[0], capacity=50, max_party_size=5)
+        event = make_event(db.session, organiser[0], capacity=50, max_party_size=5)
         add_role(db.session, event, name="Stewards", needed=4, needs_approval=True)
         return event
 

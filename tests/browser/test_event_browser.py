@@ -7,20 +7,12 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.conftest import PHONE
+from tests.plugins.browser import PHONE, log_in
 
 # Taps on the editor map, from its top left corner. The two points named later (the first and
 # the last) sit low and central, where their popups open without panning the map: a pan for
 # one popup could carry the other point out of the map box, where no user could tap it.
 CLICKS = [(160, 430), (110, 330), (250, 330), (200, 450)]
-
-
-def log_in(page, live_server: str, email: str, password: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Hello, Berlin Org")).to_be_visible()
 
 
 def points_in(page) -> list[str]:

@@ -13,7 +13,6 @@ from core.extensions import db
 from models import Event, utcnow
 from services import worker
 from services.events import demo
-from tests.smtp_server import smtp_server_fixture  # noqa: F401 (fixture)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.extensions import db
 from models import Event, utcnow
 from services.events import demo
-from tests.conftest import PHONE
+from tests.plugins.browser import PHONE
 
 DEMO_EMAIL, DEMO_PASSWORD = "demo@example.org", "demo organiser password"
 

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from core.extensions import db
-from models import OutboxMessage
-from tests.conftest import PHONE
-from tests.services.test_rsvp import make_event
-
-MANAGE_LINK = re.compile(r"https?://[^/\s]+(/manage/[A-Za-z0-9_-]{43})")
+from tests.factories import make_event
+from tests.plugins.browser import PHONE, manage_path
 
 
 @pytest.fixture
 def event(app):
     with app.app_context():
         return make_event(db.session, capacity=50, max_party_size=5)
-
-
-def manage_path(app, email: str) -> str:
-    """The link in the participant's email, read from the outbox (no mail server needed)."""
-    with app.app_context():
-        body = db.session.scalars(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.to_addr == email)
-            .order_by(OutboxMessage.id.desc())
-        ).first()
-    return MANAGE_LINK.search(body).group(1)
 
 
 def rsvp_change_and_cancel(page, app, live_server, event, email: str) -> None:

@@ -13,8 +13,8 @@ from core.extensions import db
 from models import OutboxMessage, Role, Rsvp, utcnow
 from routes.attendees import csv_cell
 from services.accounts import users as accounts
-from tests.conftest import log_in
-from tests.services.test_rsvp import add_role, make_event, rsvp
+from tests.factories import add_role, make_event, rsvp
+from tests.plugins.app import log_in
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from models import User
 from routes.auth import LOGIN_FAILED
-from tests.conftest import log_in
+from tests.plugins.app import log_in
 
 GOOD = {
     "email": "Anna@Example.org",

@@ -14,13 +14,13 @@ from models import EventChange, utcnow
 from services.events import details as events
 from services.route import Point, Route, Waypoint
 from services.times import to_local
-from tests.conftest import log_in
-from tests.services.test_events import make_event
+from tests.factories import make_event
+from tests.plugins.app import log_in
 
 
 def publish_event(app, owner_id: int, **changes) -> tuple[int, str]:
     with app.app_context():
-        event = make_event(db.session, owner_id, published=True, **changes)
+        event = make_event(db.session, owner_id, as_organiser=True, **changes)
         db.session.commit()
         return event.id, event.slug
 
@@ -46,7 +46,7 @@ def test_draft_is_404_to_anonymous_and_other_organisers_and_a_preview_to_its_own
     app, client, organiser
 ):
     with app.app_context():
-        draft = make_event(db.session, organiser[0])
+        draft = make_event(db.session, organiser[0], as_organiser=True, published=False)
         db.session.commit()
         slug = draft.slug
     paths = [f"/e/{slug}", f"/e/{slug}.ics", f"/e/{slug}/route.gpx", f"/e/{slug}/route.geojson"]
@@ -70,7 +70,7 @@ def test_draft_is_404_to_anonymous_and_other_organisers_and_a_preview_to_its_own
 
 def test_cancelled_page_shows_the_reason(app, client, organiser):
     with app.app_context():
-        event = make_event(db.session, organiser[0], published=True)
+        event = make_event(db.session, organiser[0], as_organiser=True)
         events.cancel(db.session, event, "The police banned the route.", utcnow())
         db.session.commit()
         slug = event.slug

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from core import migrate
 from models import utcnow
 from services import worker
-from tests.conftest import make_test_app
+from tests.plugins.app import make_test_app
 
 
 def test_migrated_database_is_healthy_and_the_answer_is_never_cached(client):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CSRF_INPUT
+from tests.plugins.app import CSRF_INPUT
 
 SITE = "https://demo.rallypoint.example"
 PROXIED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}

@@ -17,7 +17,7 @@ from core.extensions import db
 from models import Event, utcnow
 from services import worker
 from services.events import demo
-from tests.smtp_server import add_rsvp, make_event, smtp_server_fixture  # noqa: F401 (fixture)
+from tests.factories import add_rsvp, make_event
 
 ROOT = Path(__file__).resolve().parents[2]
 

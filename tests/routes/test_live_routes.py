@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from models import EventChange, MarchPosition, Waypoint, utcnow
 from services.live import positions as march
-from tests.march_fixtures import march_under_way
+from tests.factories import march_under_way
 
 
 @pytest.fixture

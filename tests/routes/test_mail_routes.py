@@ -13,8 +13,8 @@ from models import EventChange, EventOrganiser, OutboxMessage, Rsvp, Suppression
 from services import worker
 from services.mail import notify
 from services.tokens import rsvp_token
-from tests.conftest import log_in
-from tests.smtp_server import add_rsvp, make_event
+from tests.factories import add_rsvp, make_event
+from tests.plugins.app import log_in
 
 
 @pytest.fixture

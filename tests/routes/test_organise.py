@@ -11,8 +11,8 @@ from sqlalchemy import select
 from core.extensions import db
 from models import Event, EventChange, RoutePoint
 from services.accounts import users as accounts
-from tests.conftest import log_in
-from tests.services.test_events import make_event
+from tests.factories import make_event
+from tests.plugins.app import log_in
 
 NEW = {
     "title": "March against the war",
@@ -32,7 +32,7 @@ TEXT_ROUTE = ("52.5096, 13.3762, Potsdamer Platz, assembly\n52.5130, 13.3774\n"
 @pytest.fixture
 def event_id(app, organiser) -> int:
     with app.app_context():
-        event = make_event(db.session, organiser[0])
+        event = make_event(db.session, organiser[0], as_organiser=True, published=False)
         db.session.commit()
         return event.id
 
@@ -247,7 +247,7 @@ def test_co_organiser_added_by_email_can_manage(app, logged_in, event_id):
 
 
 def test_dashboard_groups_events_by_status(logged_in, session, organiser, event_id):
-    make_event(session, organiser[0], published=True, title="Published march")
+    make_event(session, organiser[0], as_organiser=True, title="Published march")
     session.commit()
     html = logged_in.get("/dashboard/").get_data(as_text=True)
     assert "Create a demonstration" in html

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from models import OutboxMessage, Rsvp, utcnow
-from tests.services.test_rsvp import add_role, make_event, rsvp
+from tests.factories import add_role, make_event, rsvp
 
 MANAGE_LINK = re.compile(r"/manage/([A-Za-z0-9_-]{43})")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="[^"]*"')
@@ -40,7 +40,7 @@ def manage_token(session, email: str) -> str:
 
 @pytest.fixture
 def event(session):
-    return make_event(session, capacity=10, max_party_size=5)
+    return make_event(session, title="March for the Commons", capacity=10, max_party_size=5)
 
 
 def test_rsvp_page_shows_event_form_roles_and_privacy_line(client, session, event):

@@ -10,7 +10,8 @@ from models import EventChange
 from services.events import changes
 from services.events import details as events
 from services.route import parse_text
-from tests.services.test_events import NOW, details, make_event, make_user
+from tests.factories import NOW, make_event, make_user
+from tests.factories import event_details as details
 
 
 def change_rows(session, event) -> list[tuple[int, str, str]]:
@@ -19,7 +20,7 @@ def change_rows(session, event) -> list[tuple[int, str, str]]:
 
 
 def test_moving_the_start_of_a_published_event_is_recorded_once_with_a_revision(session):
-    event = make_event(session, make_user(session).id, published=True)
+    event = make_event(session, make_user(session).id, as_organiser=True)
     events.update_event(session, event, details(starts_local=datetime(2026, 11, 29, 14, 0)), NOW)
     assert event.revision == 1
     assert change_rows(session, event) == [
@@ -27,7 +28,7 @@ def test_moving_the_start_of_a_published_event_is_recorded_once_with_a_revision(
 
 
 def test_moving_to_another_day_names_both_days(session):
-    event = make_event(session, make_user(session).id, published=True)
+    event = make_event(session, make_user(session).id, as_organiser=True)
     events.update_event(session, event, details(starts_local=datetime(2026, 12, 6, 13, 0),
                                                 ends_local=datetime(2026, 12, 6, 16, 0)), NOW)
     [(_, kind, summary)] = change_rows(session, event)
@@ -38,21 +39,21 @@ def test_moving_to_another_day_names_both_days(session):
 
 
 def test_a_draft_records_nothing_and_keeps_revision_zero(session):
-    event = make_event(session, make_user(session).id)
+    event = make_event(session, make_user(session).id, as_organiser=True, published=False)
     events.update_event(session, event, details(starts_local=datetime(2026, 11, 29, 14, 0)), NOW)
     events.save_route(session, event, parse_text("52.51, 13.37\n52.52, 13.38\n"), NOW)
     assert event.revision == 0 and change_rows(session, event) == []
 
 
 def test_saving_unchanged_details_records_nothing(session):
-    event = make_event(session, make_user(session).id, published=True)
+    event = make_event(session, make_user(session).id, as_organiser=True)
     events.update_event(session, event, details(), NOW)
     assert event.revision == 0
     assert session.scalar(select(func.count()).select_from(EventChange)) == 0
 
 
 def test_new_route_records_place_route_and_unlinked_schedule_in_one_revision(session):
-    event = make_event(session, make_user(session).id, published=True)
+    event = make_event(session, make_user(session).id, as_organiser=True)
     events.save_route(session, event, parse_text(
         "52.5080, 13.3750, Leipziger Platz, assembly\n"
         "52.5163, 13.3777\n"
@@ -68,7 +69,7 @@ def test_new_route_records_place_route_and_unlinked_schedule_in_one_revision(ses
 
 
 def test_schedule_changes_are_listed_item_by_item(session):
-    event = make_event(session, make_user(session).id, published=True)
+    event = make_event(session, make_user(session).id, as_organiser=True)
     entries = [events.schedule_entry(event, item) for item in event.schedule_items]
     entries[0].starts_local = entries[0].starts_local.replace(minute=15)
     entries.append(events.ScheduleEntry(datetime(2026, 11, 29, 14, 30), "Rally at the Gate"))
@@ -80,7 +81,7 @@ def test_schedule_changes_are_listed_item_by_item(session):
 
 
 def test_cancelling_a_published_event_records_the_reason(session):
-    event = make_event(session, make_user(session).id, published=True)
+    event = make_event(session, make_user(session).id, as_organiser=True)
     events.cancel(session, event, "The police banned the march.", NOW)
     assert change_rows(session, event) == [(1, "status", "Cancelled: The police banned the march.")]
 

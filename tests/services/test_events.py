@@ -3,62 +3,18 @@ the stored event as it was."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from models import Event, EventOrganiser, Role
-from services.accounts import users as accounts
 from services.errors import DomainError
 from services.events import details as events
 from services.route import parse_text
 from services.times import format_when
-
-# Every service call is given this "now", four weeks before the test march: the suite must
-# pass on any real date.
-NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-ROUTE = parse_text(
-    "52.5096, 13.3762, Potsdamer Platz, assembly\n"
-    "52.5130, 13.3774\n"
-    "52.5163, 13.3777, Brandenburg Gate, stop\n"
-    "52.5168, 13.3830, Russian embassy, end\n"
-)
-
-
-def details(**changes) -> events.EventDetails:
-    values = {
-        "title": "March against the war",
-        "starts_local": datetime(2026, 11, 29, 13, 0),
-        "ends_local": datetime(2026, 11, 29, 16, 0),
-        "timezone": "Europe/Berlin",
-        "city": "Berlin",
-    }
-    return events.EventDetails(**{**values, **changes})
-
-
-def make_user(session, email: str = "org@example.org"):
-    return accounts.create_user(session, email=email, display_name="Org",
-                                password="correct horse battery")
-
-
-def make_event(session, owner_id: int, *, published: bool = False, route: bool = True,
-               **changes) -> Event:
-    """A saved event with a route and a two-item schedule."""
-    event = events.create_event(session, owner_id=owner_id, now=NOW, details=details(**changes))
-    if route:
-        events.save_route(session, event, ROUTE, NOW)
-        by_label = {w.label: w.id for w in event.waypoints}
-        start = changes.get("starts_local", datetime(2026, 11, 29, 13, 0))
-        events.save_schedule(session, event, [
-            events.ScheduleEntry(start, "Assembly", "", by_label["Potsdamer Platz"]),
-            events.ScheduleEntry(start.replace(hour=15), "Rally at the embassy", "",
-                                 by_label["Russian embassy"]),
-        ], NOW)
-    if published:
-        events.publish(session, event)
-    session.flush()
-    return event
+from tests.factories import NOW, make_event, make_user
+from tests.factories import event_details as details
 
 
 def test_create_event_stores_utc_with_readable_slug_and_owner(session):
@@ -98,7 +54,7 @@ def test_bad_details_raise_on_the_field_and_leave_the_event_unchanged(
     session, change, field, message
 ):
     user = make_user(session)
-    event = make_event(session, user.id)
+    event = make_event(session, user.id, as_organiser=True, published=False)
     session.commit()
     before = (event.title, event.starts_at, event.ends_at, event.timezone, event.max_party_size)
     with pytest.raises(DomainError, match=message) as caught:
@@ -122,7 +78,7 @@ def test_render_description_keeps_markdown_and_drops_html(session):
 
 def test_save_route_replaces_points_keeps_length_and_relinks_schedule_by_label(session):
     user = make_user(session)
-    event = make_event(session, user.id)
+    event = make_event(session, user.id, as_organiser=True, published=False)
     shorter = parse_text("52.5100, 13.3765, Potsdamer Platz, assembly\n"
                              "52.5168, 13.3830, Russian embassy, end\n")
     events.save_route(session, event, shorter, NOW)
@@ -139,7 +95,7 @@ def test_save_route_replaces_points_keeps_length_and_relinks_schedule_by_label(s
 def test_add_co_organiser_by_email_and_unknown_email_is_a_field_error(session):
     owner = make_user(session)
     other = make_user(session, "friend@example.org")
-    event = make_event(session, owner.id, route=False)
+    event = make_event(session, owner.id, as_organiser=True, published=False, route=False)
     events.add_co_organiser(session, event, " Friend@Example.org ")
     assert {(o.user_id, o.is_owner) for o in event.organisers} == {(owner.id, True),
                                                                   (other.id, False)}
@@ -150,7 +106,7 @@ def test_add_co_organiser_by_email_and_unknown_email_is_a_field_error(session):
 
 def test_cancel_needs_a_reason(session):
     user = make_user(session)
-    event = make_event(session, user.id, published=True)
+    event = make_event(session, user.id, as_organiser=True)
     with pytest.raises(DomainError) as caught:
         events.cancel(session, event, "  ", NOW)
     assert caught.value.field == "reason" and event.status == "published"
@@ -161,7 +117,7 @@ def test_cancel_needs_a_reason(session):
 def test_duplicate_copies_everything_as_a_draft_weeks_later_at_the_same_local_time(session):
     user = make_user(session)
     # 2027-03-21 is a week before the clocks change: the copy keeps 13:00 local (CEST).
-    event = make_event(session, user.id, published=True,
+    event = make_event(session, user.id, as_organiser=True,
                        starts_local=datetime(2027, 3, 21, 13, 0),
                        ends_local=datetime(2027, 3, 21, 16, 0))
     event.roles = [Role(seq=0, name="Stewards", needed=10)]
@@ -182,7 +138,7 @@ def test_duplicate_copies_everything_as_a_draft_weeks_later_at_the_same_local_ti
 
 def test_duplicate_to_a_new_date(session):
     user = make_user(session)
-    event = make_event(session, user.id)
+    event = make_event(session, user.id, as_organiser=True, published=False)
     copy = events.duplicate(session, event, owner_id=user.id, new_date=date(2027, 1, 10))
     assert format_when(copy.starts_at, copy.timezone) == "Sunday 10 January 2027, 13:00 CET"
 

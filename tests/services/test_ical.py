@@ -8,7 +8,7 @@ import icalendar
 
 from services.events import calendar as ical
 from services.events import details as events
-from tests.services.test_events import NOW, make_event, make_user
+from tests.factories import NOW, make_event, make_user
 
 URL = "http://127.0.0.1:5000/e/some-march"
 
@@ -18,7 +18,7 @@ def parsed(data: bytes) -> icalendar.Event:
 
 
 def test_event_after_dst_change_holds_the_right_utc_instant(session):
-    event = make_event(session, make_user(session).id, published=True,
+    event = make_event(session, make_user(session).id, as_organiser=True,
                        starts_local=datetime(2027, 4, 4, 13, 0),
                        ends_local=datetime(2027, 4, 4, 16, 0))
     item = parsed(ical.event_ics(event, URL, NOW))
@@ -35,7 +35,7 @@ def test_event_after_dst_change_holds_the_right_utc_instant(session):
 
 
 def test_sequence_follows_revision_and_uid_stays(session):
-    event = make_event(session, make_user(session).id, published=True)
+    event = make_event(session, make_user(session).id, as_organiser=True)
     first = parsed(ical.event_ics(event, URL, NOW))
     events.cancel(session, event, "Storm warning.", NOW)
     second = parsed(ical.event_ics(event, URL, NOW))
@@ -47,8 +47,8 @@ def test_sequence_follows_revision_and_uid_stays(session):
 
 def test_feed_lists_each_event(session):
     user = make_user(session)
-    one = make_event(session, user.id, published=True)
-    two = make_event(session, user.id, published=True, title="Second march")
+    one = make_event(session, user.id, as_organiser=True)
+    two = make_event(session, user.id, as_organiser=True, title="Second march")
     cal = icalendar.Calendar.from_ical(ical.feed_ics([one, two], lambda e: f"{URL}/{e.id}", NOW))
     assert [str(e["summary"]) for e in cal.walk("VEVENT")] == [
         "March against the war", "Second march"]

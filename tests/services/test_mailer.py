@@ -8,7 +8,7 @@ import pytest
 
 from models import OutboxMessage, utcnow
 from services.mail import transports as mailer
-from tests.smtp_server import free_port, smtp_server_fixture  # noqa: F401 (fixture)
+from tests.plugins.smtp import free_port
 
 SENDER = "Rallypoint <noreply@rallypoint.example>"
 

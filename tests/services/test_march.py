@@ -11,7 +11,7 @@ from models import MarchPosition
 from services.errors import DomainError
 from services.live import positions as march
 from services.route import Point, snap_to_route
-from tests.march_fixtures import LINE, march_under_way
+from tests.factories import LINE, march_under_way
 
 NOW = datetime(2026, 11, 29, 13, 30, tzinfo=UTC)
 

@@ -13,7 +13,7 @@ from services import worker
 from services.events import changes
 from services.mail import notify, unsubscribe
 from services.times import format_time
-from tests.smtp_server import add_rsvp, make_event, smtp_server_fixture  # noqa: F401 (fixture)
+from tests.factories import add_rsvp, make_event
 
 
 @pytest.fixture

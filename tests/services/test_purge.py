@@ -11,7 +11,7 @@ from models import Base, OutboxMessage, Rsvp, utcnow
 from services.mail import notify
 from services.rsvp import attendees
 from services.rsvp.purge import purge_ended_events
-from tests.services.test_rsvp import make_event, rsvp
+from tests.factories import make_event, rsvp
 
 OLD = [("Alice Oldmarch", "alice.old@example.org", 2), ("Bob Oldmarch", "bob.old@example.org", 1)]
 

@@ -13,7 +13,7 @@ from services import worker
 from services.mail import notify, outbox
 from services.mail.reminders import queue_due_reminders
 from services.times import to_utc
-from tests.smtp_server import add_rsvp, make_event, smtp_server_fixture  # noqa: F401 (fixture)
+from tests.factories import add_rsvp, make_event
 
 START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # Sunday 13:00 in Berlin
 

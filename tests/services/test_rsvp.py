@@ -1,67 +1,17 @@
-"""Placing RSVPs: seats, roles, the waitlist and its promotion, manage tokens.
-
-``make_event`` and ``rsvp`` are imported by the other RSVP test modules.
-"""
+"""Placing RSVPs: seats, roles, the waitlist and its promotion, manage tokens."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from itertools import count
 
 import pytest
 from sqlalchemy import select
 
-from models import Event, EventOrganiser, OutboxMessage, Role, Rsvp, utcnow
+from models import OutboxMessage, Rsvp, utcnow
 from services import tokens
 from services.errors import DomainError
 from services.rsvp import seats as rsvps
-
-_slugs = count(1)
-
-
-def make_event(session, organiser_id: int | None = None, **columns) -> Event:
-    """A published event ten days ahead, organised by ``organiser_id``."""
-    start = utcnow() + timedelta(days=10)
-    values = {
-        "slug": f"march-{next(_slugs)}",
-        "title": "March for the Commons",
-        "starts_at": start,
-        "ends_at": start + timedelta(hours=3),
-        "timezone": "Europe/Berlin",
-        "status": "published",
-        "city": "Berlin",
-    }
-    values.update(columns)
-    event = Event(**values)
-    session.add(event)
-    session.flush()
-    if organiser_id is not None:
-        session.add(EventOrganiser(event_id=event.id, user_id=organiser_id, is_owner=True))
-    session.commit()
-    return event
-
-
-def add_role(session, event, name="Stewards", needed=None, needs_approval=False) -> Role:
-    role = Role(event_id=event.id, name=name, needed=needed, needs_approval=needs_approval)
-    session.add(role)
-    session.commit()
-    return role
-
-
-def rsvp(session, event, email, party_size=1, role=None, now=None, **kw) -> Rsvp:
-    result = rsvps.submit_rsvp(
-        session,
-        event,
-        email=email,
-        name=kw.get("name"),
-        party_size=party_size,
-        role_id=role.id if role else None,
-        wants_reminders=kw.get("wants_reminders", True),
-        language="en",
-        now=now or utcnow(),
-    )
-    session.commit()
-    return result
+from tests.factories import add_role, make_event, rsvp
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from models import OutboxMessage, WorkerHeartbeat, utcnow
 from services import worker
 from services.mail import notify, outbox
 from services.rsvp.seats import submit_rsvp
-from tests.smtp_server import add_rsvp, make_event, smtp_server_fixture  # noqa: F401 (fixture)
+from tests.factories import make_event
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -35,8 +35,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from tests import waiting
-from tests.conftest import CHROMIUM_PATH, CSRF_INPUT, PHONE
-from tests.smtp_server import SmtpServer
+from tests.plugins.app import CSRF_INPUT
+from tests.plugins.browser import CHROMIUM_PATH, PHONE
+from tests.plugins.smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -582,7 +583,7 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def chromium(request):
-    """The suite's Chromium (tests/conftest.py): one Playwright per process is all the sync
+    """The suite's Chromium (tests/plugins/browser.py): one Playwright per process is all the sync
     API allows, and the browser tests may have started it already. Missing, it fails the
     tier under REQUIRE_STACK=1 even where REQUIRE_BROWSER is not set."""
     if not os.path.exists(CHROMIUM_PATH):

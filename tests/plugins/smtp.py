@@ -1,7 +1,7 @@
-"""A real SMTP server on loopback (aiosmtpd) for the mail tests, and the few rows they need.
+"""A real SMTP server on loopback (aiosmtpd) for the mail tests: the ``smtp_server`` fixture.
 
-Use it in a test module with ``from tests.smtp_server import smtp_server_fixture`` and an
-``app_settings`` override that points MAIL_SERVER/MAIL_PORT at it.
+A test module that sends through it overrides ``app_settings`` to point MAIL_SERVER/MAIL_PORT
+at it.
 """
 
 from __future__ import annotations
@@ -9,16 +9,12 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
-from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from models import Event, Rsvp, utcnow
-from services import tokens
 from tests.waiting import wait_until
 
 
@@ -100,50 +96,9 @@ class SmtpServer:
         return self.inbox.messages
 
 
-@pytest.fixture(name="smtp_server")
-def smtp_server_fixture():
+@pytest.fixture
+def smtp_server():
     server = SmtpServer()
     server.start()
     yield server
     server.stop()
-
-
-# --- rows the mail tests need -----------------------------------------------------------------
-
-
-def make_event(session, **fields) -> Event:
-    """A published event starting in a week, unless ``fields`` say otherwise."""
-    starts_at = fields.pop("starts_at", utcnow().replace(microsecond=0) + timedelta(days=7))
-    values = {
-        "slug": f"march-{int(time.monotonic_ns())}",
-        "title": "March for the Climate",
-        "starts_at": starts_at,
-        "ends_at": starts_at + timedelta(hours=3),
-        "timezone": "Europe/Berlin",
-        "status": "published",
-        "created_at": starts_at - timedelta(days=30),
-    }
-    values.update(fields)
-    event = Event(**values)
-    session.add(event)
-    session.flush()
-    return event
-
-
-def add_rsvp(
-    session, event: Event, email: str, *, created_at: datetime | None = None, **fields
-) -> Rsvp:
-    salt = tokens.new_salt()
-    rsvp = Rsvp(
-        event_id=event.id,
-        email=email,
-        name=fields.pop("name", None),
-        status=fields.pop("status", "confirmed"),
-        token_salt=salt,
-        token_hash=tokens.token_hash(tokens.rsvp_token(salt)),
-        created_at=created_at or event.created_at,
-        **fields,
-    )
-    session.add(rsvp)
-    session.flush()
-    return rsvp

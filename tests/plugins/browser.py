@@ -1,0 +1,102 @@
+"""A live server and a phone-sized Chromium (Playwright), and what browser tests share: a
+log-in through the form, and the manage link a participant was emailed."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from core.extensions import db
+from models import OutboxMessage
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/130.0 Mobile Safari/537.36"
+    ),
+}
+MANAGE_LINK = re.compile(r"https?://[^/\s]+(/manage/[A-Za-z0-9_-]{43})")
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM_PATH):
+        message = (
+            f"Chromium not found at {CHROMIUM_PATH}: apt-get install chromium or set CHROMIUM_PATH"
+        )
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A new phone-sized browser context (390×844, touch); pages come from ``phone.new_page()``."""
+    context = browser.new_context(**PHONE)
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(phone):
+    return phone.new_page()
+
+
+def log_in(page, live_server: str, email: str, password: str) -> None:
+    """Log the ``organiser`` fixture's account in through the form, as a user does."""
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Hello, Berlin Org")).to_be_visible()
+
+
+def manage_path(app, email: str) -> str:
+    """The link in the participant's email, read from the outbox (no mail server needed)."""
+    with app.app_context():
+        body = db.session.scalars(
+            select(OutboxMessage.body_text)
+            .where(OutboxMessage.to_addr == email)
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+    return MANAGE_LINK.search(body).group(1)

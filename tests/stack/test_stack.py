@@ -1,6 +1,6 @@
 """The deployed site, end to end over https: an organiser on a desktop and participants on
 phones, through nginx's cache and rate limits by client address, with a web worker killed in
-the middle of an RSVP and Redis stopped. The stack itself is in conftest.py."""
+the middle of an RSVP and Redis stopped. The stack itself is in harness.py and conftest.py."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from tests.stack.conftest import (
+from tests.stack.harness import (
     FEED_MAX_AGE,
     LIVE_POLL_SECONDS,
     PAGE_MAX_AGE,

@@ -1,8 +1,8 @@
 """What participants are told by email. Each function renders a text and an HTML body from
 one context and writes outbox rows in the caller's transaction; the worker sends them.
 
-Links are built from ``BASE_URL`` rather than the current request, so the same code works in
-a request and in the worker (reminders are rendered there, with no request at all).
+Links come from ``services.urls`` (built from ``BASE_URL``, not the request), so the same
+code works in a request and in the worker (reminders are rendered there, with no request).
 
 Every email is in the participant's language (``Rsvp.language``, the language of the page
 they RSVPed on), not the language of whoever triggered it: rendering runs under
@@ -14,9 +14,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -27,7 +26,7 @@ from models import Event, EventChange, Rsvp
 from services.events import calendar as ical
 from services.mail import outbox
 from services.times import format_date, format_time, format_when, to_local
-from services.tokens import rsvp_token
+from services.urls import event_url, manage_url, unsubscribe_url
 
 _CHUNK = 500  # rows per INSERT when writing to many participants at once
 LANGUAGES = ("en", "de", "ru")  # those of i18n.LANGUAGES; anything else gets English
@@ -36,29 +35,6 @@ LANGUAGES = ("en", "de", "ru")  # those of i18n.LANGUAGES; anything else gets En
 def language_of(rsvp: Rsvp) -> str:
     """The language the participant's emails are written in."""
     return rsvp.language if rsvp.language in LANGUAGES else "en"
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """``BASE_URL`` + the path of ``endpoint``; needs an app context, not a request."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
-
-
-def manage_url(rsvp: Rsvp) -> str:
-    """The participant's private link to see, change or cancel their RSVP."""
-    return absolute_url("rsvp.manage", token=rsvp_token(rsvp.token_salt))
-
-
-def event_url(event: Event) -> str:
-    return absolute_url("events.show", slug=event.slug)
-
-
-def unsubscribe_url(rsvp: Rsvp) -> str:
-    """The RFC 8058 one-click link: a POST to it stops reminders and updates for this RSVP."""
-    return absolute_url("mail.unsubscribe", token=rsvp_token(rsvp.token_salt))
 
 
 def subject(event: Event, text: str) -> str:
@@ -125,15 +101,13 @@ def _queue(session: Session, now: datetime, **row_args) -> None:
     outbox.enqueue(session, now=now, **row)
 
 
-def rsvp_received(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
-    """Tell the participant where their RSVP stands (confirmed, waitlisted with position, or
-    awaiting approval), with their manage link; a confirmation carries the event's ICS. Sent
-    on every RSVP form submission."""
-    position = None
-    if rsvp.status == "waitlisted":
-        from services.rsvp.seats import waitlist_position
-
-        position = waitlist_position(session, rsvp)
+def rsvp_received(
+    session: Session, event: Event, rsvp: Rsvp, now: datetime, *, position: int | None = None
+) -> None:
+    """Tell the participant where their RSVP stands (confirmed, waitlisted at ``position``,
+    or awaiting approval), with their manage link; a confirmation carries the event's ICS.
+    Queued by the RSVP services on every submission and approval; the caller counts the
+    waitlist position, so that mail needs no RSVP rules."""
     _queue(
         session,
         now,

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from models import Event, EventOrganiser, OutboxMessage, Role, Rsvp, utcnow
+from services import rsvp as rsvps
 from services import tokens
 from services.errors import DomainError
-from services.rsvp import seats as rsvps
 
 _slugs = count(1)
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange, Rsvp
-from services.events import calendar as ical
+from services import calendar as ical
 from services.mail import outbox
 from services.times import format_date, format_time, format_when, to_local
 from services.urls import event_url, manage_url, unsubscribe_url

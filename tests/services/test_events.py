@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from models import Event, EventOrganiser, Role
+from services import events
 from services.accounts import users as accounts
 from services.errors import DomainError
-from services.events import details as events
 from services.route import geo
 from services.times import format_when
 

@@ -3,6 +3,9 @@
 Times carry the event's TZID with a VTIMEZONE, so calendars show the wall-clock time the
 organisers chose even across a daylight-saving change. The UID is stable and SEQUENCE is the
 event's revision, so an imported event is updated in place when the organisers change it.
+
+Top-level beside ``urls``, not in ``services.events``: the event pages and the emails both
+attach it, and the mail package may not import the events package (events → mail).
 """
 
 from __future__ import annotations

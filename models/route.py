@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
-
-WAYPOINT_KINDS = ("assembly", "stop", "end", "first_aid", "toilets", "other")
+from models.enums import WaypointKind
 
 
 class RoutePoint(Base):
@@ -31,3 +32,8 @@ class Waypoint(Base):
     lon: Mapped[float] = mapped_column(Float)
     kind: Mapped[str] = mapped_column(String(16))
     label: Mapped[str] = mapped_column(String(120))
+
+
+def assembly_waypoint(waypoints: Iterable[Waypoint]) -> Waypoint | None:
+    """Where the march gathers: the first waypoint of kind "assembly", if any."""
+    return next((w for w in waypoints if w.kind == WaypointKind.ASSEMBLY), None)

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from models import Event
+from models.enums import EventStatus, WaypointKind
 from services.route import geo
 from services.times import to_local
 
@@ -35,8 +36,14 @@ def route_summary(event: Event) -> str:
         return ""
     pace = current_app.config["MARCH_PACE_KMH"]
     minutes = geo.walking_minutes(event.route_length_m, pace)
-    kinds = {"assembly": _("assembly"), "stop": _("stop"), "end": _("end"),
-             "first_aid": _("first aid"), "toilets": _("toilets"), "other": _("other")}
+    kinds = {
+        WaypointKind.ASSEMBLY: _("assembly"),
+        WaypointKind.STOP: _("stop"),
+        WaypointKind.END: _("end"),
+        WaypointKind.FIRST_AID: _("first aid"),
+        WaypointKind.TOILETS: _("toilets"),
+        WaypointKind.OTHER: _("other"),
+    }
     lines = [_("Route: %(km)s km, about %(minutes)d min walking.",
                km=f"{event.route_length_m / 1000:.1f}", minutes=minutes)]
     lines += [f"{n}. {w.label} ({kinds.get(w.kind, w.kind)})"
@@ -54,9 +61,9 @@ def _vevent(event: Event, url: str, now: datetime) -> icalendar.Event:
     item.add("dtend", to_local(event.ends_at, event.timezone))
     item.add("summary", event.title)
     item.add("url", url)
-    cancelled = event.status == "cancelled"
+    cancelled = event.status == EventStatus.CANCELLED
     item.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    assembly = next((w for w in event.waypoints if w.kind == "assembly"), None)
+    assembly = event.assembly_waypoint
     if assembly is not None:
         where = f"{assembly.label}, {event.city}" if event.city else assembly.label
         item.add("location", where)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import render_template
 from flask_babel import force_locale
@@ -23,18 +23,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange, Rsvp
+from models.enums import EventStatus, Language, RsvpStatus
 from services import calendar as ical
 from services.mail import outbox
-from services.times import format_date, format_time, format_when, to_local
+from services.times import day_label, format_time, format_when
 from services.urls import event_url, manage_url, unsubscribe_url
 
 _CHUNK = 500  # rows per INSERT when writing to many participants at once
-LANGUAGES = ("en", "de", "ru")  # those of i18n.LANGUAGES; anything else gets English
 
 
 def language_of(rsvp: Rsvp) -> str:
-    """The language the participant's emails are written in."""
-    return rsvp.language if rsvp.language in LANGUAGES else "en"
+    """The language the participant's emails are written in: theirs, or English for a
+    language we do not write in."""
+    return rsvp.language if rsvp.language in tuple(Language) else Language.EN
 
 
 def subject(event: Event, text: str) -> str:
@@ -108,6 +109,7 @@ def rsvp_received(
     or awaiting approval), with their manage link; a confirmation carries the event's ICS.
     Queued by the RSVP services on every submission and approval; the caller counts the
     waitlist position, so that mail needs no RSVP rules."""
+    confirmed = rsvp.status == RsvpStatus.CONFIRMED
     _queue(
         session,
         now,
@@ -115,8 +117,8 @@ def rsvp_received(
         dedupe_key=f"rsvp:{rsvp.id}:{secrets.token_hex(8)}",
         event=event,
         rsvp=rsvp,
-        subject_text=_l("You are confirmed") if rsvp.status == "confirmed" else _l("Your RSVP"),
-        ics=event_ics(event, now) if rsvp.status == "confirmed" else None,
+        subject_text=_l("You are confirmed") if confirmed else _l("Your RSVP"),
+        ics=event_ics(event, now) if confirmed else None,
         position=position,
     )
 
@@ -139,13 +141,17 @@ def event_changed(
     session: Session, event: Event, changes: list[EventChange], now: datetime
 ) -> None:
     """One notice per confirmed RSVP that wants updates, listing what changed (time, place,
-    route, schedule, status) with the new ICS; a cancellation (``event.status ==
-    "cancelled"``) gives the reason and also reaches the waitlist. Keyed by revision, so a
-    retried request sends nothing twice."""
+    route, schedule, status) with the new ICS; a cancellation (``EventStatus.CANCELLED``)
+    gives the reason and also reaches the waitlist. Keyed by revision, so a retried request
+    sends nothing twice."""
     if not changes:
         return
-    cancelled = event.status == "cancelled"
-    statuses = ("confirmed", "waitlisted", "pending_approval") if cancelled else ("confirmed",)
+    cancelled = event.status == EventStatus.CANCELLED
+    statuses = (
+        (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED, RsvpStatus.PENDING_APPROVAL)
+        if cancelled
+        else (RsvpStatus.CONFIRMED,)
+    )
     ics = event_ics(event, now)
     rows = (
         participant_row(
@@ -172,7 +178,11 @@ def organiser_update(
     include_waitlist: bool = False,
 ) -> None:
     """The organisers' own message to everyone confirmed (and optionally the waitlist)."""
-    statuses = ("confirmed", "waitlisted") if include_waitlist else ("confirmed",)
+    statuses = (
+        (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
+        if include_waitlist
+        else (RsvpStatus.CONFIRMED,)
+    )
     rows = (
         participant_row(
             kind="organiser_update",
@@ -191,7 +201,7 @@ def reminder_row(event: Event, rsvp: Rsvp, offset: int, now: datetime) -> dict:
     """The outbox columns of the reminder ``offset`` minutes before the start, worded for
     ``now`` ("Tomorrow 13:00") in the participant's language. The key holds the start
     instant, so a moved start gets reminders of its own."""
-    assembly = next((w for w in event.waypoints if w.kind == "assembly"), None)
+    assembly = event.assembly_waypoint
     with force_locale(language_of(rsvp)):
         day = day_label(event.starts_at, now, event.timezone)
         # Whole subjects, not "Reminder, " + day: word order and case differ by language.
@@ -211,17 +221,6 @@ def reminder_row(event: Event, rsvp: Rsvp, offset: int, now: datetime) -> dict:
             time=format_time(event.starts_at, event.timezone),
             assembly=assembly,
         )
-
-
-def day_label(instant: datetime, now: datetime, tz_name: str) -> str:
-    """"Today", "Tomorrow" or e.g. "Sunday 29 November 2026", by calendar days in the zone,
-    in the current language (call it under ``force_locale`` outside a request)."""
-    day, today = to_local(instant, tz_name).date(), to_local(now, tz_name).date()
-    if day == today:
-        return _("Today")
-    if day == today + timedelta(days=1):
-        return _("Tomorrow")
-    return format_date(instant, tz_name)
 
 
 def _enqueue_chunked(session: Session, rows: Iterable[dict], now: datetime) -> None:

@@ -25,9 +25,8 @@ from email.utils import format_datetime, formataddr, getaddresses
 from pathlib import Path
 from typing import Protocol
 
+from core.config import SMTP_TIMEOUT_SECONDS
 from models import OutboxMessage, utcnow
-
-SMTP_TIMEOUT_SECONDS = 30
 
 
 class SendError(Exception):
@@ -159,7 +158,7 @@ class Transport(Protocol):
 @dataclass
 class SmtpSettings:
     host: str
-    port: int = 25
+    port: int
     use_tls: bool = False  # STARTTLS after connecting
     use_ssl: bool = False  # TLS from the first byte (port 465)
     username: str = ""
@@ -273,9 +272,8 @@ class MailboxTransport:
 
 
 def mailbox_dir(config) -> Path:
-    from core.config import INSTANCE
-
-    return Path(config.get("MAILBOX_DIR") or INSTANCE / "mailbox")
+    """The folder of the development mailbox (``MAILBOX_DIR``)."""
+    return Path(config["MAILBOX_DIR"])
 
 
 class MailNotConfigured(Exception):
@@ -289,8 +287,8 @@ def transport_from_config(config) -> Transport:
     "development" (production is the default) and this is not a test run: the mailbox would
     keep participants' mail on the server's disk while nobody receives it.
     """
-    if not config.get("MAIL_SERVER"):
-        if config.get("ENV_NAME", "development") != "development" and not config.get("TESTING"):
+    if not config["MAIL_SERVER"]:
+        if config["ENV_NAME"] != "development" and not config["TESTING"]:
             raise MailNotConfigured(
                 "MAIL_SERVER is not set. In production the mail worker does not start "
                 "without it: mail would only be written to instance/mailbox and nobody "
@@ -302,18 +300,19 @@ def transport_from_config(config) -> Transport:
     return SmtpTransport(
         SmtpSettings(
             host=config["MAIL_SERVER"],
-            port=int(config.get("MAIL_PORT", 25)),
-            use_tls=bool(config.get("MAIL_USE_TLS")),
-            use_ssl=bool(config.get("MAIL_USE_SSL")),
-            username=config.get("MAIL_USERNAME", ""),
-            password=config.get("MAIL_PASSWORD", ""),
-            timeout=float(config.get("MAIL_TIMEOUT", SMTP_TIMEOUT_SECONDS)),
+            port=int(config["MAIL_PORT"]),
+            use_tls=bool(config["MAIL_USE_TLS"]),
+            use_ssl=bool(config["MAIL_USE_SSL"]),
+            username=config["MAIL_USERNAME"],
+            password=config["MAIL_PASSWORD"],
+            timeout=float(config["MAIL_TIMEOUT"]),
         )
     )
 
 
 def sender_address(config) -> str:
-    value = config.get("MAIL_FROM") or "Rallypoint <noreply@rallypoint.invalid>"
+    """``MAIL_FROM`` as a checked address, e.g. "Rallypoint <noreply@example.org>"."""
+    value = config["MAIL_FROM"]
     # Validate once here: a malformed sender would otherwise fail every message.
     name, addr = getaddresses([value])[0]
     return str(Address(display_name=name, addr_spec=addr))

@@ -29,8 +29,8 @@ from core.extensions import db
 from models import OutboxMessage, utcnow
 from models.enums import OutboxStatus
 from services import health
+from services import mail as mailer
 from services.mail import reminders
-from services.mail import transports as mailer
 from services.rsvp import purge
 
 log = logging.getLogger(__name__)

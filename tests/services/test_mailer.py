@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from models import OutboxMessage, utcnow
-from services.mail import transports as mailer
+from services import mail as mailer
 from tests.smtp_server import free_port, smtp_server_fixture  # noqa: F401 (fixture)
 
 SENDER = "Rallypoint <noreply@rallypoint.example>"

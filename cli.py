@@ -51,8 +51,8 @@ def register(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
     def worker_command(once: bool) -> None:
         """Send queued email and reminders until stopped (Ctrl-C)."""
+        from services import mail as mailer
         from services import worker
-        from services.mail import transports as mailer
 
         try:
             worker.run(once=once)

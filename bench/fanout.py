@@ -27,12 +27,12 @@ from app import create_app  # noqa: E402
 from core import migrate  # noqa: E402
 from core.extensions import db  # noqa: E402
 from models import Event, EventChange, OutboxMessage, Rsvp, utcnow  # noqa: E402
+from services import mail as mailer  # noqa: E402
 from services import (
     tokens,  # noqa: E402
     worker,  # noqa: E402
 )
 from services.mail import notify  # noqa: E402
-from services.mail import transports as mailer  # noqa: E402
 from tests.plugins.database import PostgresServer  # noqa: E402
 from tests.plugins.smtp import free_port  # noqa: E402
 

@@ -1,6 +1,7 @@
 """Settings, read from the environment, with embedded defaults that are safe for one machine.
 
-Every setting can be overridden by the mapping given to ``create_app`` (tests do this).
+Every setting can be overridden by the mapping given to ``create_app`` (tests do this). This
+is the only place a default is written: code reads ``app.config[...]`` and repeats none.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
+# Also the timeout of an SMTP connection set up by hand (``services.mail.transports``).
+SMTP_TIMEOUT_SECONDS = 30.0
 
 
 def _int(name: str, default: int) -> int:
@@ -78,14 +81,16 @@ def from_environment() -> dict:
         # "development" (set by `make run`) turns on the dev mailbox at /dev/mailbox when no
         # MAIL_SERVER is given; anything else never shows captured mail.
         "ENV_NAME": os.environ.get("RALLYPOINT_ENV", "production"),
-        # Mail: with no MAIL_SERVER, mail stays in the dev mailbox (services/mail/transports.py).
+        # Mail: with no MAIL_SERVER, mail stays in the dev mailbox (services/mail/transports.py),
+        # a folder of .eml files.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
-        "MAIL_FROM": os.environ.get("MAIL_FROM", "Rallypoint <noreply@rallypoint.invalid>"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "Rallypoint <noreply@rallypoint.invalid>",
+        "MAILBOX_DIR": os.environ.get("MAILBOX_DIR") or str(INSTANCE / "mailbox"),
         "TILE_URL": os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
@@ -99,12 +104,18 @@ def from_environment() -> dict:
         ),
         "POSITION_RATE_LIMIT": os.environ.get("POSITION_RATE_LIMIT", "12 per minute"),
         "LIVE_POLL_SECONDS": _int("LIVE_POLL_SECONDS", 30),
-        "MAIL_TIMEOUT": _float("MAIL_TIMEOUT", 30.0),
+        "MAIL_TIMEOUT": _float("MAIL_TIMEOUT", SMTP_TIMEOUT_SECONDS),
         # The mail worker: rows claimed at once (also the most a killed worker can send
-        # twice), how long a claim holds, and the pause when nothing is due.
+        # twice), how long a claim holds before another worker may retry, and the pause when
+        # nothing is due (also how often reminders tick).
         "OUTBOX_BATCH_SIZE": _int("OUTBOX_BATCH_SIZE", 100),
         "OUTBOX_LEASE_SECONDS": _int("OUTBOX_LEASE_SECONDS", 300),
         "OUTBOX_POLL_SECONDS": _float("OUTBOX_POLL_SECONDS", 1.0),
+        # A message that could not be sent waits 60 s, then twice as long each attempt, up to
+        # an hour; one still failing a day after it was written fails for good.
+        "OUTBOX_RETRY_FIRST_SECONDS": _int("OUTBOX_RETRY_FIRST_SECONDS", 60),
+        "OUTBOX_RETRY_MAX_SECONDS": _int("OUTBOX_RETRY_MAX_SECONDS", 3600),
+        "OUTBOX_GIVE_UP_SECONDS": _int("OUTBOX_GIVE_UP_SECONDS", 86400),
         "RETENTION_DAYS": _int("RETENTION_DAYS", 14),
         "MARCH_PACE_KMH": _float("MARCH_PACE_KMH", 3.0),
         # How many reverse proxies sit in front of the app (for the client address and https).

@@ -27,7 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from models import Event
-from services.events.details import (
+from services.events import (
     MAX_PARTY_SIZE,
     EventDetails,
     ScheduleEntry,

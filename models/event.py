@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base, utcnow
+from models.enums import EventStatus, Visibility
 from models.route import assembly_waypoint
 
 if TYPE_CHECKING:
@@ -16,9 +17,6 @@ if TYPE_CHECKING:
     from models.rsvp import Role, Rsvp
     from models.schedule import ScheduleItem
 
-STATUSES = ("draft", "published", "cancelled")
-VISIBILITIES = ("listed", "unlisted")
-CHANGE_KINDS = ("time", "place", "route", "schedule", "status", "update")
 DEFAULT_REMINDER_OFFSETS = [1440, 120]  # minutes before the start: a day, and two hours
 
 
@@ -33,9 +31,9 @@ class Event(Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name the times are shown in
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=EventStatus.DRAFT)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
-    visibility: Mapped[str] = mapped_column(String(16), default="listed")
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.LISTED)
     city: Mapped[str] = mapped_column(String(100), default="")
     contact: Mapped[str] = mapped_column(String(200), default="")
     capacity: Mapped[int | None] = mapped_column(Integer)  # people incl. guests; None: no limit
@@ -105,7 +103,7 @@ class EventChange(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     revision: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # a ChangeKind
     summary: Mapped[str] = mapped_column(Text)
     is_update: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -8,8 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
-
-OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "dropped")
+from models.enums import OutboxStatus
 
 
 class OutboxMessage(Base):
@@ -33,7 +32,7 @@ class OutboxMessage(Base):
     change_id: Mapped[int | None] = mapped_column(
         ForeignKey("event_changes.id", ondelete="SET NULL")
     )
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]

@@ -10,8 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base
 from models.enums import WaypointKind
 
-WAYPOINT_KINDS = ("assembly", "stop", "end", "first_aid", "toilets", "other")
-
 
 class RoutePoint(Base):
     __tablename__ = "route_points"

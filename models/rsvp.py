@@ -8,8 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
-
-RSVP_STATUSES = ("confirmed", "waitlisted", "pending_approval", "declined", "cancelled")
+from models.enums import Language
 
 
 class Role(Base):
@@ -39,7 +38,7 @@ class Rsvp(Base):
     email: Mapped[str | None] = mapped_column(String(254))  # lower-cased; NULL once purged
     name: Mapped[str | None] = mapped_column(String(80))  # NULL once purged
     party_size: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # an RsvpStatus
     waitlisted_at: Mapped[datetime | None]
     # The manage link's token is HMAC(SECRET_KEY, token_salt); only its SHA-256 is stored, so
     # the database alone opens no RSVP, yet every email can carry the same link.
@@ -47,7 +46,7 @@ class Rsvp(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     wants_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
     wants_updates: Mapped[bool] = mapped_column(Boolean, default=True)
-    language: Mapped[str] = mapped_column(String(8), default="en")
+    language: Mapped[str] = mapped_column(String(8), default=Language.EN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     purged_at: Mapped[datetime | None]

@@ -29,10 +29,10 @@ from core.extensions import db
 from forms.rsvp import RoleForm
 from models import Rsvp, utcnow
 from routes.access import require_organiser
+from services import rsvp as rsvps
 from services.errors import DomainError
-from services.mail import notify, outbox
+from services.mail import outbox
 from services.rsvp import attendees
-from services.rsvp import seats as rsvps
 
 bp = Blueprint("attendees", __name__, url_prefix="/organise")
 
@@ -99,8 +99,7 @@ def act(event_id: int, rsvp_id: int, action: str):
     now = utcnow()
     try:
         if action == "approve":
-            rsvps.approve(db.session, event, rsvp, now)
-            notify.rsvp_received(db.session, event, rsvp, now)  # confirmed, or waitlisted at #n
+            rsvps.approve(db.session, event, rsvp, now)  # emails them: confirmed, or waitlisted
             message = _("Approved. We emailed them.")
         elif action == "decline":
             rsvps.decline(db.session, event, rsvp)

@@ -29,9 +29,9 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from models import Event, utcnow
 from routes.access import require_organiser
-from services.events import calendar as ical
+from services import calendar as ical
+from services.events import event_route, render_description
 from services.events import translations as event_texts
-from services.events.details import event_route, render_description
 from services.route import to_geojson, to_gpx, walking_minutes
 from services.times import format_time, format_when, to_local
 

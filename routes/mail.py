@@ -33,7 +33,7 @@ from services.events import changes
 from services.mail import outbox
 from services.mail import transports as mailer
 from services.mail import unsubscribe as unsubscribing
-from services.rsvp.seats import rsvp_by_token
+from services.rsvp import rsvp_by_token
 
 bp = Blueprint("mail", __name__)
 

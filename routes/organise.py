@@ -31,8 +31,8 @@ from models import EventOrganiser, User, utcnow
 from routes.access import require_organiser
 from routes.errors import render_error
 from routes.events import map_data
+from services import events
 from services.errors import DomainError
-from services.events import details as events
 from services.events import translations as event_texts
 from services.route import (
     MAX_UPLOAD_BYTES,

@@ -27,10 +27,9 @@ from werkzeug.routing import BuildError
 from core.extensions import db, limiter
 from forms.rsvp import ManageForm, RsvpForm
 from models import Event, Rsvp, utcnow
+from services import rsvp as rsvps
 from services.errors import DomainError
-from services.mail import notify
 from services.rsvp import attendees
-from services.rsvp import seats as rsvps
 from services.times import format_when
 
 bp = Blueprint("rsvp", __name__)
@@ -158,7 +157,7 @@ def submit(slug: str):
     if form.validate():
         now = utcnow()
         try:
-            rsvp = rsvps.submit_rsvp(
+            rsvps.submit_rsvp(
                 db.session,
                 event,
                 email=form.email.data,
@@ -173,7 +172,6 @@ def submit(slug: str):
             db.session.rollback()
             _show_error(form, err)
         else:
-            notify.rsvp_received(db.session, event, rsvp, now)
             db.session.commit()
             # The same answer for a new and a known email: nothing here may depend on
             # whether this address had already RSVPed (not even the status it got).

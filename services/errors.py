@@ -1,4 +1,7 @@
-"""Domain errors: rules a user can break. Views turn them into a message on the page."""
+"""Domain errors: rules a user can break. Views turn them into a message on the page.
+
+Top-level and importing nothing, so that every service package can raise them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,3 @@ class DomainError(Exception):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-class NotFound(DomainError):
-    """The thing does not exist, or the user may not know that it does."""

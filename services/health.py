@@ -1,5 +1,7 @@
 """Whether this instance can serve (the database answers, its schema is this code's), and when
 a mail worker last showed signs of life: what ``/healthz`` reports.
+
+Top-level: the health route and the worker both use it; it imports only models and core.
 """
 
 from __future__ import annotations

@@ -1,12 +1,21 @@
-"""The one time helper: local wall-clock times in an event's zone, and back to UTC."""
+"""The one time helper: local wall-clock times in an event's zone, and back to UTC, and one
+formatter per purpose: ``format_when`` (a moment), ``format_date`` and ``format_day`` (a day,
+with and without the year), ``format_time`` (13:00) and ``day_label`` ("Tomorrow").
+
+The words follow the current language: the request's, or the one ``force_locale`` chose (an
+email in the participant's language), unless a ``language`` is passed.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.dates import format_datetime
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
+from models.enums import Language
 from services.errors import DomainError
 
 
@@ -61,22 +70,19 @@ def to_local(instant: datetime, tz_name: str) -> datetime:
 # Per language: how a moment of an event reads, e.g. "Sunday 29 November 2026, 13:00 CET".
 # (Babel locale, date pattern, date-and-time pattern, day pattern)
 _PATTERNS = {
-    "en": ("en_GB", "EEEE d MMMM y", "EEEE d MMMM y, HH:mm", "EEEE d MMMM"),
-    "de": ("de", "EEEE, d. MMMM y", "EEEE, d. MMMM y, HH:mm 'Uhr'", "EEEE, d. MMMM"),
-    "ru": ("ru", "EEEE, d MMMM y", "EEEE, d MMMM y, HH:mm", "EEEE, d MMMM"),
+    Language.EN: ("en_GB", "EEEE d MMMM y", "EEEE d MMMM y, HH:mm", "EEEE d MMMM"),
+    Language.DE: ("de", "EEEE, d. MMMM y", "EEEE, d. MMMM y, HH:mm 'Uhr'", "EEEE, d. MMMM"),
+    Language.RU: ("ru", "EEEE, d MMMM y", "EEEE, d MMMM y, HH:mm", "EEEE, d MMMM"),
 }
 
 
 def _language(language: str | None) -> str:
-    if language:
-        return language if language in _PATTERNS else "en"
-    try:
-        from flask_babel import get_locale
-
+    """``language``, else the current one (none outside an app context); English for any
+    language without patterns."""
+    if not language:
         locale = get_locale()
-    except (RuntimeError, KeyError):  # outside a request or without Flask-Babel
-        return "en"
-    return locale.language if locale and locale.language in _PATTERNS else "en"
+        language = locale.language if locale else Language.EN
+    return language if language in _PATTERNS else Language.EN
 
 
 def format_when(instant: datetime, tz_name: str, language: str | None = None) -> str:
@@ -102,3 +108,14 @@ def format_day(instant: datetime, tz_name: str, language: str | None = None) -> 
 def format_time(instant: datetime, tz_name: str) -> str:
     """E.g. "13:00"."""
     return f"{to_local(instant, tz_name):%H:%M}"
+
+
+def day_label(instant: datetime, now: datetime, tz_name: str) -> str:
+    """"Today", "Tomorrow" or e.g. "Sunday 29 November 2026", by calendar days in the zone,
+    in the current language (call it under ``force_locale`` outside a request)."""
+    day, today = to_local(instant, tz_name).date(), to_local(now, tz_name).date()
+    if day == today:
+        return _("Today")
+    if day == today + timedelta(days=1):
+        return _("Tomorrow")
+    return format_date(instant, tz_name)

@@ -1,4 +1,7 @@
-"""Private links: RSVP manage tokens, kept only as hashes."""
+"""Private links: RSVP manage tokens, kept only as hashes, and the hash of a suppressed address.
+
+Top-level, below the rsvp and mail packages that both use it; imports no other service.
+"""
 
 from __future__ import annotations
 

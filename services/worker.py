@@ -1,4 +1,6 @@
-"""The mail worker (``flask --app app worker``): ticks reminders, sends the outbox.
+"""The mail worker (``flask --app app worker``): ticks reminders, sends the outbox, and once
+a day forgets the participants of past events. Top-level, not in ``services.mail``: it
+orchestrates mail, reminders and the RSVP purge, so it may import all of them.
 
 Each round claims a batch of due rows and leases them (status ``sending``, ``lease_until``),
 commits, sends them on one open connection, then records every outcome. A worker that dies
@@ -25,33 +27,23 @@ from sqlalchemy.orm import Session
 
 from core.extensions import db
 from models import OutboxMessage, utcnow
+from models.enums import OutboxStatus
 from services import health
+from services import mail as mailer
 from services.mail import reminders
-from services.mail import transports as mailer
 from services.rsvp import purge
 
 log = logging.getLogger(__name__)
 
-# Settings (read from the app config, else the environment, else these defaults).
-DEFAULTS = {
-    "OUTBOX_BATCH_SIZE": 100,  # rows claimed at once: also the most a killed worker can double
-    "OUTBOX_LEASE_SECONDS": 300,  # how long a claim holds before another worker may retry
-    "OUTBOX_POLL_SECONDS": 1.0,  # pause when nothing is due; also how often reminders tick
-    "OUTBOX_RETRY_FIRST_SECONDS": 60,  # first back-off; doubles each attempt ...
-    "OUTBOX_RETRY_MAX_SECONDS": 3600,  # ... up to this
-    "OUTBOX_GIVE_UP_SECONDS": 86400,  # a message still failing a day after it was written fails
-}
 PURGE_EVERY = timedelta(days=1)
+RETRY = "retry"  # the outcome of a send that may work later: queued again after a back-off
 
 Clock = Callable[[], datetime]
 
 
 def setting(name: str):
-    value = current_app.config.get(name)
-    if value is None:
-        value = os.environ.get(name)  # the retry settings are not in config.py
-    default = DEFAULTS[name]
-    return type(default)(value) if value not in (None, "") else default
+    """One of the ``OUTBOX_...`` settings of ``core.config``, which holds their defaults."""
+    return current_app.config[name]
 
 
 def run(once: bool = False, *, now: Clock | datetime | None = None) -> None:
@@ -122,10 +114,10 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
     ``sending`` ones whose worker's lease ran out. Rows come back with ``attempts`` counted."""
     # Two index range scans instead of one OR: the OR made PostgreSQL sort the whole table.
     expired = select(OutboxMessage).where(
-        OutboxMessage.status == "sending", OutboxMessage.lease_until < now
+        OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now
     )
     due = select(OutboxMessage).where(
-        OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now
+        OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now
     )
     rows: list[OutboxMessage] = []
     for query in (expired, due.order_by(OutboxMessage.next_attempt_at)):
@@ -140,7 +132,7 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
             update(OutboxMessage)
             .where(OutboxMessage.id.in_([r.id for r in rows]))
             .values(
-                status="sending",
+                status=OutboxStatus.SENDING,
                 lease_until=now + lease,
                 attempts=OutboxMessage.attempts + 1,
             )
@@ -167,23 +159,23 @@ def send_batch(
     unreachable: str | None = None
     for row in rows:
         if unreachable:
-            outcomes[row.id] = ("retry", unreachable)
+            outcomes[row.id] = (RETRY, unreachable)
             continue
         if stop.is_set() or time.monotonic() > deadline:
             break
         try:
             message = mailer.render(row, mail_from=mail_from)
         except Exception as err:
-            outcomes[row.id] = ("failed", f"could not build the message: {err}")
+            outcomes[row.id] = (OutboxStatus.FAILED, f"could not build the message: {err}")
             continue
         try:
             transport.send(message)
         except mailer.SendError as err:
-            outcomes[row.id] = ("failed" if err.permanent else "retry", str(err))
+            outcomes[row.id] = (OutboxStatus.FAILED if err.permanent else RETRY, str(err))
             if err.connection:
                 unreachable = str(err)  # the rest of the batch would only wait for it too
         else:
-            outcomes[row.id] = ("sent", None)
+            outcomes[row.id] = (OutboxStatus.SENT, None)
     record(rows, outcomes, clock())
     return len(rows)
 
@@ -191,28 +183,32 @@ def send_batch(
 def record(rows: list[OutboxMessage], outcomes: dict, now: datetime) -> None:
     """Write what happened to each claimed row: sent, failed (with the reason), queued again
     after a back-off, or released untouched (not tried: the worker is stopping)."""
-    sent = [r.id for r in rows if outcomes.get(r.id, ("",))[0] == "sent"]
+    sent = [r.id for r in rows if outcomes.get(r.id, ("",))[0] == OutboxStatus.SENT]
     untried = [r.id for r in rows if r.id not in outcomes]
-    leased = OutboxMessage.status == "sending"
+    leased = OutboxMessage.status == OutboxStatus.SENDING
     with db.transaction() as session:
         if sent:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(sent), leased)
-                .values(status="sent", sent_at=now, lease_until=None, last_error=None)
+                .values(status=OutboxStatus.SENT, sent_at=now, lease_until=None, last_error=None)
             )
         if untried:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(untried), leased)
-                .values(status="queued", lease_until=None, attempts=OutboxMessage.attempts - 1)
+                .values(
+                    status=OutboxStatus.QUEUED,
+                    lease_until=None,
+                    attempts=OutboxMessage.attempts - 1,
+                )
             )
         for row in rows:
             outcome, reason = outcomes.get(row.id, ("", None))
-            if outcome == "retry":
+            if outcome == RETRY:
                 values = _retry_values(row, reason, now)
-            elif outcome == "failed":
-                values = {"status": "failed", "lease_until": None, "last_error": reason}
+            elif outcome == OutboxStatus.FAILED:
+                values = {"status": OutboxStatus.FAILED, "lease_until": None, "last_error": reason}
             else:
                 continue
             session.execute(
@@ -222,11 +218,15 @@ def record(rows: list[OutboxMessage], outcomes: dict, now: datetime) -> None:
 
 def _retry_values(row: OutboxMessage, reason: str | None, now: datetime) -> dict:
     if now - row.created_at >= timedelta(seconds=setting("OUTBOX_GIVE_UP_SECONDS")):
-        return {"status": "failed", "lease_until": None, "last_error": f"gave up: {reason}"}
+        return {
+            "status": OutboxStatus.FAILED,
+            "lease_until": None,
+            "last_error": f"gave up: {reason}",
+        }
     first, cap = setting("OUTBOX_RETRY_FIRST_SECONDS"), setting("OUTBOX_RETRY_MAX_SECONDS")
     delay = min(first * 2 ** max(row.attempts - 1, 0), cap)
     return {
-        "status": "queued",
+        "status": OutboxStatus.QUEUED,
         "lease_until": None,
         "last_error": reason,
         "next_attempt_at": now + timedelta(seconds=delay),

@@ -18,11 +18,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from models import Event, EventOrganiser, Role, RoutePoint, Rsvp, User, Waypoint, utcnow
-from services import tokens
-from services.accounts import users as accounts
-from services.events import details as events
+from services import accounts, events, tokens
+from services import rsvp as rsvps
 from services.route import parse_text
-from services.rsvp import seats as rsvps
 
 # --- organisers -----------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from models import User
 from services.accounts import users as accounts
 from services.mail import outbox
-from services.mail.notify import absolute_url
+from services.urls import absolute_url
 
 MAX_AGE_SECONDS = 3600
 _SALT = "password-reset"

@@ -1,0 +1,56 @@
+"""Demonstrations as organisers shape them: details, route and schedule, copies, the changes
+participants must hear about, translations of the texts, and the demo data.
+
+May import ``models``, ``services.route`` (the geometry of a route), ``services.mail`` (a
+recorded change queues its notice), ``services.accounts`` (demo data) and the top-level
+helpers (``errors``, ``times``). ``services.mail`` never imports this package.
+
+The modules ``changes``, ``translations`` and ``demo`` are used as namespaces
+(``changes.record``, ``translations.save``); the verbs below are the rest.
+"""
+
+from services.events.details import (
+    MAX_PARTY_SIZE,
+    EventDetails,
+    add_co_organiser,
+    cancel,
+    create_event,
+    format_reminder_offsets,
+    make_slug,
+    parse_reminder_offsets,
+    publish,
+    render_description,
+    update_event,
+)
+from services.events.duplicate import duplicate
+from services.events.schedule import (
+    ScheduleEntry,
+    delete_schedule_item,
+    event_route,
+    save_route,
+    save_schedule,
+    save_schedule_item,
+    schedule_entry,
+)
+
+__all__ = [
+    "MAX_PARTY_SIZE",
+    "EventDetails",
+    "ScheduleEntry",
+    "add_co_organiser",
+    "cancel",
+    "create_event",
+    "delete_schedule_item",
+    "duplicate",
+    "event_route",
+    "format_reminder_offsets",
+    "make_slug",
+    "parse_reminder_offsets",
+    "publish",
+    "render_description",
+    "save_route",
+    "save_schedule",
+    "save_schedule_item",
+    "schedule_entry",
+    "update_event",
+]

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange
+from models.enums import ChangeKind, EventStatus, WaypointKind
 from models.route import assembly_waypoint
 from services.mail import notify
 from services.times import format_day, format_time
@@ -41,7 +42,7 @@ def snapshot(event: Event) -> Snapshot:
     """The event as participants see it now (loads its route and schedule)."""
     waypoints = list(event.waypoints)
     assembly = assembly_waypoint(waypoints)
-    end = next((w for w in reversed(waypoints) if w.kind == "end"), None)
+    end = next((w for w in reversed(waypoints) if w.kind == WaypointKind.END), None)
     labels = {w.id: w.label for w in waypoints}
     return Snapshot(
         status=event.status,
@@ -89,7 +90,7 @@ def compare(old: Snapshot, new: Snapshot) -> list[tuple[str, str]]:
         _moved("end", old.ends_at, old.timezone, new.ends_at, new.timezone),
     ]
     if any(times):
-        found.append(("time", " ".join(t for t in times if t)))
+        found.append((ChangeKind.TIME, " ".join(t for t in times if t)))
 
     places: list[str] = []
     if old.city != new.city:
@@ -104,22 +105,26 @@ def compare(old: Snapshot, new: Snapshot) -> list[tuple[str, str]]:
         else:
             places.append(_("Assembly point moved to %(place)s.", place=new.assembly[0]))
     if places:
-        found.append(("place", " ".join(places)))
+        found.append((ChangeKind.PLACE, " ".join(places)))
 
     if old.points != new.points or old.waypoints != new.waypoints:
         if not new.points:
-            found.append(("route", _("Route removed.")))
+            found.append((ChangeKind.ROUTE, _("Route removed.")))
         else:
             km = f"{new.route_length_m / 1000:.1f}"
-            found.append(("route", _("Route changed: now %(km)s km, ends at %(end)s.",
-                                     km=km, end=new.end_label) if new.end_label
-                          else _("Route changed: now %(km)s km.", km=km)))
+            summary = (
+                _("Route changed: now %(km)s km, ends at %(end)s.", km=km, end=new.end_label)
+                if new.end_label
+                else _("Route changed: now %(km)s km.", km=km)
+            )
+            found.append((ChangeKind.ROUTE, summary))
 
     if parts := _schedule_parts(old, new):
-        found.append(("schedule", _("Schedule changed: %(parts)s.", parts="; ".join(parts))))
+        summary = _("Schedule changed: %(parts)s.", parts="; ".join(parts))
+        found.append((ChangeKind.SCHEDULE, summary))
 
-    if old.status != "cancelled" and new.status == "cancelled":
-        found.append(("status", _("Cancelled: %(reason)s", reason=new.cancel_reason)))
+    if old.status != EventStatus.CANCELLED and new.status == EventStatus.CANCELLED:
+        found.append((ChangeKind.STATUS, _("Cancelled: %(reason)s", reason=new.cancel_reason)))
     return found
 
 
@@ -155,7 +160,7 @@ def record(
     """If ``event`` was published at ``before``, store one ``EventChange`` per kind of
     change made at ``now``, bump the revision once and queue the emails; drafts record
     nothing."""
-    if before.status != "published":
+    if before.status != EventStatus.PUBLISHED:
         return []
     found = compare(before, snapshot(event))
     if not found:
@@ -182,7 +187,7 @@ def post_update(
         event_id=event.id,
         revision=event.revision,
         created_at=now,
-        kind="update",
+        kind=ChangeKind.UPDATE,
         summary=message.strip(),
         is_update=True,
     )

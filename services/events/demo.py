@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, Role, User
-from services.accounts import users as accounts
-from services.events import details as events
+from services import accounts, events
 from services.route import parse_text
 from services.times import to_local, to_utc
 

@@ -1,9 +1,9 @@
-"""What organisers do with a demonstration: create, edit, publish, cancel, duplicate, share it
-with co-organisers, and give it a route and a schedule.
+"""What organisers do with a demonstration's details: create, edit, publish, cancel, and share
+it with co-organisers. Its route and schedule are in ``schedule``, copying it in ``duplicate``.
 
 Every function changes the session and flushes; the caller commits once. A rule the user can
 break raises ``DomainError`` naming the form field, before anything on the event is changed.
-Changes to a published event are recorded through ``services.changes``.
+Changes to a published event are recorded through ``services.events.changes``.
 """
 
 from __future__ import annotations
@@ -11,30 +11,20 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 import nh3
 from flask_babel import gettext as _
 from markdown_it import MarkdownIt
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import (
-    Event,
-    EventOrganiser,
-    Role,
-    RoutePoint,
-    ScheduleItem,
-    User,
-    Waypoint,
-)
-from models.event import VISIBILITIES
+from models import Event, EventOrganiser, User
+from models.enums import EventStatus, Visibility
 from services.errors import DomainError
 from services.events import changes
-from services.route import Point, Route, route_length_m
-from services.route import Waypoint as RouteWaypoint
-from services.times import to_local, to_utc, zone
+from services.times import to_utc, zone
 
 MAX_PARTY_SIZE = 50
 _SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no l/1/o/0: slugs get read aloud
@@ -55,24 +45,13 @@ class EventDetails:
     description_md: str = ""
     city: str = ""
     contact: str = ""
-    visibility: str = "listed"
+    visibility: str = Visibility.LISTED
     capacity: int | None = None
     max_party_size: int = 5
     rsvp_deadline_local: datetime | None = None
     is_count_public: bool = True
     neutral_subject: str | None = None
     reminder_offsets: str = "24h, 2h"
-
-
-@dataclass
-class ScheduleEntry:
-    """One schedule item as typed: a local wall-clock time, a title, optionally a waypoint."""
-
-    starts_local: datetime
-    title: str
-    description: str = ""
-    waypoint_id: int | None = None
-    id: int | None = field(default=None)
 
 
 def render_description(md: str) -> str:
@@ -127,7 +106,7 @@ def _checked(details: EventDetails) -> dict:
     ends_at = to_utc(details.ends_local, details.timezone, "ends_at")
     if ends_at <= starts_at:
         raise DomainError(_("The end must be after the start."), "ends_at")
-    if details.visibility not in VISIBILITIES:
+    if details.visibility not in tuple(Visibility):
         raise DomainError(_("Choose listed or unlisted."), "visibility")
     if details.capacity is not None and details.capacity < 1:
         raise DomainError(_("Leave the capacity empty for no limit, or enter 1 or more."),
@@ -164,7 +143,7 @@ def create_event(
     """A new draft with a fresh slug, owned by ``owner_id``, made at ``now``. Raises
     ``DomainError``."""
     values = _checked(details)
-    event = Event(slug=make_slug(session, values["title"]), status="draft", revision=0,
+    event = Event(slug=make_slug(session, values["title"]), status=EventStatus.DRAFT, revision=0,
                   created_at=now, updated_at=now, **values)
     event.organisers.append(EventOrganiser(user_id=owner_id, is_owner=True))
     session.add(event)
@@ -185,9 +164,9 @@ def update_event(session: Session, event: Event, details: EventDetails, now: dat
 
 def publish(session: Session, event: Event) -> None:
     """Make a draft public. Raises ``DomainError`` for a cancelled event."""
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         raise DomainError(_("A cancelled demonstration cannot be published again; duplicate it."))
-    event.status = "published"
+    event.status = EventStatus.PUBLISHED
     session.flush()
 
 
@@ -196,10 +175,10 @@ def cancel(session: Session, event: Event, reason: str, now: datetime) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Tell participants why the demonstration is cancelled."), "reason")
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         raise DomainError(_("This demonstration is already cancelled."), "reason")
     before = changes.snapshot(event)
-    event.status, event.cancel_reason = "cancelled", reason
+    event.status, event.cancel_reason = EventStatus.CANCELLED, reason
     session.flush()
     changes.record(session, event, before, now)
 
@@ -216,174 +195,3 @@ def add_co_organiser(session: Session, event: Event, email: str) -> User:
     event.organisers.append(EventOrganiser(user_id=user.id, is_owner=False))
     session.flush()
     return user
-
-
-# --- route ----------------------------------------------------------------------------------
-
-
-def event_route(event: Event) -> Route:
-    """The stored route as a ``services.route.Route``."""
-    return Route(
-        tuple(Point(p.lat, p.lon) for p in event.route_points),
-        tuple(RouteWaypoint(w.lat, w.lon, w.kind, w.label) for w in event.waypoints),
-    )
-
-
-def save_route(session: Session, event: Event, route: Route, now: datetime) -> None:
-    """Replace the line and the waypoints with ``route`` (validated by ``services.route``) and
-    keep the length; schedule items follow their waypoint by label. Records the change."""
-    before = changes.snapshot(event)
-    _store_route(session, event, route)
-    changes.record(session, event, before, now)
-
-
-def _store_route(session: Session, event: Event, route: Route) -> None:
-    links = {item.id: _label_of(event, item.waypoint_id) for item in event.schedule_items}
-    for item in event.schedule_items:
-        item.waypoint_id = None
-    event.waypoints.clear()
-    session.flush()
-    # Core statements: a route may have 5,000 points, too many for one ORM object each.
-    session.execute(delete(RoutePoint).where(RoutePoint.event_id == event.id))
-    if route.points:
-        session.execute(insert(RoutePoint), [
-            {"event_id": event.id, "seq": i, "lat": p.lat, "lon": p.lon}
-            for i, p in enumerate(route.points)
-        ])
-    session.expire(event, ["route_points"])
-    event.waypoints.extend(
-        Waypoint(seq=i, lat=w.lat, lon=w.lon, kind=w.kind, label=w.label)
-        for i, w in enumerate(route.waypoints)
-    )
-    event.route_length_m = round(route_length_m(route.points))
-    session.flush()
-    by_label: dict[str, int] = {}
-    for w in event.waypoints:
-        by_label.setdefault(w.label, w.id)
-    for item in event.schedule_items:
-        item.waypoint_id = by_label.get(links.get(item.id) or "")
-    session.flush()
-
-
-def _label_of(event: Event, waypoint_id: int | None) -> str | None:
-    return next((w.label for w in event.waypoints if w.id == waypoint_id), None)
-
-
-# --- schedule -------------------------------------------------------------------------------
-
-
-def _schedule_values(event: Event, entry: ScheduleEntry) -> dict:
-    title = (entry.title or "").strip()
-    if not title:
-        raise DomainError(_("Give the item a title, e.g. “March departs”."), "title")
-    if entry.waypoint_id is not None and entry.waypoint_id not in {w.id for w in event.waypoints}:
-        raise DomainError(_("Choose one of this route's waypoints."), "waypoint_id")
-    return {
-        "starts_at": to_utc(entry.starts_local, event.timezone, "time"),
-        "title": title,
-        "description": (entry.description or "").strip(),
-        "waypoint_id": entry.waypoint_id,
-    }
-
-
-def save_schedule(
-    session: Session, event: Event, entries: list[ScheduleEntry], now: datetime
-) -> None:
-    """Make the schedule exactly ``entries``: items with an ``id`` are updated, others added,
-    missing ones removed. Raises ``DomainError`` (fields title, time, waypoint_id) before
-    anything changes; records the change."""
-    values = [(entry.id, _schedule_values(event, entry)) for entry in entries]
-    before = changes.snapshot(event)
-    existing = {item.id: item for item in event.schedule_items}
-    kept: list[ScheduleItem] = []
-    for item_id, item_values in values:
-        item = existing.get(item_id) if item_id is not None else None
-        if item is None:
-            item = ScheduleItem(**item_values)
-        else:
-            for name, value in item_values.items():
-                setattr(item, name, value)
-        kept.append(item)
-    event.schedule_items = sorted(kept, key=lambda i: i.starts_at)
-    session.flush()
-    changes.record(session, event, before, now)
-
-
-def save_schedule_item(
-    session: Session, event: Event, entry: ScheduleEntry, now: datetime
-) -> None:
-    """Add ``entry`` (no ``id``) or change the item with its ``id``. Raises ``DomainError``."""
-    entries = [schedule_entry(event, item) for item in event.schedule_items]
-    if entry.id is None:
-        entries.append(entry)
-    else:
-        entries = [entry if e.id == entry.id else e for e in entries]
-    save_schedule(session, event, entries, now)
-
-
-def delete_schedule_item(session: Session, event: Event, item_id: int, now: datetime) -> None:
-    """Remove one item of the schedule (nothing if it is not this event's)."""
-    save_schedule(session, event, [schedule_entry(event, item)
-                                   for item in event.schedule_items if item.id != item_id], now)
-
-
-def schedule_entry(event: Event, item: ScheduleItem) -> ScheduleEntry:
-    """A stored item as an entry with its local time."""
-    local = to_local(item.starts_at, event.timezone).replace(tzinfo=None)
-    return ScheduleEntry(local, item.title, item.description, item.waypoint_id, item.id)
-
-
-# --- duplicate ------------------------------------------------------------------------------
-
-
-def duplicate(
-    session: Session,
-    event: Event,
-    *,
-    owner_id: int,
-    weeks: int | None = None,
-    new_date: date | None = None,
-) -> Event:
-    """A new draft copying details, route, waypoints, schedule, roles and organisers, its
-    wall-clock times shifted by ``weeks`` or moved to ``new_date`` (the start's day).
-    Raises ``DomainError`` (field ``weeks`` or ``new_date``) if neither is usable."""
-    start_local = to_local(event.starts_at, event.timezone).replace(tzinfo=None)
-    if new_date is not None:
-        shift = timedelta(days=(new_date - start_local.date()).days)
-    elif weeks:
-        shift = timedelta(weeks=weeks)
-    else:
-        raise DomainError(_("Choose a number of weeks or a new date."), "weeks")
-
-    def moved(instant: datetime, name: str) -> datetime:
-        local = to_local(instant, event.timezone).replace(tzinfo=None) + shift
-        return to_utc(local, event.timezone, name)
-
-    copy = Event(
-        slug=make_slug(session, event.title), status="draft", revision=0,
-        title=event.title, description_md=event.description_md,
-        starts_at=moved(event.starts_at, "new_date"), ends_at=moved(event.ends_at, "new_date"),
-        timezone=event.timezone, visibility=event.visibility, city=event.city,
-        contact=event.contact, capacity=event.capacity, max_party_size=event.max_party_size,
-        rsvp_deadline_at=(moved(event.rsvp_deadline_at, "new_date")
-                          if event.rsvp_deadline_at else None),
-        is_count_public=event.is_count_public, neutral_subject=event.neutral_subject,
-        reminder_offsets=list(event.reminder_offsets), route_length_m=event.route_length_m,
-    )
-    items = [(moved(i.starts_at, "new_date"), i) for i in event.schedule_items]
-    copy.organisers = [EventOrganiser(user_id=o.user_id, is_owner=o.user_id == owner_id)
-                       for o in event.organisers]
-    copy.roles = [Role(seq=r.seq, name=r.name, needed=r.needed, needs_approval=r.needs_approval)
-                  for r in event.roles]
-    session.add(copy)
-    session.flush()
-    _store_route(session, copy, event_route(event))
-    labels = {w.id: w.label for w in event.waypoints}
-    new_ids = {w.label: w.id for w in reversed(copy.waypoints)}
-    copy.schedule_items = [
-        ScheduleItem(starts_at=at, title=i.title, description=i.description,
-                     waypoint_id=new_ids.get(labels.get(i.waypoint_id, "")))
-        for at, i in items
-    ]
-    session.flush()
-    return copy

@@ -1,8 +1,8 @@
 """What participants are told by email. Each function renders a text and an HTML body from
 one context and writes outbox rows in the caller's transaction; the worker sends them.
 
-Links are built from ``BASE_URL`` rather than the current request, so the same code works in
-a request and in the worker (reminders are rendered there, with no request at all).
+Links come from ``services.urls`` (built from ``BASE_URL``, not the request), so the same
+code works in a request and in the worker (reminders are rendered there, with no request).
 
 Every email is in the participant's language (``Rsvp.language``, the language of the page
 they RSVPed on), not the language of whoever triggered it: rendering runs under
@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from datetime import datetime
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,41 +23,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange, Rsvp
-from services.events import calendar as ical
+from models.enums import EventStatus, Language, RsvpStatus
+from services import calendar as ical
 from services.mail import outbox
-from services.times import format_date, format_time, format_when, to_local
-from services.tokens import rsvp_token
+from services.times import day_label, format_time, format_when
+from services.urls import event_url, manage_url, unsubscribe_url
 
 _CHUNK = 500  # rows per INSERT when writing to many participants at once
-LANGUAGES = ("en", "de", "ru")  # those of i18n.LANGUAGES; anything else gets English
 
 
 def language_of(rsvp: Rsvp) -> str:
-    """The language the participant's emails are written in."""
-    return rsvp.language if rsvp.language in LANGUAGES else "en"
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """``BASE_URL`` + the path of ``endpoint``; needs an app context, not a request."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
-
-
-def manage_url(rsvp: Rsvp) -> str:
-    """The participant's private link to see, change or cancel their RSVP."""
-    return absolute_url("rsvp.manage", token=rsvp_token(rsvp.token_salt))
-
-
-def event_url(event: Event) -> str:
-    return absolute_url("events.show", slug=event.slug)
-
-
-def unsubscribe_url(rsvp: Rsvp) -> str:
-    """The RFC 8058 one-click link: a POST to it stops reminders and updates for this RSVP."""
-    return absolute_url("mail.unsubscribe", token=rsvp_token(rsvp.token_salt))
+    """The language the participant's emails are written in: theirs, or English for a
+    language we do not write in."""
+    return rsvp.language if rsvp.language in tuple(Language) else Language.EN
 
 
 def subject(event: Event, text: str) -> str:
@@ -125,15 +102,14 @@ def _queue(session: Session, now: datetime, **row_args) -> None:
     outbox.enqueue(session, now=now, **row)
 
 
-def rsvp_received(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
-    """Tell the participant where their RSVP stands (confirmed, waitlisted with position, or
-    awaiting approval), with their manage link; a confirmation carries the event's ICS. Sent
-    on every RSVP form submission."""
-    position = None
-    if rsvp.status == "waitlisted":
-        from services.rsvp.seats import waitlist_position
-
-        position = waitlist_position(session, rsvp)
+def rsvp_received(
+    session: Session, event: Event, rsvp: Rsvp, now: datetime, *, position: int | None = None
+) -> None:
+    """Tell the participant where their RSVP stands (confirmed, waitlisted at ``position``,
+    or awaiting approval), with their manage link; a confirmation carries the event's ICS.
+    Queued by the RSVP services on every submission and approval; the caller counts the
+    waitlist position, so that mail needs no RSVP rules."""
+    confirmed = rsvp.status == RsvpStatus.CONFIRMED
     _queue(
         session,
         now,
@@ -141,8 +117,8 @@ def rsvp_received(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> 
         dedupe_key=f"rsvp:{rsvp.id}:{secrets.token_hex(8)}",
         event=event,
         rsvp=rsvp,
-        subject_text=_l("You are confirmed") if rsvp.status == "confirmed" else _l("Your RSVP"),
-        ics=event_ics(event, now) if rsvp.status == "confirmed" else None,
+        subject_text=_l("You are confirmed") if confirmed else _l("Your RSVP"),
+        ics=event_ics(event, now) if confirmed else None,
         position=position,
     )
 
@@ -165,13 +141,17 @@ def event_changed(
     session: Session, event: Event, changes: list[EventChange], now: datetime
 ) -> None:
     """One notice per confirmed RSVP that wants updates, listing what changed (time, place,
-    route, schedule, status) with the new ICS; a cancellation (``event.status ==
-    "cancelled"``) gives the reason and also reaches the waitlist. Keyed by revision, so a
-    retried request sends nothing twice."""
+    route, schedule, status) with the new ICS; a cancellation (``EventStatus.CANCELLED``)
+    gives the reason and also reaches the waitlist. Keyed by revision, so a retried request
+    sends nothing twice."""
     if not changes:
         return
-    cancelled = event.status == "cancelled"
-    statuses = ("confirmed", "waitlisted", "pending_approval") if cancelled else ("confirmed",)
+    cancelled = event.status == EventStatus.CANCELLED
+    statuses = (
+        (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED, RsvpStatus.PENDING_APPROVAL)
+        if cancelled
+        else (RsvpStatus.CONFIRMED,)
+    )
     ics = event_ics(event, now)
     rows = (
         participant_row(
@@ -198,7 +178,11 @@ def organiser_update(
     include_waitlist: bool = False,
 ) -> None:
     """The organisers' own message to everyone confirmed (and optionally the waitlist)."""
-    statuses = ("confirmed", "waitlisted") if include_waitlist else ("confirmed",)
+    statuses = (
+        (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
+        if include_waitlist
+        else (RsvpStatus.CONFIRMED,)
+    )
     rows = (
         participant_row(
             kind="organiser_update",
@@ -237,17 +221,6 @@ def reminder_row(event: Event, rsvp: Rsvp, offset: int, now: datetime) -> dict:
             time=format_time(event.starts_at, event.timezone),
             assembly=assembly,
         )
-
-
-def day_label(instant: datetime, now: datetime, tz_name: str) -> str:
-    """"Today", "Tomorrow" or e.g. "Sunday 29 November 2026", by calendar days in the zone,
-    in the current language (call it under ``force_locale`` outside a request)."""
-    day, today = to_local(instant, tz_name).date(), to_local(now, tz_name).date()
-    if day == today:
-        return _("Today")
-    if day == today + timedelta(days=1):
-        return _("Tomorrow")
-    return format_date(instant, tz_name)
 
 
 def _enqueue_chunked(session: Session, rows: Iterable[dict], now: datetime) -> None:

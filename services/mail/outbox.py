@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage, Suppression
+from models.enums import OutboxStatus
 from services.tokens import email_hash
 
 
@@ -59,7 +60,7 @@ def enqueue_many(session: Session, rows: list[dict], now: datetime) -> int:
     if not rows:
         return 0
     values = [
-        {"status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now,
+        {"status": OutboxStatus.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
          "body_html": "", "headers": {}, **r}
         for r in rows
     ]
@@ -82,17 +83,18 @@ def delivery_progress(session: Session, event_id: int) -> dict:
     "by_change": {change_id: {status: n}}}`` with statuses queued, sent and failed (a message
     being sent counts as queued). ``by_change`` covers change notices and organiser updates.
     """
-    shown = {"queued": "queued", "sending": "queued", "sent": "sent", "failed": "failed"}
+    queued, sent, failed = OutboxStatus.QUEUED, OutboxStatus.SENT, OutboxStatus.FAILED
+    shown = {queued: queued, OutboxStatus.SENDING: queued, sent: sent, failed: failed}
     rows = session.execute(
         select(OutboxMessage.change_id, OutboxMessage.status, func.count())
         .where(OutboxMessage.event_id == event_id, OutboxMessage.status.in_(tuple(shown)))
         .group_by(OutboxMessage.change_id, OutboxMessage.status)
     )
-    total = {"queued": 0, "sent": 0, "failed": 0}
+    total = {queued: 0, sent: 0, failed: 0}
     by_change: dict[int, dict[str, int]] = {}
     for change_id, status, count in rows:
         total[shown[status]] += count
         if change_id is not None:
-            counts = by_change.setdefault(change_id, {"queued": 0, "sent": 0, "failed": 0})
+            counts = by_change.setdefault(change_id, {queued: 0, sent: 0, failed: 0})
             counts[shown[status]] += count
     return {"total": total, "by_change": by_change}

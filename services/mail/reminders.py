@@ -15,6 +15,7 @@ from sqlalchemy import String, cast, literal, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models import Event, OutboxMessage, Rsvp
+from models.enums import EventStatus, OutboxStatus, RsvpStatus
 from services.mail import notify, outbox
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def queue_due_reminders(session: Session, now: datetime) -> int:
     events = session.scalars(
         select(Event)
         .where(
-            Event.status == "published",
+            Event.status == EventStatus.PUBLISHED,
             Event.starts_at > now,
             Event.starts_at <= now + _HORIZON,
         )
@@ -85,7 +86,7 @@ def _queue_for_event(session: Session, event: Event, offset: int, now: datetime)
         .outerjoin(OutboxMessage, OutboxMessage.dedupe_key == key)
         .where(
             Rsvp.event_id == event.id,
-            Rsvp.status == "confirmed",
+            Rsvp.status == RsvpStatus.CONFIRMED,
             Rsvp.wants_reminders.is_(True),
             Rsvp.email.is_not(None),
             Rsvp.created_at <= event.starts_at - timedelta(minutes=offset),
@@ -112,20 +113,20 @@ def drop_stale_reminders(session: Session) -> int:
         )
         .join(Event, Event.id == OutboxMessage.event_id)
         .join(Rsvp, Rsvp.id == OutboxMessage.rsvp_id)
-        .where(OutboxMessage.kind == "reminder", OutboxMessage.status == "queued")
+        .where(OutboxMessage.kind == "reminder", OutboxMessage.status == OutboxStatus.QUEUED)
     ).all()
     stale = [
         row_id
         for row_id, key, event_status, starts_at, rsvp_status, wants in rows
-        if event_status != "published"
+        if event_status != EventStatus.PUBLISHED
         or not key.endswith(f":{int(starts_at.timestamp())}")
-        or rsvp_status != "confirmed"
+        or rsvp_status != RsvpStatus.CONFIRMED
         or not wants
     ]
     if stale:
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(stale), OutboxMessage.status == "queued")
-            .values(status="dropped", last_error="no longer applies")
+            .where(OutboxMessage.id.in_(stale), OutboxMessage.status == OutboxStatus.QUEUED)
+            .values(status=OutboxStatus.DROPPED, last_error="no longer applies")
         )
     return len(stale)

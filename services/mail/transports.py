@@ -1,4 +1,4 @@
-"""Turning outbox rows into email and handing them to a transport: SMTP, or in development a
+"""Handing rendered email (``rendering.Outgoing``) to a transport: SMTP, or in development a
 mailbox folder of ``.eml`` files.
 
 A transport raises ``SendError`` for a message it could not deliver; ``permanent`` says whether
@@ -7,27 +7,19 @@ trying again can help (a 5xx refusal cannot; a 4xx, a refused connection or a ti
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
-import functools
 import os
-import re
-import secrets
 import smtplib
 import uuid
 from dataclasses import dataclass
-from email import message_from_bytes, policy
-from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, getaddresses
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Protocol
 
-from models import OutboxMessage, utcnow
-
-SMTP_TIMEOUT_SECONDS = 30
+from core.config import SMTP_TIMEOUT_SECONDS
+from models import utcnow
+from services.mail.rendering import Outgoing
 
 
 class SendError(Exception):
@@ -38,114 +30,6 @@ class SendError(Exception):
         self.permanent = permanent
         # The server could not be reached at all: the next message would fail the same way.
         self.connection = connection
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One message ready for the wire: envelope and RFC 5322 bytes with CRLF line ends."""
-
-    sender: str
-    recipients: list[str]
-    data: bytes
-
-
-def sender_domain(mail_from: str) -> str:
-    addresses = getaddresses([mail_from])
-    address = addresses[0][1] if addresses else ""
-    return address.rpartition("@")[2] or "localhost"
-
-
-def render(row: OutboxMessage, *, mail_from: str) -> Outgoing:
-    """The email for ``row``: text and HTML alternatives, the ICS attached (``text/calendar;
-    method=PUBLISH``) when there is one, and the row's extra headers. The Message-ID stays
-    the same across retries, so a receiver can tell a message sent twice after a worker died.
-
-    Written out directly rather than through ``email.message.EmailMessage``: that costs
-    about 3.5 ms a message, more than the SMTP exchange itself, and would halve the worker's
-    throughput. ``build_message`` parses the result back for whoever wants the object.
-
-    Raises ``ValueError`` for a row that cannot become an email (a header with a line break,
-    no recipient): retrying it cannot help.
-    """
-    if not row.to_addr:
-        raise ValueError("no recipient (erased)")
-    sender, from_header, domain = _sender(mail_from)
-    recipient = _ascii_address(row.to_addr)
-    headers = [
-        ("From", from_header),
-        ("To", recipient),
-        ("Subject", _header_value(row.subject)),
-        ("Date", format_datetime(row.created_at)),
-        ("Message-ID", f"<rp{row.id}.{int(row.created_at.timestamp())}@{domain}>"),
-        ("MIME-Version", "1.0"),
-    ]
-    for header, value in (row.headers or {}).items():
-        if not _HEADER_NAME.match(header):
-            raise ValueError(f"not a header name: {header!r}")
-        headers.append((header, _header_value(value)))
-    body = _text_part("plain", row.body_text)
-    if row.body_html:
-        body = _multipart("alternative", [body, _text_part("html", row.body_html)])
-    if row.ics:
-        calendar = (
-            b'Content-Type: text/calendar; charset="utf-8"; method=PUBLISH\r\n'
-            b'Content-Disposition: attachment; filename="event.ics"\r\n'
-            b"Content-Transfer-Encoding: base64\r\n\r\n"
-            + base64.encodebytes(row.ics.encode()).replace(b"\n", b"\r\n")
-        )
-        body = _multipart("mixed", [body, calendar])
-    head = "".join(f"{k}: {v}\r\n" for k, v in headers).encode("ascii")
-    return Outgoing(sender, [recipient], head + body)
-
-
-def build_message(row: OutboxMessage, *, mail_from: str) -> EmailMessage:
-    """``render`` parsed into an ``EmailMessage`` (tests, tools). Raises like ``render``."""
-    return message_from_bytes(render(row, mail_from=mail_from).data, policy=policy.default)
-
-
-@functools.lru_cache(maxsize=4)
-def _sender(mail_from: str) -> tuple[str, str, str]:
-    # Parsed once: the address parser is the slowest step of a message otherwise.
-    name, address = getaddresses([mail_from])[0]
-    return address, formataddr((name, address), charset="utf-8"), sender_domain(address)
-
-
-_HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # printable ASCII but ":" (RFC 5322 field name)
-
-
-def _header_value(value: str) -> str:
-    if "\r" in value or "\n" in value:
-        raise ValueError("a header value with a line break")
-    if value.isascii():
-        return value
-    return Header(value, "utf-8").encode(linesep="\r\n")
-
-
-def _ascii_address(address: str) -> str:
-    local, _, domain = address.strip().rpartition("@")
-    if not local or not domain or not local.isascii() or any(c in address for c in "\r\n<>,"):
-        raise ValueError("not a deliverable address")
-    return f"{local}@{domain if domain.isascii() else domain.encode('idna').decode()}"
-
-
-def _text_part(subtype: str, text: str) -> bytes:
-    # Quoted-printable keeps lines short and ASCII text readable; b2a_qp is C code.
-    encoded = binascii.b2a_qp(text.replace("\r\n", "\n").encode(), istext=True)
-    return (
-        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'.encode()
-        + b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-        + encoded.replace(b"\n", b"\r\n")
-        + b"\r\n"
-    )
-
-
-def _multipart(subtype: str, parts: list[bytes]) -> bytes:
-    boundary = f"=_rp{secrets.token_hex(12)}".encode()
-    out = [f'Content-Type: multipart/{subtype}; boundary="'.encode() + boundary + b'"\r\n\r\n']
-    for part in parts:
-        out.append(b"--" + boundary + b"\r\n" + part + b"\r\n")
-    out.append(b"--" + boundary + b"--\r\n")
-    return b"".join(out)
 
 
 class Transport(Protocol):
@@ -159,7 +43,7 @@ class Transport(Protocol):
 @dataclass
 class SmtpSettings:
     host: str
-    port: int = 25
+    port: int
     use_tls: bool = False  # STARTTLS after connecting
     use_ssl: bool = False  # TLS from the first byte (port 465)
     username: str = ""
@@ -273,9 +157,8 @@ class MailboxTransport:
 
 
 def mailbox_dir(config) -> Path:
-    from core.config import INSTANCE
-
-    return Path(config.get("MAILBOX_DIR") or INSTANCE / "mailbox")
+    """The folder of the development mailbox (``MAILBOX_DIR``)."""
+    return Path(config["MAILBOX_DIR"])
 
 
 class MailNotConfigured(Exception):
@@ -289,8 +172,8 @@ def transport_from_config(config) -> Transport:
     "development" (production is the default) and this is not a test run: the mailbox would
     keep participants' mail on the server's disk while nobody receives it.
     """
-    if not config.get("MAIL_SERVER"):
-        if config.get("ENV_NAME", "development") != "development" and not config.get("TESTING"):
+    if not config["MAIL_SERVER"]:
+        if config["ENV_NAME"] != "development" and not config["TESTING"]:
             raise MailNotConfigured(
                 "MAIL_SERVER is not set. In production the mail worker does not start "
                 "without it: mail would only be written to instance/mailbox and nobody "
@@ -302,18 +185,19 @@ def transport_from_config(config) -> Transport:
     return SmtpTransport(
         SmtpSettings(
             host=config["MAIL_SERVER"],
-            port=int(config.get("MAIL_PORT", 25)),
-            use_tls=bool(config.get("MAIL_USE_TLS")),
-            use_ssl=bool(config.get("MAIL_USE_SSL")),
-            username=config.get("MAIL_USERNAME", ""),
-            password=config.get("MAIL_PASSWORD", ""),
-            timeout=float(config.get("MAIL_TIMEOUT", SMTP_TIMEOUT_SECONDS)),
+            port=int(config["MAIL_PORT"]),
+            use_tls=bool(config["MAIL_USE_TLS"]),
+            use_ssl=bool(config["MAIL_USE_SSL"]),
+            username=config["MAIL_USERNAME"],
+            password=config["MAIL_PASSWORD"],
+            timeout=float(config["MAIL_TIMEOUT"]),
         )
     )
 
 
 def sender_address(config) -> str:
-    value = config.get("MAIL_FROM") or "Rallypoint <noreply@rallypoint.invalid>"
+    """``MAIL_FROM`` as a checked address, e.g. "Rallypoint <noreply@example.org>"."""
+    value = config["MAIL_FROM"]
     # Validate once here: a malformed sender would otherwise fail every message.
     name, addr = getaddresses([value])[0]
     return str(Address(display_name=name, addr_spec=addr))

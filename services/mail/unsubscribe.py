@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage, Rsvp, Suppression
+from models.enums import OutboxStatus
 from services.tokens import email_hash
 
 
@@ -35,7 +36,7 @@ def suppress(session: Session, email: str, now: datetime) -> None:
 def _drop_queued(session: Session, condition) -> None:
     session.execute(
         update(OutboxMessage)
-        .where(condition, OutboxMessage.status == "queued")
-        .values(status="dropped", last_error="unsubscribed")
+        .where(condition, OutboxMessage.status == OutboxStatus.QUEUED)
+        .values(status=OutboxStatus.DROPPED, last_error="unsubscribed")
         .execution_options(synchronize_session=False)
     )

@@ -15,17 +15,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Event, Role, Rsvp
+from models.enums import RsvpStatus
 from services.errors import DomainError
 from services.rsvp import seats as rsvps
 
 PER_PAGE = 50
 PARTICIPANT = "Participant"  # English, as stored nowhere: shown through _() below
 STATUS_LABELS = {
-    "confirmed": _l("Confirmed"),
-    "waitlisted": _l("Waitlist"),
-    "pending_approval": _l("Awaits approval"),
-    "declined": _l("Declined"),
-    "cancelled": _l("Cancelled"),
+    RsvpStatus.CONFIRMED: _l("Confirmed"),
+    RsvpStatus.WAITLISTED: _l("Waitlist"),
+    RsvpStatus.PENDING_APPROVAL: _l("Awaits approval"),
+    RsvpStatus.DECLINED: _l("Declined"),
+    RsvpStatus.CANCELLED: _l("Cancelled"),
 }
 
 
@@ -76,14 +77,14 @@ def totals(session: Session, event: Event) -> Totals:
         line = result.line(role_id) or result.line(None)
         if status in rsvps.ACTIVE:
             result.rsvps += count
-        if status == "confirmed":
+        if status == RsvpStatus.CONFIRMED:
             result.people += int(people)
             line.people += int(people)
-        elif status == "waitlisted":
+        elif status == RsvpStatus.WAITLISTED:
             result.waitlist += count
             result.waitlist_people += int(people)
             line.waitlist += count
-        elif status == "pending_approval":
+        elif status == RsvpStatus.PENDING_APPROVAL:
             result.pending += count
             line.pending += count
     return result
@@ -221,7 +222,7 @@ def delete_role(session: Session, event: Event, role: Role, now: datetime) -> No
     members = session.scalars(select(Rsvp).where(Rsvp.role_id == role.id)).all()
     for member in members:
         member.role_id, member.role = None, None
-        if member.status == "pending_approval":
+        if member.status == RsvpStatus.PENDING_APPROVAL:
             rsvps.place(session, event, member, None, now)
     event.roles.remove(role)
     session.flush()

@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import Event, OutboxMessage, Rsvp
+from models.enums import OutboxStatus
 
-UNSENT = ("queued", "sending")
+UNSENT = (OutboxStatus.QUEUED, OutboxStatus.SENDING)
 
 
 def purge_ended_events(session: Session, *, now: datetime, retention_days: int) -> int:
@@ -55,7 +56,7 @@ def _erase(session: Session, condition) -> None:
     session.execute(
         update(OutboxMessage)
         .where(condition, OutboxMessage.status.in_(UNSENT))
-        .values(status="dropped")
+        .values(status=OutboxStatus.DROPPED)
         .execution_options(synchronize_session=False)
     )
     session.execute(

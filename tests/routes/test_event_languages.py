@@ -8,7 +8,7 @@ from models import EventTranslation, utcnow
 
 
 def test_reader_sees_the_title_and_description_in_their_language(logged_in, session, organiser):
-    from services.events import details as events
+    from services import events
 
     event = events.create_event(session, owner_id=organiser[0], details=_details(), now=utcnow())
     session.commit()
@@ -34,7 +34,7 @@ def test_reader_sees_the_title_and_description_in_their_language(logged_in, sess
 def test_description_without_title_is_refused_and_nothing_is_stored(
     logged_in, session, organiser
 ):
-    from services.events import details as events
+    from services import events
 
     event = events.create_event(session, owner_id=organiser[0], details=_details(), now=utcnow())
     session.commit()
@@ -50,7 +50,7 @@ def test_description_without_title_is_refused_and_nothing_is_stored(
 def _details():
     from datetime import datetime
 
-    from services.events.details import EventDetails
+    from services.events import EventDetails
 
     return EventDetails(
         title="March against the war",

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import event as sa_event
 
 from core.extensions import db
-from models import EventChange, utcnow
-from services.events import details as events
+from models import Event, EventChange, utcnow
+from services import events
 from services.route import Point, Route, Waypoint
 from services.times import to_local
 from tests.factories import make_event
@@ -103,7 +103,7 @@ def test_route_files_and_ics_are_publicly_cacheable_with_an_etag(app, client, or
 def add_bulk(app, event_id: int, n: int) -> None:
     """Make the event's route, waypoints, schedule and change list ``n`` long."""
     with app.app_context():
-        event = db.session.get(events.Event, event_id)
+        event = db.session.get(Event, event_id)
         points = [Point(52.5 + i * 1e-4, 13.37 + i * 1e-4) for i in range(n)]
         waypoints = [Waypoint(p.lat, p.lon, "stop", f"Stop {i}")
                      for i, p in enumerate(points)]

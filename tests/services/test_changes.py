@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from models import EventChange
+from services import events
 from services.events import changes
-from services.events import details as events
 from services.route import parse_text
 from tests.factories import NOW, make_event, make_user
 from tests.factories import event_details as details

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Event, EventOrganiser, Role
+from services import events
 from services.errors import DomainError
-from services.events import details as events
 from services.route import parse_text
 from services.times import format_when
 from tests.factories import NOW, make_event, make_user

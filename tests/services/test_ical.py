@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import icalendar
 
-from services.events import calendar as ical
-from services.events import details as events
+from services import calendar as ical
+from services import events
 from tests.factories import NOW, make_event, make_user
 
 URL = "http://127.0.0.1:5000/e/some-march"

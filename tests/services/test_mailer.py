@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from models import OutboxMessage, utcnow
-from services.mail import transports as mailer
+from services import mail as mailer
 from tests.plugins.smtp import free_port
 
 SENDER = "Rallypoint <noreply@rallypoint.example>"
@@ -105,7 +105,9 @@ def test_nothing_listening_is_temporary():
 
 
 def test_dev_mailbox_keeps_eml_files(tmp_path):
-    transport = mailer.transport_from_config({"MAIL_SERVER": "", "MAILBOX_DIR": str(tmp_path)})
+    transport = mailer.transport_from_config(
+        {"MAIL_SERVER": "", "ENV_NAME": "development", "MAILBOX_DIR": str(tmp_path)}
+    )
     transport.send(mailer.render(row(), mail_from=SENDER))
     [path] = tmp_path.glob("*.eml")
     message = message_from_bytes(path.read_bytes(), policy=policy.default)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from models import OutboxMessage, Rsvp, utcnow
+from services import rsvp as rsvps
 from services import tokens
 from services.errors import DomainError
-from services.rsvp import seats as rsvps
 from tests.factories import add_role, make_event, rsvp
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from models import Rsvp, utcnow
-from services.rsvp import seats as rsvps
+from services import rsvp as rsvps
 from tests.factories import make_event
 
 PEOPLE = 200

@@ -3,6 +3,9 @@
 Times carry the event's TZID with a VTIMEZONE, so calendars show the wall-clock time the
 organisers chose even across a daylight-saving change. The UID is stable and SEQUENCE is the
 event's revision, so an imported event is updated in place when the organisers change it.
+
+Top-level beside ``urls``, not in ``services.events``: the event pages and the emails both
+attach it, and the mail package may not import the events package (events → mail).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from models import Event
+from models.enums import EventStatus, WaypointKind
 from services.route import walking_minutes
 from services.times import to_local
 
@@ -32,8 +36,14 @@ def route_summary(event: Event) -> str:
         return ""
     pace = current_app.config["MARCH_PACE_KMH"]
     minutes = walking_minutes(event.route_length_m, pace)
-    kinds = {"assembly": _("assembly"), "stop": _("stop"), "end": _("end"),
-             "first_aid": _("first aid"), "toilets": _("toilets"), "other": _("other")}
+    kinds = {
+        WaypointKind.ASSEMBLY: _("assembly"),
+        WaypointKind.STOP: _("stop"),
+        WaypointKind.END: _("end"),
+        WaypointKind.FIRST_AID: _("first aid"),
+        WaypointKind.TOILETS: _("toilets"),
+        WaypointKind.OTHER: _("other"),
+    }
     lines = [_("Route: %(km)s km, about %(minutes)d min walking.",
                km=f"{event.route_length_m / 1000:.1f}", minutes=minutes)]
     lines += [f"{n}. {w.label} ({kinds.get(w.kind, w.kind)})"
@@ -51,7 +61,7 @@ def _vevent(event: Event, url: str, now: datetime) -> icalendar.Event:
     item.add("dtend", to_local(event.ends_at, event.timezone))
     item.add("summary", event.title)
     item.add("url", url)
-    cancelled = event.status == "cancelled"
+    cancelled = event.status == EventStatus.CANCELLED
     item.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     assembly = event.assembly_waypoint
     if assembly is not None:

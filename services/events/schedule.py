@@ -1,0 +1,146 @@
+"""Where and when: an event's route (line and waypoints) and its schedule.
+
+One module for both because they are tied: a schedule item may point at a waypoint, and
+storing a new route re-links the items to the waypoints of the same label. Every function
+flushes and records the change participants must hear about (``services.events.changes``);
+a rule the user can break raises ``DomainError`` naming the form field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
+
+from models import Event, RoutePoint, ScheduleItem, Waypoint
+from services.errors import DomainError
+from services.events import changes
+from services.route import Point, Route, route_length_m
+from services.route import Waypoint as RouteWaypoint
+from services.times import to_local, to_utc
+
+
+@dataclass
+class ScheduleEntry:
+    """One schedule item as typed: a local wall-clock time, a title, optionally a waypoint."""
+
+    starts_local: datetime
+    title: str
+    description: str = ""
+    waypoint_id: int | None = None
+    id: int | None = field(default=None)
+
+
+def event_route(event: Event) -> Route:
+    """The stored route as a ``Route``."""
+    return Route(
+        tuple(Point(p.lat, p.lon) for p in event.route_points),
+        tuple(RouteWaypoint(w.lat, w.lon, w.kind, w.label) for w in event.waypoints),
+    )
+
+
+def save_route(session: Session, event: Event, route: Route, now: datetime) -> None:
+    """Replace the line and the waypoints with ``route`` (already validated by ``services.route``) and
+    keep the length; schedule items follow their waypoint by label. Records the change."""
+    before = changes.snapshot(event)
+    store_route(session, event, route)
+    changes.record(session, event, before, now)
+
+
+def store_route(session: Session, event: Event, route: Route) -> None:
+    """Replace the line and the waypoints with ``route`` without recording a change (a new
+    copy has nobody to tell); schedule items follow their waypoint by label."""
+    links = {item.id: _label_of(event, item.waypoint_id) for item in event.schedule_items}
+    for item in event.schedule_items:
+        item.waypoint_id = None
+    event.waypoints.clear()
+    session.flush()
+    # Core statements: a route may have 5,000 points, too many for one ORM object each.
+    session.execute(delete(RoutePoint).where(RoutePoint.event_id == event.id))
+    if route.points:
+        session.execute(insert(RoutePoint), [
+            {"event_id": event.id, "seq": i, "lat": p.lat, "lon": p.lon}
+            for i, p in enumerate(route.points)
+        ])
+    session.expire(event, ["route_points"])
+    event.waypoints.extend(
+        Waypoint(seq=i, lat=w.lat, lon=w.lon, kind=w.kind, label=w.label)
+        for i, w in enumerate(route.waypoints)
+    )
+    event.route_length_m = round(route_length_m(route.points))
+    session.flush()
+    by_label: dict[str, int] = {}
+    for w in event.waypoints:
+        by_label.setdefault(w.label, w.id)
+    for item in event.schedule_items:
+        item.waypoint_id = by_label.get(links.get(item.id) or "")
+    session.flush()
+
+
+def _label_of(event: Event, waypoint_id: int | None) -> str | None:
+    return next((w.label for w in event.waypoints if w.id == waypoint_id), None)
+
+
+
+def _schedule_values(event: Event, entry: ScheduleEntry) -> dict:
+    title = (entry.title or "").strip()
+    if not title:
+        raise DomainError(_("Give the item a title, e.g. “March departs”."), "title")
+    if entry.waypoint_id is not None and entry.waypoint_id not in {w.id for w in event.waypoints}:
+        raise DomainError(_("Choose one of this route's waypoints."), "waypoint_id")
+    return {
+        "starts_at": to_utc(entry.starts_local, event.timezone, "time"),
+        "title": title,
+        "description": (entry.description or "").strip(),
+        "waypoint_id": entry.waypoint_id,
+    }
+
+
+def save_schedule(
+    session: Session, event: Event, entries: list[ScheduleEntry], now: datetime
+) -> None:
+    """Make the schedule exactly ``entries``: items with an ``id`` are updated, others added,
+    missing ones removed. Raises ``DomainError`` (fields title, time, waypoint_id) before
+    anything changes; records the change."""
+    values = [(entry.id, _schedule_values(event, entry)) for entry in entries]
+    before = changes.snapshot(event)
+    existing = {item.id: item for item in event.schedule_items}
+    kept: list[ScheduleItem] = []
+    for item_id, item_values in values:
+        item = existing.get(item_id) if item_id is not None else None
+        if item is None:
+            item = ScheduleItem(**item_values)
+        else:
+            for name, value in item_values.items():
+                setattr(item, name, value)
+        kept.append(item)
+    event.schedule_items = sorted(kept, key=lambda i: i.starts_at)
+    session.flush()
+    changes.record(session, event, before, now)
+
+
+def save_schedule_item(
+    session: Session, event: Event, entry: ScheduleEntry, now: datetime
+) -> None:
+    """Add ``entry`` (no ``id``) or change the item with its ``id``. Raises ``DomainError``."""
+    entries = [schedule_entry(event, item) for item in event.schedule_items]
+    if entry.id is None:
+        entries.append(entry)
+    else:
+        entries = [entry if e.id == entry.id else e for e in entries]
+    save_schedule(session, event, entries, now)
+
+
+def delete_schedule_item(session: Session, event: Event, item_id: int, now: datetime) -> None:
+    """Remove one item of the schedule (nothing if it is not this event's)."""
+    save_schedule(session, event, [schedule_entry(event, item)
+                                   for item in event.schedule_items if item.id != item_id], now)
+
+
+def schedule_entry(event: Event, item: ScheduleItem) -> ScheduleEntry:
+    """A stored item as an entry with its local time."""
+    local = to_local(item.starts_at, event.timezone).replace(tzinfo=None)
+    return ScheduleEntry(local, item.title, item.description, item.waypoint_id, item.id)

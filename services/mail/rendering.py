@@ -1,0 +1,126 @@
+"""Turning an outbox row into the bytes of an email: headers, text and HTML alternatives, the
+calendar attached. Pure: no connection, no database, no app; ``transports`` sends the result.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import re
+import secrets
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.header import Header
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, getaddresses
+
+from models import OutboxMessage
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message ready for the wire: envelope and RFC 5322 bytes with CRLF line ends."""
+
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+
+def sender_domain(mail_from: str) -> str:
+    addresses = getaddresses([mail_from])
+    address = addresses[0][1] if addresses else ""
+    return address.rpartition("@")[2] or "localhost"
+
+
+def render(row: OutboxMessage, *, mail_from: str) -> Outgoing:
+    """The email for ``row``: text and HTML alternatives, the ICS attached (``text/calendar;
+    method=PUBLISH``) when there is one, and the row's extra headers. The Message-ID stays
+    the same across retries, so a receiver can tell a message sent twice after a worker died.
+
+    Written out directly rather than through ``email.message.EmailMessage``: that costs
+    about 3.5 ms a message, more than the SMTP exchange itself, and would halve the worker's
+    throughput. ``build_message`` parses the result back for whoever wants the object.
+
+    Raises ``ValueError`` for a row that cannot become an email (a header with a line break,
+    no recipient): retrying it cannot help.
+    """
+    if not row.to_addr:
+        raise ValueError("no recipient (erased)")
+    sender, from_header, domain = _sender(mail_from)
+    recipient = _ascii_address(row.to_addr)
+    headers = [
+        ("From", from_header),
+        ("To", recipient),
+        ("Subject", _header_value(row.subject)),
+        ("Date", format_datetime(row.created_at)),
+        ("Message-ID", f"<rp{row.id}.{int(row.created_at.timestamp())}@{domain}>"),
+        ("MIME-Version", "1.0"),
+    ]
+    for header, value in (row.headers or {}).items():
+        if not _HEADER_NAME.match(header):
+            raise ValueError(f"not a header name: {header!r}")
+        headers.append((header, _header_value(value)))
+    body = _text_part("plain", row.body_text)
+    if row.body_html:
+        body = _multipart("alternative", [body, _text_part("html", row.body_html)])
+    if row.ics:
+        calendar = (
+            b'Content-Type: text/calendar; charset="utf-8"; method=PUBLISH\r\n'
+            b'Content-Disposition: attachment; filename="event.ics"\r\n'
+            b"Content-Transfer-Encoding: base64\r\n\r\n"
+            + base64.encodebytes(row.ics.encode()).replace(b"\n", b"\r\n")
+        )
+        body = _multipart("mixed", [body, calendar])
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers).encode("ascii")
+    return Outgoing(sender, [recipient], head + body)
+
+
+def build_message(row: OutboxMessage, *, mail_from: str) -> EmailMessage:
+    """``render`` parsed into an ``EmailMessage`` (tests, tools). Raises like ``render``."""
+    return message_from_bytes(render(row, mail_from=mail_from).data, policy=policy.default)
+
+
+@functools.lru_cache(maxsize=4)
+def _sender(mail_from: str) -> tuple[str, str, str]:
+    # Parsed once: the address parser is the slowest step of a message otherwise.
+    name, address = getaddresses([mail_from])[0]
+    return address, formataddr((name, address), charset="utf-8"), sender_domain(address)
+
+
+_HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # printable ASCII but ":" (RFC 5322 field name)
+
+
+def _header_value(value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError("a header value with a line break")
+    if value.isascii():
+        return value
+    return Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def _ascii_address(address: str) -> str:
+    local, _, domain = address.strip().rpartition("@")
+    if not local or not domain or not local.isascii() or any(c in address for c in "\r\n<>,"):
+        raise ValueError("not a deliverable address")
+    return f"{local}@{domain if domain.isascii() else domain.encode('idna').decode()}"
+
+
+def _text_part(subtype: str, text: str) -> bytes:
+    # Quoted-printable keeps lines short and ASCII text readable; b2a_qp is C code.
+    encoded = binascii.b2a_qp(text.replace("\r\n", "\n").encode(), istext=True)
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'.encode()
+        + b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        + encoded.replace(b"\n", b"\r\n")
+        + b"\r\n"
+    )
+
+
+def _multipart(subtype: str, parts: list[bytes]) -> bytes:
+    boundary = f"=_rp{secrets.token_hex(12)}".encode()
+    out = [f'Content-Type: multipart/{subtype}; boundary="'.encode() + boundary + b'"\r\n\r\n']
+    for part in parts:
+        out.append(b"--" + boundary + b"\r\n" + part + b"\r\n")
+    out.append(b"--" + boundary + b"--\r\n")
+    return b"".join(out)

@@ -28,6 +28,7 @@ requirements: $(VENV)/.installed-dev
 	$(UV_COMPILE) requirements.in -o requirements.txt
 	$(UV_COMPILE) requirements-dev.in -o requirements-dev.txt
 
+# ESLint (make lint) and axe-core (the accessibility tests), exactly as package-lock.json pins them.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -52,8 +53,9 @@ run: setup
 test: $(VENV)/.installed-dev node_modules/.installed translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-dev
+lint: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/ruff check .
+	npx --no-install eslint .
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules

@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_filters(app: Flask) -> None:
+    from models import enums
     from services.times import format_time, format_when
 
     app.add_template_filter(format_when, "local_time")  # {{ event.starts_at|local_time(tz) }}
@@ -89,6 +90,7 @@ def _register_template_filters(app: Flask) -> None:
         return live.page_context(db.session, event, utcnow())
 
     app.add_template_global(live_context)
+    app.add_template_global(enums, "enums")  # {{ enums.WaypointKind }}, as models/enums.py says
 
 
 def _register_cli(app: Flask) -> None:

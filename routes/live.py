@@ -53,7 +53,9 @@ OFFLINE_STATIC = (
     "css/map.css",
     "css/rsvp.css",
     "js/event-map.js",
+    "js/i18n.js",
     "js/live.js",
+    "js/map-base.js",
     "js/offline.js",
     "js/rsvp.js",
 )

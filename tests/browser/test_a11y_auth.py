@@ -168,7 +168,7 @@ def test_route_editor_shows_the_words_of_the_page_language(app, request, browser
     try:
         page = context.new_page()
         page.goto(f"{live_server}/test-only/german-editor")
-        page.wait_for_function("window.rallypointEditors && window.rallypointEditors.length")
+        page.wait_for_function("window.__rallypointTestEditors?.length")
         expect(page.get_by_role("button", name="Rückgängig")).to_be_visible()
         expect(page.get_by_role("button", name="Leeren")).to_be_visible()
         expect(page.locator(".map-editor-status")).to_contain_text("2 Punkte, 0,4 km")

@@ -114,12 +114,12 @@ def watch(page, server) -> Watch:
 
 def _open_map(page: Page, server: str) -> None:
     page.goto(f"{server}/test-only/map")
-    page.wait_for_function("window.rallypointMaps && window.rallypointMaps.length === 1")
+    page.wait_for_function("window.__rallypointTestMaps?.length === 1")
 
 
 def _open_editor(page: Page, server: str) -> None:
     page.goto(f"{server}/test-only/editor")
-    page.wait_for_function("window.rallypointEditors && window.rallypointEditors.length === 1")
+    page.wait_for_function("window.__rallypointTestEditors?.length === 1")
 
 
 def _open_vertex_popup(page: Page, index: int) -> Locator:
@@ -145,7 +145,7 @@ def _lines(page: Page) -> list[str]:
 def test_route_map_draws_the_line_and_numbered_waypoints_without_tiles(page, server, watch):
     _open_map(page, server)
 
-    assert page.evaluate("rallypointMaps[0].line.getLatLngs().length") == len(MARCH_POINTS)
+    assert page.evaluate("__rallypointTestMaps[0].line.getLatLngs().length") == len(MARCH_POINTS)
     expect(page.locator("#route-map path.route-line")).to_be_visible()
     markers = page.locator("#route-map .waypoint-marker")
     expect(markers).to_have_text(["1", "2", "3", "4"])
@@ -191,7 +191,7 @@ def test_editor_adds_drags_undoes_and_removes_points(page, server, watch):
 
     added = _lines(page)
     assert len(added) == 3
-    assert page.evaluate("rallypointEditors[0].line.getLatLngs().length") == 3
+    assert page.evaluate("__rallypointTestEditors[0].line.getLatLngs().length") == 3
     expect(page.locator(".route-vertex")).to_have_count(3)
     expect(page.locator(".map-editor-status")).to_contain_text("3 points")
 

@@ -43,8 +43,9 @@ def event_route(event: Event) -> Route:
 
 
 def save_route(session: Session, event: Event, route: Route, now: datetime) -> None:
-    """Replace the line and the waypoints with ``route`` (already validated by ``services.route``) and
-    keep the length; schedule items follow their waypoint by label. Records the change."""
+    """Replace the line and the waypoints with ``route`` (already validated by
+    ``services.route``) and keep the length; schedule items follow their waypoint by label.
+    Records the change."""
     before = changes.snapshot(event)
     store_route(session, event, route)
     changes.record(session, event, before, now)

@@ -32,6 +32,9 @@ class PositionForm(FlaskForm):
     lat = FloatField(validators=[Optional()], widget=HiddenField.widget)
     lon = FloatField(validators=[Optional()], widget=HiddenField.widget)
 
+    # A position off the route is shown where it was chosen (see forms.errors.attach_error).
+    error_fields = {"position": "place"}
+
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False

@@ -26,6 +26,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from core.extensions import db
+from forms.errors import attach_error
 from forms.rsvp import RoleForm
 from models import Rsvp, utcnow
 from routes.access import require_organiser
@@ -178,7 +179,7 @@ def roles(event_id: int):
             )
         except DomainError as err:
             db.session.rollback()
-            form[err.field].errors.append(str(err))
+            attach_error(form, err)
         else:
             db.session.commit()
             flash(_("Role “%(name)s” added.", name=form.name.data.strip()), "success")
@@ -214,7 +215,7 @@ def edit_role(event_id: int, role_id: int):
             )
         except DomainError as err:
             db.session.rollback()
-            form[err.field].errors.append(str(err))
+            attach_error(form, err)
         else:
             db.session.commit()
             flash(_("Role saved."), "success")

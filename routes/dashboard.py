@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from core.extensions import db
 from models import Event, EventOrganiser, utcnow
-from services.times import format_when
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -29,4 +28,4 @@ def index():
         else:
             groups[event.status].append(event)
     groups["past"].reverse()  # the most recent first
-    return render_template("dashboard/index.html", groups=groups, when=format_when)
+    return render_template("dashboard/index.html", groups=groups)

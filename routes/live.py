@@ -21,6 +21,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from core.extensions import db, limiter
+from forms.errors import attach_error
 from forms.position import PositionForm, StewardLinkForm
 from models import Event, RoutePoint, StewardLink, Waypoint, utcnow
 from routes.access import require_organiser
@@ -108,7 +109,7 @@ def _position_page(event: Event, *, action: str, back: str | None):
                 now=utcnow(),
             )
         except DomainError as err:
-            (form.place.errors if err.field else form.form_errors).append(str(err))
+            attach_error(form, err)
         else:
             db.session.commit()
             flash(_("Thank you. The map now shows the march here."), "success")
@@ -166,7 +167,7 @@ def stewards(event_id: int):
                 db.session, event, label=form.label.data, hours=form.hours.data, now=utcnow()
             )
         except DomainError as err:
-            form.hours.errors.append(str(err))
+            attach_error(form, err)
         else:
             db.session.commit()
             new_link = current_app.config["BASE_URL"] + url_for(

@@ -36,15 +36,12 @@ bp = Blueprint("rsvp", __name__)
 
 # Per address, applied to every POST of the RSVP form; the per-email limit stops one
 # address being flooded with confirmation mail from many clients.
-DEFAULT_EMAIL_LIMIT = "5 per 10 minutes;20 per day"
-
-
 def _address_limit() -> str:
     return current_app.config["RSVP_RATE_LIMIT"]
 
 
 def _email_limit() -> str:
-    return current_app.config.get("RSVP_EMAIL_RATE_LIMIT", DEFAULT_EMAIL_LIMIT)
+    return current_app.config["RSVP_EMAIL_RATE_LIMIT"]
 
 
 def _email_key() -> str:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from models import Event, EventOrganiser, utcnow
+from models.enums import EventStatus
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -16,14 +17,16 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 @login_required
 def index():
     now = utcnow()
-    groups: dict[str, list[Event]] = {"draft": [], "upcoming": [], "past": [], "cancelled": []}
+    groups: dict[str, list[Event]] = {
+        EventStatus.DRAFT: [], "upcoming": [], "past": [], EventStatus.CANCELLED: []
+    }
     for event in db.session.scalars(
         select(Event)
         .join(EventOrganiser)
         .where(EventOrganiser.user_id == current_user.id)
         .order_by(Event.starts_at)
     ):
-        if event.status == "published":
+        if event.status == EventStatus.PUBLISHED:
             groups["upcoming" if event.ends_at >= now else "past"].append(event)
         else:
             groups[event.status].append(event)

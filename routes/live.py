@@ -17,7 +17,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from core.extensions import db, limiter
 from forms.errors import attach_error
@@ -26,6 +25,7 @@ from models import Event, utcnow
 from routes.access import require_organiser
 from routes.assets import leaflet_url
 from services.errors import DomainError
+from services.events import page as pages
 from services.live import feed as live
 from services.live import page as live_pages
 from services.live import positions as march
@@ -36,9 +36,7 @@ bp = Blueprint("live", __name__)
 @bp.get("/e/<slug>/live.json")
 def feed(slug: str):
     """The page's updates and position; an unchanged feed answers 304 to If-None-Match."""
-    event = db.session.scalar(
-        select(Event).where(Event.slug == slug, Event.status.in_(("published", "cancelled")))
-    )
+    event = pages.public_event(db.session, slug)
     if event is None:
         abort(404)
     body = json.dumps(live.feed(db.session, event), separators=(",", ":"), sort_keys=True)

@@ -21,12 +21,12 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from core.extensions import db, limiter
 from forms.errors import attach_error
 from forms.rsvp import ManageForm, RsvpForm, role_labels
 from models import Event, Rsvp, utcnow
+from models.enums import RsvpStatus
 from services.errors import DomainError
 from services.events import page as pages
 from services.mail import notify
@@ -57,9 +57,7 @@ def _is_fetch() -> bool:
 
 def _event(slug: str) -> Event:
     """A published or cancelled event; drafts stay invisible (404)."""
-    event = db.session.scalar(
-        select(Event).where(Event.slug == slug, Event.status.in_(("published", "cancelled")))
-    )
+    event = pages.public_event(db.session, slug)
     if event is None:
         abort(404)
     return event
@@ -142,7 +140,7 @@ def _rsvp_or_404(token: str) -> tuple[Rsvp, Event]:
 
 def _manage_page(token: str, rsvp: Rsvp, event: Event, form: ManageForm, status: int = 200):
     position = (
-        rsvps.waitlist_position(db.session, rsvp) if rsvp.status == "waitlisted" else None
+        rsvps.waitlist_position(db.session, rsvp) if rsvp.status == RsvpStatus.WAITLISTED else None
     )
     response = render_template(
         "rsvp/manage.html",

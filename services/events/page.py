@@ -51,6 +51,14 @@ def event_for_page(session: Session, slug: str) -> Event | None:
     )
 
 
+def public_event(session: Session, slug: str) -> Event | None:
+    """The published or cancelled event at ``slug``; None for a draft, whose existence stays
+    private."""
+    return session.scalar(select(Event).where(
+        Event.slug == slug, Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED))
+    ))
+
+
 def _public() -> Select:
     return select(Event).where(
         Event.status == EventStatus.PUBLISHED, Event.visibility == Visibility.LISTED

@@ -34,6 +34,19 @@ def _uploaded_route(upload) -> geo.Route:
     raise geo.RouteError(_("Upload a GPX (.gpx) or GeoJSON (.geojson) file."))
 
 
+def _submitted_route(form: RouteForm) -> geo.Route:
+    """The uploaded file's route if there is one, else the typed text's; a route that cannot
+    be read is a ``DomainError`` on the field it came from."""
+    upload = form.route_file.data
+    field = form.route_file if upload and upload.filename else form.points_text
+    try:
+        if field is form.route_file:
+            return _uploaded_route(upload)
+        return geo.parse_text(form.points_text.data or "")
+    except geo.RouteError as err:
+        raise DomainError(str(err), field.name) from None
+
+
 def _route_form(event, **kwargs) -> RouteForm:
     return RouteForm(data={"points_text": geo.format_text(events.event_route(event))}, **kwargs)
 
@@ -48,23 +61,10 @@ def _route_page(event, form: RouteForm):
 def route(event_id: int):
     event = require_organiser(event_id, for_update=request.method == "POST")
     form = _route_form(event)
-    if form.validate_on_submit():
-        upload = form.route_file.data
-        field = form.route_file if upload and upload.filename else form.points_text
-
-        def save_route():
-            try:
-                if field is form.route_file:
-                    new_route = _uploaded_route(upload)
-                else:
-                    new_route = geo.parse_text(form.points_text.data or "")
-            except geo.RouteError as err:  # shown next to the field it came from
-                raise DomainError(str(err), field.name) from None
-            events.save_route(db.session, event, new_route, utcnow())
-
-        if done := save(
+    if form.validate_on_submit() and (
+        done := save(
             form,
-            save_route,
+            lambda: events.save_route(db.session, event, _submitted_route(form), utcnow()),
             lambda _result: ngettext(
                 "Route saved: %(km)s km, %(num)d waypoint.",
                 "Route saved: %(km)s km, %(num)d waypoints.",
@@ -72,8 +72,9 @@ def route(event_id: int):
                 km=f"{event.route_length_m / 1000:.1f}",
             ),
             lambda _result: redirect(url_for(".route", event_id=event.id)),
-        ):
-            return done
+        )
+    ):
+        return done
     status = 200 if request.method == "GET" else 422
     return _route_page(event, form), status
 

@@ -80,17 +80,12 @@ def _register_template_filters(app: Flask) -> None:
     from models import enums
     from services.times import format_time, format_when
 
-    app.add_template_filter(format_when, "local_time")  # {{ event.starts_at|local_time(tz) }}
-    app.add_template_filter(format_time, "clock")  # {{ item.starts_at|clock(tz) }}
-
-    def live_context(event):
-        from models import utcnow
-        from services.live import feed as live
-
-        return live.page_context(db.session, event, utcnow())
-
-    app.add_template_global(live_context)
-    app.add_template_global(enums, "enums")  # {{ enums.WaypointKind }}, as models/enums.py says
+    # One filter per purpose: {{ event.starts_at|when(event.timezone) }} for a moment,
+    # {{ item.starts_at|time(event.timezone) }} for the wall-clock time on the event's day.
+    app.add_template_filter(format_when, "when")
+    app.add_template_filter(format_time, "time")
+    # Named states: {% if event.status == enums.EventStatus.DRAFT %}
+    app.add_template_global(enums, "enums")
 
 
 def _register_cli(app: Flask) -> None:

@@ -6,6 +6,16 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
+# Paths that carry a secret (a manage, steward, unsubscribe or reset token): never stored by
+# a cache, and never put into the language switcher's links (``core/i18n.py``), where they
+# would sit in every page's HTML and in the history.
+SECRET_PATHS = ("/manage/", "/steward/", "/unsubscribe/", "/reset/")
+# Personal pages, and those: no cache stores them.
+NO_STORE_PATHS = (
+    "/dashboard", "/login", "/signup", "/organise", "/dev",
+    *(path.rstrip("/") for path in SECRET_PATHS),
+)
+
 
 def _tile_origin(tile_url: str) -> str:
     parts = urlsplit(tile_url.replace("{s}", "a"))
@@ -52,11 +62,6 @@ def install_headers(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "interest-cohort=()")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if "Cache-Control" not in response.headers and (
-            request.path.startswith(
-                ("/dashboard", "/manage", "/login", "/signup", "/organise", "/steward",
-                 "/unsubscribe", "/reset", "/dev")
-            )
-        ):
+        if "Cache-Control" not in response.headers and request.path.startswith(NO_STORE_PATHS):
             response.headers["Cache-Control"] = "no-store"
         return response

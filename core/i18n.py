@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request
 from flask_babel import Babel
 
+from core.headers import SECRET_PATHS
+
 LANGUAGES = {"en": "English", "de": "Deutsch", "ru": "Русский"}
 COOKIE = "lang"
 
@@ -48,13 +50,8 @@ def init_app(app: Flask) -> None:
         return response
 
 
-# Paths that carry a secret (a manage, steward, unsubscribe or reset token) are not put into
-# the switcher's links, where they would sit in every page's HTML and in the history.
-PRIVATE_PATHS = ("/manage/", "/steward/", "/unsubscribe/", "/reset/")
-
-
 def _return_path() -> str:
-    if not has_request_context() or request.path.startswith(PRIVATE_PATHS):  # e.g. emails
+    if not has_request_context() or request.path.startswith(SECRET_PATHS):  # e.g. emails
         return "/"
     return request.full_path.rstrip("?")
 
@@ -73,6 +70,6 @@ def switch(code: str):
             max_age=365 * 24 * 3600,
             samesite="Lax",
             httponly=True,
-            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response

@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from models import Event
+from models.enums import Visibility
 from services.events import (
     MAX_PARTY_SIZE,
     EventDetails,
@@ -78,9 +79,11 @@ class EventForm(FlaskForm):
     )
     visibility = SelectField(
         _l("Who can find it"),
-        choices=[SelectChoice("listed", _l("Listed: on the public list of demonstrations")),
-                 SelectChoice("unlisted", _l("Unlisted: only people with the link"))],
-        default="listed",
+        choices=[
+            SelectChoice(Visibility.LISTED, _l("Listed: on the public list of demonstrations")),
+            SelectChoice(Visibility.UNLISTED, _l("Unlisted: only people with the link")),
+        ],
+        default=Visibility.LISTED,
     )
     capacity = IntegerField(
         _l("Capacity (people)"),

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
+from core.i18n import LANGUAGES
 from services.events.translations import MAX_DESCRIPTION
 
 
@@ -33,7 +34,7 @@ class EventTextsForm(FlaskForm):
     title_ru = _title(_l("Title in Russian"))
     description_ru = _description(_l("Description in Russian"))
 
-    LANGUAGES = ("en", "de", "ru")
+    LANGUAGES = tuple(LANGUAGES)  # one title and description field pair each, above
 
     def texts(self) -> dict[str, tuple[str, str]]:
         return {

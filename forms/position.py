@@ -16,6 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from services.live.page import Place
+
 
 class PositionForm(FlaskForm):
     part = RadioField(
@@ -31,6 +33,24 @@ class PositionForm(FlaskForm):
     )
     lat = FloatField(validators=[Optional()], widget=HiddenField.widget)
     lon = FloatField(validators=[Optional()], widget=HiddenField.widget)
+
+    # A position off the route is shown where it was chosen (see forms.errors.attach_error).
+    error_fields = {"position": "place"}
+
+    def setup(self, places: list[Place]) -> PositionForm:
+        """The route's named places as choices, e.g. ("w3", "3. Brandenburg Gate")."""
+        self.place.choices = [SelectChoice("", _("— use my location —"))] + [
+            SelectChoice(place.key, place.label) for place in places
+        ]
+        self._places = {place.key: (place.lat, place.lon) for place in places}
+        return self
+
+    def position(self) -> tuple[float, float]:
+        """Where the reporter is: their phone's location, else the place they picked (NaN,
+        which the service refuses, for a place that is not on the list)."""
+        if self.lat.data is not None and self.lon.data is not None:
+            return self.lat.data, self.lon.data
+        return self._places.get(self.place.data, (float("nan"), float("nan")))
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from forms.fields import email_field
 from models import Event, Role
+from services.rsvp.attendees import RoleLine
 
 
 def _role_id(value) -> int:
@@ -20,6 +21,32 @@ def _role_id(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         return -1
+
+
+def role_labels(lines: list[RoleLine]) -> dict[int, str]:
+    """The role choices' labels by role id, e.g. "Stewards: 6 of 10 (organisers approve)"."""
+    return {line.role.id: _role_label(line) for line in lines if line.role}
+
+
+def _role_label(line: RoleLine) -> str:
+    # Whole sentences per case, so translators see each one as it reads.
+    approve = line.role is not None and line.role.needs_approval
+    if line.needed is None:
+        if approve:
+            return _("%(role)s (organisers approve)", role=line.name)
+        return line.name
+    values = {"role": line.name, "people": line.people, "needed": line.needed}
+    if line.is_full and approve:
+        return _(
+            "%(role)s: %(people)s of %(needed)s (full: you join the waitlist)"
+            " (organisers approve)",
+            **values,
+        )
+    if line.is_full:
+        return _("%(role)s: %(people)s of %(needed)s (full: you join the waitlist)", **values)
+    if approve:
+        return _("%(role)s: %(people)s of %(needed)s (organisers approve)", **values)
+    return _("%(role)s: %(people)s of %(needed)s", **values)
 
 
 class _RsvpFields(FlaskForm):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from flask import (
     Blueprint,
@@ -26,6 +26,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from core.extensions import db
+from forms.errors import attach_error
 from forms.rsvp import RoleForm
 from models import Rsvp, utcnow
 from routes.access import require_organiser
@@ -116,43 +117,41 @@ def act(event_id: int, rsvp_id: int, action: str):
     return _back(event_id)
 
 
+def csv_chunks(rows: Iterable[tuple]) -> Iterator[str]:
+    """``attendees.export_rows`` as a spreadsheet's CSV, header first, in chunks of 500 rows
+    so that a big list streams without being held in memory."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([str(title) for title in CSV_HEADER])
+    for n, (name, email, people, role, status, reminders, created_at) in enumerate(rows, 1):
+        writer.writerow(
+            [
+                csv_cell(name),
+                csv_cell(email),
+                people,
+                csv_cell(role),
+                attendees.STATUS_LABELS.get(status, status),
+                _("yes") if reminders else _("no"),
+                f"{created_at:%Y-%m-%d %H:%M}",
+            ]
+        )
+        if n % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
 @bp.get("/events/<int:event_id>/attendees.csv")
 @login_required
 def export(event_id: int):
     event = require_organiser(event_id)
-
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([str(title) for title in CSV_HEADER])
-        batch = 0
-        for row in attendees.export_rows(db.session, event):
-            name, email, people, role, status, reminders, created_at = row
-            writer.writerow(
-                [
-                    csv_cell(name),
-                    csv_cell(email),
-                    people,
-                    csv_cell(role),
-                    attendees.STATUS_LABELS.get(status, status),
-                    _("yes") if reminders else _("no"),
-                    f"{created_at:%Y-%m-%d %H:%M}",
-                ]
-            )
-            batch += 1
-            if batch == 500:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-                batch = 0
-        yield buffer.getvalue()
-
-    filename = f"attendees-{event.slug}.csv"
+    rows = csv_chunks(attendees.export_rows(db.session, event))
     return Response(
-        stream_with_context(rows()),
+        stream_with_context(rows),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": f'attachment; filename="attendees-{event.slug}.csv"',
             "Cache-Control": "no-store",
         },
     )
@@ -177,7 +176,7 @@ def roles(event_id: int):
             )
         except DomainError as err:
             db.session.rollback()
-            form[err.field].errors.append(str(err))
+            attach_error(form, err)
         else:
             db.session.commit()
             flash(_("Role “%(name)s” added.", name=form.name.data.strip()), "success")
@@ -213,7 +212,7 @@ def edit_role(event_id: int, role_id: int):
             )
         except DomainError as err:
             db.session.rollback()
-            form[err.field].errors.append(str(err))
+            attach_error(form, err)
         else:
             db.session.commit()
             flash(_("Role saved."), "success")

@@ -20,6 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from core.extensions import db, limiter
 from forms.auth import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from forms.errors import attach_error
 from models import utcnow
 from services.accounts import password_reset
 from services.accounts import users as accounts
@@ -72,7 +73,7 @@ def signup():
                 password=form.password.data,
             )
         except DomainError as err:
-            getattr(form, err.field).errors.append(str(err))
+            attach_error(form, err)
         else:
             db.session.commit()
             _start_session(user, remember=False)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from models import Event, EventOrganiser, utcnow
-from services.times import format_when
+from models.enums import EventStatus
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -17,16 +17,18 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 @login_required
 def index():
     now = utcnow()
-    groups: dict[str, list[Event]] = {"draft": [], "upcoming": [], "past": [], "cancelled": []}
+    groups: dict[str, list[Event]] = {
+        EventStatus.DRAFT: [], "upcoming": [], "past": [], EventStatus.CANCELLED: []
+    }
     for event in db.session.scalars(
         select(Event)
         .join(EventOrganiser)
         .where(EventOrganiser.user_id == current_user.id)
         .order_by(Event.starts_at)
     ):
-        if event.status == "published":
+        if event.status == EventStatus.PUBLISHED:
             groups["upcoming" if event.ends_at >= now else "past"].append(event)
         else:
             groups[event.status].append(event)
     groups["past"].reverse()  # the most recent first
-    return render_template("dashboard/index.html", groups=groups, when=format_when)
+    return render_template("dashboard/index.html", groups=groups)

@@ -17,16 +17,17 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
-from wtforms import SelectChoice
 
 from core.extensions import db, limiter
+from forms.errors import attach_error
 from forms.position import PositionForm, StewardLinkForm
-from models import Event, RoutePoint, StewardLink, Waypoint, utcnow
+from models import Event, utcnow
 from routes.access import require_organiser
 from routes.assets import leaflet_url
 from services.errors import DomainError
+from services.events import page as pages
 from services.live import feed as live
+from services.live import page as live_pages
 from services.live import positions as march
 
 bp = Blueprint("live", __name__)
@@ -35,9 +36,7 @@ bp = Blueprint("live", __name__)
 @bp.get("/e/<slug>/live.json")
 def feed(slug: str):
     """The page's updates and position; an unchanged feed answers 304 to If-None-Match."""
-    event = db.session.scalar(
-        select(Event).where(Event.slug == slug, Event.status.in_(("published", "cancelled")))
-    )
+    event = pages.public_event(db.session, slug)
     if event is None:
         abort(404)
     body = json.dumps(live.feed_data(db.session, event), separators=(",", ":"), sort_keys=True)
@@ -78,62 +77,33 @@ def offline_assets():
     return current_app.json.response(urls)
 
 
-def _place_choices(event: Event) -> tuple[list[SelectChoice], dict[str, tuple[float, float]]]:
-    """The route's named places as choices, e.g. ("w3", "3. Brandenburg Gate")."""
-    places: dict[str, tuple[float, float]] = {}
-    choices = [SelectChoice("", _("— use my location —"))]
-    waypoints = db.session.scalars(
-        select(Waypoint).where(Waypoint.event_id == event.id).order_by(Waypoint.seq)
-    )
-    for n, waypoint in enumerate(waypoints, start=1):
-        key = f"w{waypoint.id}"
-        places[key] = (waypoint.lat, waypoint.lon)
-        choices.append(SelectChoice(key, f"{n}. {waypoint.label}"))
-    return choices, places
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _position_page(event: Event, *, action: str, back: str | None):
-    form = PositionForm()
-    form.place.choices, places = _place_choices(event)
-    status = 200
+    form = PositionForm().setup(live_pages.named_places(db.session, event))
     if form.validate_on_submit():
-        lat, lon = (form.lat.data, form.lon.data)
-        if lat is None or lon is None:
-            lat, lon = places.get(form.place.data, (float("nan"), float("nan")))
+        lat, lon = form.position()
         try:
             march.report_position(
-                db.session,
-                event,
-                lat=lat,
-                lon=lon,
-                is_front=form.part.data == "front",
+                db.session, event, lat=lat, lon=lon, is_front=form.part.data == "front",
                 now=utcnow(),
             )
         except DomainError as err:
-            (form.place.errors if err.field else form.form_errors).append(str(err))
+            attach_error(form, err)
         else:
             db.session.commit()
             flash(_("Thank you. The map now shows the march here."), "success")
             return redirect(action)
-    if request.method == "POST":
-        status = 422
-    has_route = db.session.scalar(select(RoutePoint.seq).where(RoutePoint.event_id == event.id))
-    return (
-        render_template(
-            "live/position.html",
-            event=event,
-            form=form,
-            action=action,
-            back=back,
-            has_route=has_route is not None,
-        ),
-        status,
-        {"Cache-Control": "no-store"},
+    html = render_template(
+        "live/position.html", event=event, form=form, action=action, back=back,
+        has_route=live_pages.has_route(db.session, event),
     )
+    return html, 422 if request.method == "POST" else 200, NO_STORE
 
 
 def _position_limit() -> str:
-    return current_app.config.get("POSITION_RATE_LIMIT", "12 per minute")
+    return current_app.config["POSITION_RATE_LIMIT"]
 
 
 @bp.route("/organise/events/<int:event_id>/position", methods=["GET", "POST"])
@@ -168,28 +138,18 @@ def stewards(event_id: int):
                 db.session, event, label=form.label.data, hours=form.hours.data, now=utcnow()
             )
         except DomainError as err:
-            form.hours.errors.append(str(err))
+            attach_error(form, err)
         else:
             db.session.commit()
             new_link = current_app.config["BASE_URL"] + url_for(
                 "live.steward_position", token=token
             )
-    links = db.session.scalars(
-        select(StewardLink).where(StewardLink.event_id == event.id).order_by(StewardLink.id.desc())
-    ).all()
     status = 422 if request.method == "POST" and form.errors else 200
-    return (
-        render_template(
-            "live/stewards.html",
-            event=event,
-            form=form,
-            links=links,
-            new_link=new_link,
-            now=utcnow(),
-        ),
-        status,
-        {"Cache-Control": "no-store"},
+    html = render_template(
+        "live/stewards.html", event=event, form=form, new_link=new_link, now=utcnow(),
+        links=live_pages.steward_links(db.session, event),
     )
+    return html, status, NO_STORE
 
 
 @bp.post("/organise/events/<int:event_id>/stewards/<int:link_id>/revoke")

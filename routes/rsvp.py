@@ -1,7 +1,7 @@
 """RSVP from a phone (with or without JavaScript) and the participant's private manage page.
 
-The RSVP panel is a template (``rsvp/_panel.html``) that any page can include with just
-``event`` in its context; the ``rsvp_panel_context`` global gives it its form and counts.
+The RSVP panel is a template (``rsvp/_panel.html``) that a page includes with ``event`` and
+``panel`` (``services.events.pages.rsvp_panel``, plus the form here) in its context.
 """
 
 from __future__ import annotations
@@ -21,30 +21,26 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from core.extensions import db, limiter
-from forms.rsvp import ManageForm, RsvpForm
+from forms.errors import attach_error
+from forms.rsvp import ManageForm, RsvpForm, role_labels
 from models import Event, Rsvp, utcnow
+from models.enums import RsvpStatus
 from services import rsvp as rsvps
 from services.errors import DomainError
-from services.rsvp import attendees
-from services.times import format_when
+from services.events import page as pages
 
 bp = Blueprint("rsvp", __name__)
 
 # Per address, applied to every POST of the RSVP form; the per-email limit stops one
 # address being flooded with confirmation mail from many clients.
-DEFAULT_EMAIL_LIMIT = "5 per 10 minutes;20 per day"
-
-
 def _address_limit() -> str:
     return current_app.config["RSVP_RATE_LIMIT"]
 
 
 def _email_limit() -> str:
-    return current_app.config.get("RSVP_EMAIL_RATE_LIMIT", DEFAULT_EMAIL_LIMIT)
+    return current_app.config["RSVP_EMAIL_RATE_LIMIT"]
 
 
 def _email_key() -> str:
@@ -58,87 +54,30 @@ def _is_fetch() -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
-def ics_url(event: Event) -> str:
-    """The event's calendar file; the events blueprint may not define it yet."""
-    try:
-        return url_for("events.ics", slug=event.slug)
-    except BuildError:
-        return f"/e/{event.slug}.ics"
-
-
-def _role_label(line: attendees.RoleLine) -> str:
-    # Whole sentences per case, so translators see each one as it reads.
-    approve = line.role is not None and line.role.needs_approval
-    if line.needed is None:
-        if approve:
-            return _("%(role)s (organisers approve)", role=line.name)
-        return line.name
-    values = {"role": line.name, "people": line.people, "needed": line.needed}
-    if line.is_full and approve:
-        return _(
-            "%(role)s: %(people)s of %(needed)s (full: you join the waitlist)"
-            " (organisers approve)",
-            **values,
-        )
-    if line.is_full:
-        return _("%(role)s: %(people)s of %(needed)s (full: you join the waitlist)", **values)
-    if approve:
-        return _("%(role)s: %(people)s of %(needed)s (organisers approve)", **values)
-    return _("%(role)s: %(people)s of %(needed)s", **values)
-
-
-def rsvp_panel_context(
-    event: Event, form: RsvpForm | None = None, *, with_form: bool = True
-) -> dict:
-    """What ``rsvp/_panel.html`` shows: the form, "stewards: 6 of 10" per role, the public
-    count if the organisers show it, and why RSVPs are closed. Two queries.
-
-    ``with_form=False`` (the public event page) leaves the form out: making one creates a
-    CSRF token and with it a session cookie, and the page must stay cookie-free so that
-    caches can share it and mere readers leave no trace. The panel links to the form.
-    """
-    totals = attendees.totals(db.session, event)
-    labels = {line.role.id: _role_label(line) for line in totals.roles if line.role}
-    if with_form:
-        form = (form or RsvpForm(formdata=None)).setup(event, event.roles, labels)
-    return {
-        "event": event,
-        "form": form,
-        "roles": [line for line in totals.roles if line.role is not None],
-        "people": totals.people if event.is_count_public else None,
-        "closed": rsvps.closed_reason(event, utcnow()),
-        "retention_days": current_app.config["RETENTION_DAYS"],
-    }
-
-
-@bp.app_context_processor
-def _globals() -> dict:
-    return {"rsvp_panel_context": rsvp_panel_context, "rsvp_ics_url": ics_url}
-
-
 def _event(slug: str) -> Event:
     """A published or cancelled event; drafts stay invisible (404)."""
-    event = db.session.scalar(
-        select(Event).where(Event.slug == slug, Event.status.in_(("published", "cancelled")))
-    )
+    event = pages.public_event(db.session, slug)
     if event is None:
         abort(404)
     return event
 
 
+def _panel(event: Event, form: RsvpForm) -> dict:
+    """The RSVP panel with its form, whose role choices say "stewards: 6 of 10"."""
+    panel = pages.rsvp_panel(db.session, event, utcnow())
+    panel["form"] = form.setup(event, event.roles, role_labels(panel["lines"]))
+    return panel
+
+
 def _panel_response(event: Event, form: RsvpForm, status: int):
-    panel = rsvp_panel_context(event, form)
+    panel = _panel(event, form)
     # The form carries this visitor's CSRF token: never for a shared cache.
     headers = {"Cache-Control": "no-store"}
     if _is_fetch():
         html = render_template("rsvp/_panel.html", panel=panel, event=event, fragment=True)
     else:
-        html = render_template("rsvp/page.html", event=event, panel=panel, when=_when(event))
+        html = render_template("rsvp/page.html", event=event, panel=panel)
     return html, status, headers
-
-
-def _when(event: Event) -> str:
-    return format_when(event.starts_at, event.timezone)
 
 
 @bp.get("/e/<slug>/rsvp")
@@ -170,14 +109,14 @@ def submit(slug: str):
             )
         except DomainError as err:
             db.session.rollback()
-            _show_error(form, err)
+            attach_error(form, err)
         else:
             db.session.commit()
             # The same answer for a new and a known email: nothing here may depend on
             # whether this address had already RSVPed (not even the status it got).
             if _is_fetch():
                 return render_template("rsvp/_sent.html", event=event)
-            return render_template("rsvp/sent.html", event=event, when=_when(event))
+            return render_template("rsvp/sent.html", event=event)
     return _panel_response(event, form, 422)
 
 
@@ -185,13 +124,6 @@ def _language() -> str:
     """The language this request is shown in: the participant's emails use it too."""
     locale = get_locale()
     return locale.language if locale is not None else "en"
-
-
-def _show_error(form, err: DomainError) -> None:
-    if err.field and err.field in form:
-        form[err.field].errors = [*form[err.field].errors, str(err)]
-    else:
-        form.form_errors.append(str(err))
 
 
 # --- the manage link ---------------------------------------------------------------------
@@ -206,7 +138,7 @@ def _rsvp_or_404(token: str) -> tuple[Rsvp, Event]:
 
 def _manage_page(token: str, rsvp: Rsvp, event: Event, form: ManageForm, status: int = 200):
     position = (
-        rsvps.waitlist_position(db.session, rsvp) if rsvp.status == "waitlisted" else None
+        rsvps.waitlist_position(db.session, rsvp) if rsvp.status == RsvpStatus.WAITLISTED else None
     )
     response = render_template(
         "rsvp/manage.html",
@@ -215,7 +147,6 @@ def _manage_page(token: str, rsvp: Rsvp, event: Event, form: ManageForm, status:
         event=event,
         form=form,
         position=position,
-        when=_when(event),
     )
     return response, status, {"Cache-Control": "no-store"}
 
@@ -252,7 +183,7 @@ def update(token: str):
             )
         except DomainError as err:
             db.session.rollback()
-            _show_error(form, err)
+            attach_error(form, err)
             rsvp, event = _rsvp_or_404(token)
         else:
             db.session.commit()

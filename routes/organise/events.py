@@ -1,0 +1,143 @@
+"""The demonstration itself: create, overview, details, languages, publish, cancel, duplicate."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from core.extensions import db
+from forms.event import ActionForm, CancelForm, DuplicateForm, EventForm, event_form_data
+from forms.event_texts import EventTextsForm
+from models import utcnow
+from routes.access import require_organiser
+from routes.organise.common import bp, page, save, to_overview
+from services import events
+from services.errors import DomainError
+from services.events import translations as event_texts
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = EventForm()
+    if form.validate_on_submit() and (
+        done := save(
+            form,
+            lambda: events.create_event(
+                db.session, owner_id=current_user.id, details=form.details(), now=utcnow()
+            ),
+            _("Draft saved. Next: draw the route and add the schedule."),
+            lambda event: to_overview(event.id),
+        )
+    ):
+        return done
+    return page("organise/edit.html", form=form, event=None)
+
+
+@bp.get("/events/<int:event_id>")
+@login_required
+def overview(event_id: int):
+    event = require_organiser(event_id)
+    return render_template("organise/overview.html", event=event, action=ActionForm())
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(event_id: int):
+    event = require_organiser(event_id, for_update=request.method == "POST")
+    form = EventForm(data=event_form_data(event))
+    if form.validate_on_submit() and (
+        done := save(
+            form,
+            lambda: events.update_event(db.session, event, form.details(), utcnow()),
+            _("Details saved."),
+            lambda _result: to_overview(event.id),
+        )
+    ):
+        return done
+    return page("organise/edit.html", form=form, event=event)
+
+
+@bp.route("/events/<int:event_id>/languages", methods=["GET", "POST"])
+@login_required
+def languages(event_id: int):
+    """The title and description in other languages, for participants who read those."""
+    event = require_organiser(event_id, for_update=request.method == "POST")
+    stored = {t.language: t for t in event.translations}
+    form = EventTextsForm(
+        data={
+            f"{part}_{code}": getattr(
+                stored[code], "description_md" if part == "description" else "title"
+            )
+            for code in stored
+            for part in ("title", "description")
+        }
+    )
+    if form.validate_on_submit() and (
+        done := save(
+            form,
+            lambda: event_texts.save(db.session, event, form.texts()),
+            _("Translations saved."),
+            lambda _result: to_overview(event.id),
+        )
+    ):
+        return done
+    return page("organise/languages.html", form=form, event=event)
+
+
+@bp.post("/events/<int:event_id>/publish")
+@login_required
+def publish(event_id: int):
+    event = require_organiser(event_id, for_update=True)
+    if ActionForm().validate_on_submit():
+        # No form to show an error next to: a rule broken here is a message at the top.
+        try:
+            events.publish(db.session, event)
+        except DomainError as err:
+            db.session.rollback()
+            flash(str(err), "error")
+        else:
+            db.session.commit()
+            flash(_("Published. Share the link!"), "success")
+    return to_overview(event_id)
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(event_id: int):
+    event = require_organiser(event_id, for_update=request.method == "POST")
+    form = CancelForm()
+    if form.validate_on_submit() and (
+        done := save(
+            form,
+            lambda: events.cancel(db.session, event, form.reason.data, utcnow()),
+            _("The demonstration is cancelled; participants are being told."),
+            lambda _result: to_overview(event.id),
+        )
+    ):
+        return done
+    return page("organise/cancel.html", form=form, event=event)
+
+
+@bp.route("/events/<int:event_id>/duplicate", methods=["GET", "POST"])
+@login_required
+def duplicate(event_id: int):
+    event = require_organiser(event_id)
+    form = DuplicateForm()
+    if form.validate_on_submit() and (
+        done := save(
+            form,
+            lambda: events.duplicate(
+                db.session,
+                event,
+                owner_id=current_user.id,
+                weeks=form.weeks.data,
+                new_date=form.new_date.data,
+            ),
+            _("Copy saved as a new draft. Check its details, then publish it."),
+            lambda copy: to_overview(copy.id),
+        )
+    ):
+        return done
+    return page("organise/duplicate.html", form=form, event=event)

@@ -1,0 +1,172 @@
+"""The demonstration's route (drawn, typed or uploaded) and its schedule."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms.fields.choices import SelectChoice
+
+from core.extensions import db
+from forms.event import ActionForm, RouteForm, ScheduleItemForm
+from models import utcnow
+from routes.access import require_organiser
+from routes.errors import render_error
+from routes.organise.common import bp, page, save
+from services import events
+from services.errors import DomainError
+from services.events import page as pages
+from services.route import (
+    MAX_UPLOAD_BYTES,
+    Route,
+    RouteError,
+    format_text,
+    parse_geojson,
+    parse_gpx,
+    parse_text,
+)
+from services.times import to_local
+
+
+def _uploaded_route(upload) -> Route:
+    """Parse an uploaded GPX or GeoJSON file, told apart by extension, else by content."""
+    data = upload.read(MAX_UPLOAD_BYTES + 1)
+    name = (upload.filename or "").lower()
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if name.endswith(".gpx") or (not name.endswith((".json", ".geojson")) and head == b"<"):
+        return parse_gpx(data)
+    if name.endswith((".json", ".geojson")) or head in (b"{", b"["):
+        return parse_geojson(data)
+    raise RouteError(_("Upload a GPX (.gpx) or GeoJSON (.geojson) file."))
+
+
+def _submitted_route(form: RouteForm) -> Route:
+    """The uploaded file's route if there is one, else the typed text's; a route that cannot
+    be read is a ``DomainError`` on the field it came from."""
+    upload = form.route_file.data
+    field = form.route_file if upload and upload.filename else form.points_text
+    try:
+        if field is form.route_file:
+            return _uploaded_route(upload)
+        return parse_text(form.points_text.data or "")
+    except RouteError as err:
+        raise DomainError(str(err), field.name) from None
+
+
+def _route_form(event, **kwargs) -> RouteForm:
+    return RouteForm(data={"points_text": format_text(events.event_route(event))}, **kwargs)
+
+
+def _route_page(event, form: RouteForm):
+    map_data = pages.map_data(event, current_app.config)
+    return render_template("organise/route.html", form=form, event=event, map_data=map_data)
+
+
+@bp.route("/events/<int:event_id>/route", methods=["GET", "POST"])
+@login_required
+def route(event_id: int):
+    event = require_organiser(event_id, for_update=request.method == "POST")
+    form = _route_form(event)
+    if form.validate_on_submit() and (
+        done := save(
+            form,
+            lambda: events.save_route(db.session, event, _submitted_route(form), utcnow()),
+            lambda _result: ngettext(
+                "Route saved: %(km)s km, %(num)d waypoint.",
+                "Route saved: %(km)s km, %(num)d waypoints.",
+                len(event.waypoints),
+                km=f"{event.route_length_m / 1000:.1f}",
+            ),
+            lambda _result: redirect(url_for(".route", event_id=event.id)),
+        )
+    ):
+        return done
+    status = 200 if request.method == "GET" else 422
+    return _route_page(event, form), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(err: RequestEntityTooLarge):
+    """A file over the request size limit is refused before the view runs: on the route
+    page, say so next to the file field, with the stored route shown unchanged."""
+    if request.endpoint != "organise.route" or not current_user.is_authenticated:
+        return render_error(413)
+    event = require_organiser(request.view_args["event_id"])
+    form = _route_form(event, formdata=None)
+    form.route_file.errors = [_("The file is larger than 2 MB.")]
+    return _route_page(event, form), 413
+
+
+def _schedule_form(event, item=None) -> ScheduleItemForm:
+    local = to_local(item.starts_at if item else event.starts_at, event.timezone)
+    data = {"date": local.date()}
+    if item is not None:
+        data.update(
+            time=local.time().replace(second=0, microsecond=0),
+            title=item.title,
+            description=item.description,
+            waypoint_id=str(item.waypoint_id) if item.waypoint_id else "",
+        )
+    form = ScheduleItemForm(data=data)
+    form.waypoint_id.choices = [SelectChoice("", _("No waypoint"))] + [
+        SelectChoice(str(w.id), f"{n}. {w.label}") for n, w in enumerate(event.waypoints, 1)
+    ]
+    return form
+
+
+def _save_item(event, form, item_id: int | None):
+    default_date = to_local(event.starts_at, event.timezone).date()
+    return save(
+        form,
+        lambda: events.save_schedule_item(
+            db.session, event, form.entry(default_date, item_id), utcnow()
+        ),
+        _("Schedule saved."),
+        lambda _result: redirect(url_for(".schedule", event_id=event.id)),
+    )
+
+
+@bp.route("/events/<int:event_id>/schedule", methods=["GET", "POST"])
+@login_required
+def schedule(event_id: int):
+    event = require_organiser(event_id, for_update=request.method == "POST")
+    form = _schedule_form(event)
+    if form.validate_on_submit() and (done := _save_item(event, form, None)):
+        return done
+    places = {w.id: f"{n}. {w.label}" for n, w in enumerate(event.waypoints, 1)}
+    items = [
+        {
+            "id": i.id,
+            "starts_at": i.starts_at,
+            "title": i.title,
+            "place": places.get(i.waypoint_id),
+        }
+        for i in event.schedule_items
+    ]
+    return page("organise/schedule.html", form=form, event=event, action=ActionForm(), items=items)
+
+
+@bp.route("/events/<int:event_id>/schedule/<int:item_id>", methods=["GET", "POST"])
+@login_required
+def schedule_item(event_id: int, item_id: int):
+    event = require_organiser(event_id, for_update=request.method == "POST")
+    item = next((i for i in event.schedule_items if i.id == item_id), None)
+    if item is None:
+        abort(404)
+    form = _schedule_form(event, item)
+    if form.validate_on_submit() and (done := _save_item(event, form, item.id)):
+        return done
+    return page("organise/schedule_item.html", form=form, event=event, item=item)
+
+
+@bp.post("/events/<int:event_id>/schedule/<int:item_id>/delete")
+@login_required
+def delete_schedule_item(event_id: int, item_id: int):
+    event = require_organiser(event_id, for_update=True)
+    if ActionForm().validate_on_submit():
+        events.delete_schedule_item(db.session, event, item_id, utcnow())
+        db.session.commit()
+        flash(_("Item removed from the schedule."), "success")
+    return redirect(url_for(".schedule", event_id=event.id))

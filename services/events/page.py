@@ -1,0 +1,179 @@
+"""The public pages' data: which events are listed, and what an event's page shows.
+
+Built here rather than in a blueprint so that every page showing an event (the listing, the
+home page, the organiser's route editor, the RSVP pages) reads the same data. Times stay
+instants: templates format them with the ``when`` and ``time`` filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import Event
+from models.enums import EventStatus, Visibility, WaypointKind
+from services import rsvp as rsvps
+from services.events import render_description
+from services.events import translations as event_texts
+from services.route import walking_minutes
+from services.rsvp import attendees
+from services.times import to_local
+
+KIND_LABELS = {
+    WaypointKind.ASSEMBLY: _l("Assembly"),
+    WaypointKind.STOP: _l("Stop"),
+    WaypointKind.END: _l("End"),
+    WaypointKind.FIRST_AID: _l("First aid"),
+    WaypointKind.TOILETS: _l("Toilets"),
+    WaypointKind.OTHER: _l("Other"),
+}
+
+
+def event_for_page(session: Session, slug: str) -> Event | None:
+    """The event at ``slug`` with everything its page shows, in one query per collection."""
+    return session.scalar(
+        select(Event)
+        .where(Event.slug == slug)
+        .options(
+            selectinload(Event.route_points),
+            selectinload(Event.waypoints),
+            selectinload(Event.schedule_items),
+            selectinload(Event.changes),
+            selectinload(Event.translations),
+            selectinload(Event.roles),
+        )
+    )
+
+
+def public_event(session: Session, slug: str) -> Event | None:
+    """The published or cancelled event at ``slug``; None for a draft, whose existence stays
+    private."""
+    return session.scalar(select(Event).where(
+        Event.slug == slug, Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED))
+    ))
+
+
+def _public() -> Select:
+    return select(Event).where(
+        Event.status == EventStatus.PUBLISHED, Event.visibility == Visibility.LISTED
+    )
+
+
+def _filtered(query: Select, q: str) -> Select:
+    if not q:
+        return query
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return query.where(or_(Event.title.ilike(pattern, escape="\\"),
+                           Event.city.ilike(pattern, escape="\\")))
+
+
+def upcoming_events(
+    session: Session, now: datetime, limit: int, offset: int = 0, q: str = ""
+) -> list[Event]:
+    """Listed published events that have not ended at ``now``, soonest first, filtered by
+    ``q`` (title or city)."""
+    query = _filtered(_public().where(Event.ends_at >= now), q)
+    return list(session.scalars(
+        query.order_by(Event.starts_at, Event.id).limit(limit).offset(offset)))
+
+
+def past_events(
+    session: Session, now: datetime, limit: int, offset: int = 0, q: str = ""
+) -> list[Event]:
+    """Listed published events that ended before ``now``, latest first, filtered by ``q``."""
+    query = _filtered(_public().where(Event.ends_at < now), q)
+    return list(session.scalars(
+        query.order_by(Event.starts_at.desc(), Event.id.desc()).limit(limit).offset(offset)))
+
+
+def feed_events(session: Session, now: datetime, limit: int = 500) -> list[Event]:
+    """The calendar feed's events: listed, published, not ended; waypoints loaded."""
+    return list(session.scalars(
+        _public().where(Event.ends_at >= now)
+        .options(selectinload(Event.waypoints)).order_by(Event.starts_at).limit(limit)))
+
+
+def walking_text(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+    return _("%(hours)d h", hours=hours) if hours else _("%(minutes)d min", minutes=rest)
+
+
+def map_data(event: Event, config: Mapping) -> dict:
+    """The data the map macros and scripts read; ``config`` gives the tile server."""
+    return {
+        "points": [[p.lat, p.lon] for p in event.route_points],
+        "waypoints": [
+            {"n": n, "lat": w.lat, "lon": w.lon, "kind": w.kind, "label": w.label}
+            for n, w in enumerate(event.waypoints, 1)
+        ],
+        "tiles": {"url": config["TILE_URL"], "attribution": config["TILE_ATTRIBUTION"]},
+    }
+
+
+def event_page(event: Event, *, config: Mapping, language: str, page_url: str) -> dict:
+    """Everything ``events/show.html`` needs but the live parts and the RSVP panel, with
+    texts in ``language`` where the organisers translated them.
+
+    It only reads the event's loaded collections (see ``event_for_page``), so the page costs
+    the same queries for 5 points or 5,000.
+    """
+    tz = event.timezone
+    numbers = {w.id: n for n, w in enumerate(event.waypoints, 1)}
+    labels = {w.id: w.label for w in event.waypoints}
+    start_day = to_local(event.starts_at, tz).date()
+    pace = config["MARCH_PACE_KMH"]
+    title, description_md = event_texts.for_reader(event, language)
+    return {
+        "event": event,
+        "ends_same_day": to_local(event.ends_at, tz).date() == start_day,
+        "assembly": event.assembly_waypoint,
+        "has_route": len(event.route_points) >= 2,
+        "distance_km": format_decimal(event.route_length_m / 1000, format="0.0"),
+        "walking": walking_text(walking_minutes(event.route_length_m, pace)),
+        "pace_kmh": f"{pace:g}",
+        "waypoints": [
+            {"n": n, "label": w.label, "kind": w.kind, "kind_label": str(KIND_LABELS[w.kind])}
+            for n, w in enumerate(event.waypoints, 1)
+        ],
+        "map_data": map_data(event, config),
+        "schedule": [
+            {
+                "id": item.id,
+                "starts_at": item.starts_at,
+                "other_day": to_local(item.starts_at, tz).date() != start_day,
+                "title": item.title,
+                "description": item.description,
+                "waypoint_n": numbers.get(item.waypoint_id),
+                "waypoint_label": labels.get(item.waypoint_id),
+            }
+            for item in event.schedule_items
+        ],
+        "title": title,
+        "description_html": render_description(description_md),
+        "changes": event.changes,
+        "is_draft_preview": event.status == EventStatus.DRAFT,
+        "page_url": page_url,
+    }
+
+
+def rsvp_panel(session: Session, event: Event, now: datetime) -> dict:
+    """What ``rsvp/_panel.html`` shows besides its form: "stewards: 6 of 10" per role, the
+    public count if the organisers show it, and why RSVPs are closed at ``now``. Two queries.
+
+    ``lines`` holds every role's line, plain participants included, for the form's labels.
+    """
+    totals = attendees.totals(session, event)
+    return {
+        "lines": totals.roles,
+        "roles": [line for line in totals.roles if line.role is not None],
+        "people": totals.people if event.is_count_public else None,
+        "closed": rsvps.closed_reason(event, now),
+    }

@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_filters(app: Flask) -> None:
     from models import enums
+    from services.route import kind_labels
     from services.times import format_time, format_when
 
     # One filter per purpose: {{ event.starts_at|when(event.timezone) }} for a moment,
@@ -86,6 +87,7 @@ def _register_template_filters(app: Flask) -> None:
     app.add_template_filter(format_time, "time")
     # Named states: {% if event.status == enums.EventStatus.DRAFT %}
     app.add_template_global(enums, "enums")
+    app.add_template_global(kind_labels)  # the waypoint kinds' names, for the map scripts
 
 
 def _register_cli(app: Flask) -> None:

@@ -81,6 +81,8 @@ def from_environment() -> dict:
         # "development" (set by `make run`) turns on the dev mailbox at /dev/mailbox when no
         # MAIL_SERVER is given; anything else never shows captured mail.
         "ENV_NAME": os.environ.get("RALLYPOINT_ENV", "production"),
+        # True or False forces the dev mailbox on or off; None decides by ENV_NAME as above.
+        "DEV_MAILBOX": None,
         # Mail: with no MAIL_SERVER, mail stays in the dev mailbox (services/mail/transports.py),
         # a folder of .eml files.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request
 from flask_babel import Babel
 
 from core.headers import SECRET_PATHS
 
-LANGUAGES = {"en": "English", "de": "Deutsch", "ru": "Русский"}
+
+class Language(StrEnum):
+    """The languages of the interface and of emails, the one list of them; the first is the
+    default. ``models.enums`` re-exports it beside the other named states."""
+
+    EN = "en"
+    DE = "de"
+    RU = "ru"
+
+    @property
+    def label(self) -> str:
+        """The language's own name, as the switcher shows it."""
+        return _LABELS[self]
+
+
+_LABELS = {Language.EN: "English", Language.DE: "Deutsch", Language.RU: "Русский"}
+LANGUAGES = {language.value: language.label for language in Language}
 COOKIE = "lang"
 
 babel = Babel()

@@ -9,6 +9,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from core.i18n import Language
+
+__all__ = [
+    "ChangeKind",
+    "EventStatus",
+    "Language",
+    "OutboxStatus",
+    "RsvpStatus",
+    "Visibility",
+    "WaypointKind",
+]
+
 
 class EventStatus(StrEnum):
     DRAFT = "draft"
@@ -55,19 +67,3 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     DROPPED = "dropped"
-
-
-class Language(StrEnum):
-    """The languages of the interface and of emails; the first is the default."""
-
-    EN = "en"
-    DE = "de"
-    RU = "ru"
-
-    @property
-    def label(self) -> str:
-        """The language's own name, as the switcher shows it."""
-        return _LANGUAGE_LABELS[self]
-
-
-_LANGUAGE_LABELS = {Language.EN: "English", Language.DE: "Deutsch", Language.RU: "Русский"}

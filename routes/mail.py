@@ -141,10 +141,10 @@ _MAIL_ID = re.compile(r"^[0-9T]{21}-[0-9a-f]{8}$")
 
 def _mailbox():
     config = current_app.config
-    enabled = config.get("DEV_MAILBOX")
+    enabled = config["DEV_MAILBOX"]
     if enabled is None:
-        enabled = config.get("ENV_NAME") == "development" and not config.get("TESTING")
-    if not enabled or config.get("MAIL_SERVER"):
+        enabled = config["ENV_NAME"] == "development" and not config["TESTING"]
+    if not enabled or config["MAIL_SERVER"]:
         abort(404)  # only a developer's own machine shows captured mail
     return mailer.mailbox_dir(config)
 

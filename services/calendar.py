@@ -19,8 +19,8 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from models import Event
-from models.enums import EventStatus, WaypointKind
-from services.route import walking_minutes
+from models.enums import EventStatus
+from services.route import KIND_LABELS, walking_minutes
 from services.times import to_local
 
 PRODID = "-//Rallypoint//Demonstrations//EN"
@@ -31,22 +31,14 @@ def _host() -> str:
 
 
 def route_summary(event: Event) -> str:
-    """E.g. "Route: 1.3 km, about 26 min walking. 1. Potsdamer Platz (assembly) ..."."""
+    """E.g. "Route: 1.3 km, about 26 min walking. 1. Potsdamer Platz (Assembly) ..."."""
     if not event.route_length_m:
         return ""
     pace = current_app.config["MARCH_PACE_KMH"]
     minutes = walking_minutes(event.route_length_m, pace)
-    kinds = {
-        WaypointKind.ASSEMBLY: _("assembly"),
-        WaypointKind.STOP: _("stop"),
-        WaypointKind.END: _("end"),
-        WaypointKind.FIRST_AID: _("first aid"),
-        WaypointKind.TOILETS: _("toilets"),
-        WaypointKind.OTHER: _("other"),
-    }
     lines = [_("Route: %(km)s km, about %(minutes)d min walking.",
                km=f"{event.route_length_m / 1000:.1f}", minutes=minutes)]
-    lines += [f"{n}. {w.label} ({kinds.get(w.kind, w.kind)})"
+    lines += [f"{n}. {w.label} ({KIND_LABELS.get(w.kind, w.kind)})"
               for n, w in enumerate(event.waypoints, 1)]
     return "\n".join(lines)
 

@@ -12,27 +12,17 @@ from datetime import datetime
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Event
-from models.enums import EventStatus, Visibility, WaypointKind
+from models.enums import EventStatus, Visibility
 from services import rsvp as rsvps
 from services.events import render_description
 from services.events import translations as event_texts
-from services.route import walking_minutes
+from services.route import KIND_LABELS, walking_minutes
 from services.rsvp import attendees
 from services.times import to_local
-
-KIND_LABELS = {
-    WaypointKind.ASSEMBLY: _l("Assembly"),
-    WaypointKind.STOP: _l("Stop"),
-    WaypointKind.END: _l("End"),
-    WaypointKind.FIRST_AID: _l("First aid"),
-    WaypointKind.TOILETS: _l("Toilets"),
-    WaypointKind.OTHER: _l("Other"),
-}
 
 
 def event_for_page(session: Session, slug: str) -> Event | None:

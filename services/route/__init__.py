@@ -23,6 +23,7 @@ from services.route.gpx import parse_gpx, to_gpx
 from services.route.guards import MAX_UPLOAD_BYTES
 from services.route.text_format import format_text, parse_text
 from services.route.values import (
+    KIND_LABELS,
     MAX_LABEL_CHARS,
     MAX_POINTS,
     MAX_WAYPOINTS,
@@ -30,10 +31,13 @@ from services.route.values import (
     Route,
     RouteError,
     Waypoint,
+    kind_labels,
     validate,
 )
 
 __all__ = [
+    "KIND_LABELS",
+    "kind_labels",
     "EARTH_RADIUS_M",
     "MAX_LABEL_CHARS",
     "MAX_POINTS",

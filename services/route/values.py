@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from models.enums import WaypointKind
 
@@ -26,6 +27,21 @@ DECIMALS = 6  # ~0.1 m; rounding on parse makes export/import round trips exact
 # A tuple, not `value in WaypointKind`: before Python 3.12 that raises TypeError for a
 # string that is not a member.
 _KINDS = tuple(WaypointKind)
+
+# What each kind is called on the page, in the legend, in calendars and for the map scripts.
+KIND_LABELS = {
+    WaypointKind.ASSEMBLY: _l("Assembly"),
+    WaypointKind.STOP: _l("Stop"),
+    WaypointKind.END: _l("End"),
+    WaypointKind.FIRST_AID: _l("First aid"),
+    WaypointKind.TOILETS: _l("Toilets"),
+    WaypointKind.OTHER: _l("Other"),
+}
+
+
+def kind_labels() -> dict[str, str]:
+    """The kinds' names in the current language, as plain strings (for JSON)."""
+    return {kind.value: str(label) for kind, label in KIND_LABELS.items()}
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def test_event_after_dst_change_holds_the_right_utc_instant(session):
     assert str(item["location"]) == "Potsdamer Platz, Berlin"
     assert (item["geo"].latitude, item["geo"].longitude) == (52.5096, 13.3762)
     description = str(item["description"])
-    assert "Route: " in description and "1. Potsdamer Platz (assembly)" in description
+    assert "Route: " in description and "1. Potsdamer Platz (Assembly)" in description
     assert URL in description and str(item["url"]) == URL
 
 

@@ -168,3 +168,22 @@ def test_service_packages_depend_one_way():
 def test_the_cycle_finder_finds_cycles():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_tests_share_through_factories_and_plugins_not_each_other():
+    """Test data comes from tests/factories.py and fixtures from plugins or a conftest, so no
+    test module imports another test module or a conftest."""
+    offending = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            last = [n.rsplit(".", 1)[-1] for n in names if n.startswith("tests.")]
+            if any(part.startswith("test_") or part == "conftest" for part in last):
+                offending.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offending == []

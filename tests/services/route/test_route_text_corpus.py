@@ -18,7 +18,7 @@ import pytest
 from models.enums import WaypointKind
 from services.route import format_text, parse_text
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CORPUS = json.loads((ROOT / "tests/data/route_text_corpus.json").read_text(encoding="utf-8"))
 ANCHOR = CORPUS["anchor"]
 
@@ -63,7 +63,7 @@ def javascript() -> dict:
         "texts": [case["text"] for case in CORPUS["texts"]],
     }
     done = subprocess.run(  # noqa: S603 - our own script, on the corpus in this repository
-        [node, str(ROOT / "tests/services/read_route_text.js")],
+        [node, str(ROOT / "tests/services/route/read_route_text.js")],
         input=json.dumps(given),
         capture_output=True,
         text=True,

@@ -2,7 +2,7 @@
 // stdin {"kinds": [...], "anchor": "...", "lines": [...], "texts": [...]} (the lines and texts
 // as strings), stdout the readings as JSON, in the same shape as the Python side's.
 import { readFileSync } from 'node:fs';
-import { formatText, isPoint, parseText } from '../../static/js/route-text.js';
+import { formatText, isPoint, parseText } from '../../../static/js/route-text.js';
 
 const { kinds, anchor, lines, texts } = JSON.parse(readFileSync(0, 'utf8'));
 

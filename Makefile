@@ -55,6 +55,7 @@ test: $(VENV)/.installed-dev node_modules/.installed translations
 
 lint: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	npx --no-install eslint .
 
 clean:

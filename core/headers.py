@@ -12,7 +12,11 @@ from flask import Flask, Response, request
 SECRET_PATHS = ("/manage/", "/steward/", "/unsubscribe/", "/reset/")
 # Personal pages, and those: no cache stores them.
 NO_STORE_PATHS = (
-    "/dashboard", "/login", "/signup", "/organise", "/dev",
+    "/dashboard",
+    "/login",
+    "/signup",
+    "/organise",
+    "/dev",
     *(path.rstrip("/") for path in SECRET_PATHS),
 )
 

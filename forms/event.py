@@ -53,15 +53,17 @@ def _when(
 class EventForm(FlaskForm):
     title = StringField(
         _l("Title"),
-        validators=[DataRequired(_l("Give the demonstration a title.")),
-                    Length(max=140, message=_l("Use at most 140 characters."))],
+        validators=[
+            DataRequired(_l("Give the demonstration a title.")),
+            Length(max=140, message=_l("Use at most 140 characters.")),
+        ],
     )
-    starts_at = _when(
-        _l("Starts"), _l("Enter the date and time it starts, e.g. 2026-11-29 13:00.")
-    )
+    starts_at = _when(_l("Starts"), _l("Enter the date and time it starts, e.g. 2026-11-29 13:00."))
     ends_at = _when(_l("Ends"), _l("Enter the date and time it ends."))
     timezone = SelectField(
-        _l("Time zone"), default=DEFAULT_ZONE, validate_choice=False,
+        _l("Time zone"),
+        default=DEFAULT_ZONE,
+        validate_choice=False,
         description=_l("Times are shown to participants in this zone."),
     )
     city = StringField(
@@ -88,15 +90,19 @@ class EventForm(FlaskForm):
     capacity = IntegerField(
         _l("Capacity (people)"),
         description=_l("Leave empty for no limit; RSVPs beyond it go on a waiting list."),
-        validators=[Optional(),
-                    NumberRange(min=1, message=_l("Enter 1 or more, or leave empty."))],
+        validators=[Optional(), NumberRange(min=1, message=_l("Enter 1 or more, or leave empty."))],
     )
     max_party_size = IntegerField(
         _l("Largest group per RSVP"),
         default=5,
-        validators=[DataRequired(_l("Enter a number from 1 to %(n)d.", n=MAX_PARTY_SIZE)),
-                    NumberRange(min=1, max=MAX_PARTY_SIZE,
-                                message=_l("Enter a number from 1 to %(n)d.", n=MAX_PARTY_SIZE))],
+        validators=[
+            DataRequired(_l("Enter a number from 1 to %(n)d.", n=MAX_PARTY_SIZE)),
+            NumberRange(
+                min=1,
+                max=MAX_PARTY_SIZE,
+                message=_l("Enter a number from 1 to %(n)d.", n=MAX_PARTY_SIZE),
+            ),
+        ],
     )
     rsvp_deadline_at = _when(_l("RSVP deadline (optional)"), "", required=False)
     is_count_public = BooleanField(_l("Show how many people are coming"), default=True)
@@ -177,56 +183,70 @@ class RouteForm(FlaskForm):
 
 
 class ScheduleItemForm(FlaskForm):
-    time = TimeField(_l("Time"), format="%H:%M",
-                     validators=[DataRequired(_l("Enter a time like 13:45."))])
+    time = TimeField(
+        _l("Time"), format="%H:%M", validators=[DataRequired(_l("Enter a time like 13:45."))]
+    )
     date = DateField(
-        _l("Date"), validators=[Optional()],
+        _l("Date"),
+        validators=[Optional()],
         description=_l("Leave as is for the day the demonstration starts."),
     )
     title = StringField(
         _l("What happens"),
-        validators=[DataRequired(_l("Say what happens, e.g. “March departs”.")),
-                    Length(max=140, message=_l("Use at most 140 characters."))],
+        validators=[
+            DataRequired(_l("Say what happens, e.g. “March departs”.")),
+            Length(max=140, message=_l("Use at most 140 characters.")),
+        ],
     )
-    description = TextAreaField(_l("Details (optional)"),
-                                validators=[Length(max=2000)], render_kw={"rows": 3})
+    description = TextAreaField(
+        _l("Details (optional)"), validators=[Length(max=2000)], render_kw={"rows": 3}
+    )
     # Checked by the service against the event's waypoints (a missing value means none).
-    waypoint_id = SelectField(_l("Where on the route (optional)"),
-                              choices=[SelectChoice("", _l("No waypoint"))],
-                              validate_choice=False)
+    waypoint_id = SelectField(
+        _l("Where on the route (optional)"),
+        choices=[SelectChoice("", _l("No waypoint"))],
+        validate_choice=False,
+    )
 
     def entry(self, default_date: date, item_id: int | None = None) -> ScheduleEntry:
         local = datetime.combine(self.date.data or default_date, self.time.data)
         raw = self.waypoint_id.data or ""
         waypoint = (int(raw) if raw.isdigit() else -1) if raw else None
-        return ScheduleEntry(local, self.title.data, self.description.data or "", waypoint,
-                             item_id)
+        return ScheduleEntry(local, self.title.data, self.description.data or "", waypoint, item_id)
 
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(
         _l("Why is it cancelled?"),
         description=_l("Participants read this on the page and in their email."),
-        validators=[DataRequired(_l("Tell participants why the demonstration is cancelled.")),
-                    Length(max=2000, message=_l("Use at most 2,000 characters."))],
+        validators=[
+            DataRequired(_l("Tell participants why the demonstration is cancelled.")),
+            Length(max=2000, message=_l("Use at most 2,000 characters.")),
+        ],
     )
 
 
 class DuplicateForm(FlaskForm):
     weeks = IntegerField(
-        _l("Weeks later"), default=1,
-        validators=[Optional(),
-                    NumberRange(min=1, max=104, message=_l("Enter 1 to 104 weeks."))],
+        _l("Weeks later"),
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=104, message=_l("Enter 1 to 104 weeks."))],
     )
-    new_date = DateField(_l("Or on this date"), validators=[Optional()],
-                         description=_l("The copy starts on this day at the same time."))
+    new_date = DateField(
+        _l("Or on this date"),
+        validators=[Optional()],
+        description=_l("The copy starts on this day at the same time."),
+    )
 
 
 class CoOrganiserForm(FlaskForm):
     email = EmailField(
         _l("Their account email"),
-        validators=[DataRequired(_l("Enter the email of their Rallypoint account.")),
-                    Email(_l("Enter an email address like name@example.org.")), Length(max=254)],
+        validators=[
+            DataRequired(_l("Enter the email of their Rallypoint account.")),
+            Email(_l("Enter an email address like name@example.org.")),
+            Length(max=254),
+        ],
     )
 
 

@@ -38,8 +38,7 @@ def _role_label(line: RoleLine) -> str:
     values = {"role": line.name, "people": line.people, "needed": line.needed}
     if line.is_full and approve:
         return _(
-            "%(role)s: %(people)s of %(needed)s (full: you join the waitlist)"
-            " (organisers approve)",
+            "%(role)s: %(people)s of %(needed)s (full: you join the waitlist) (organisers approve)",
             **values,
         )
     if line.is_full:

@@ -18,6 +18,4 @@ class ScheduleItem(Base):
     starts_at: Mapped[datetime]  # UTC; shown in the event's time zone
     title: Mapped[str] = mapped_column(String(140))
     description: Mapped[str] = mapped_column(Text, default="")
-    waypoint_id: Mapped[int | None] = mapped_column(
-        ForeignKey("waypoints.id", ondelete="SET NULL")
-    )
+    waypoint_id: Mapped[int | None] = mapped_column(ForeignKey("waypoints.id", ondelete="SET NULL"))

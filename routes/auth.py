@@ -139,9 +139,7 @@ def reset_password(token: str):
         return render_template("auth/reset_invalid.html"), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        user = password_reset.reset_password(
-            db.session, token, form.password.data, utcnow()
-        )
+        user = password_reset.reset_password(db.session, token, form.password.data, utcnow())
         db.session.commit()
         _start_session(user, remember=False)
         flash(_("Your new password is set. You are logged in."), "success")

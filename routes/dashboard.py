@@ -18,7 +18,10 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 def index():
     now = utcnow()
     groups: dict[str, list[Event]] = {
-        EventStatus.DRAFT: [], "upcoming": [], "past": [], EventStatus.CANCELLED: []
+        EventStatus.DRAFT: [],
+        "upcoming": [],
+        "past": [],
+        EventStatus.CANCELLED: [],
     }
     for event in db.session.scalars(
         select(Event)

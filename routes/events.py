@@ -89,8 +89,7 @@ def event_calendar(slug: str):
 @bp.get("/e/<slug>/route.gpx")
 def route_gpx(slug: str):
     event = _load(slug)
-    response = Response(to_gpx(event_route(event), event.title),
-                        mimetype="application/gpx+xml")
+    response = Response(to_gpx(event_route(event), event.title), mimetype="application/gpx+xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.gpx"'
     return _cached(response, event)
 
@@ -116,11 +115,18 @@ def listing():
     now = utcnow()
     upcoming = pages.upcoming_events(db.session, now, PER_PAGE + 1, (number - 1) * PER_PAGE, q)
     past = pages.past_events(db.session, now, PER_PAGE + 1, (past_page - 1) * PER_PAGE, q)
-    response = Response(render_template(
-        "events/list.html", q=q, page=number, past_page=past_page,
-        upcoming=upcoming[:PER_PAGE], more_upcoming=len(upcoming) > PER_PAGE,
-        past=past[:PER_PAGE], more_past=len(past) > PER_PAGE,
-    ))
+    response = Response(
+        render_template(
+            "events/list.html",
+            q=q,
+            page=number,
+            past_page=past_page,
+            upcoming=upcoming[:PER_PAGE],
+            more_upcoming=len(upcoming) > PER_PAGE,
+            past=past[:PER_PAGE],
+            more_past=len(past) > PER_PAGE,
+        )
+    )
     return _cached(response, None)
 
 

@@ -86,7 +86,11 @@ def _position_page(event: Event, *, action: str, back: str | None):
         lat, lon = form.position()
         try:
             march.report_position(
-                db.session, event, lat=lat, lon=lon, is_front=form.part.data == "front",
+                db.session,
+                event,
+                lat=lat,
+                lon=lon,
+                is_front=form.part.data == "front",
                 now=utcnow(),
             )
         except DomainError as err:
@@ -96,7 +100,11 @@ def _position_page(event: Event, *, action: str, back: str | None):
             flash(_("Thank you. The map now shows the march here."), "success")
             return redirect(action)
     html = render_template(
-        "live/position.html", event=event, form=form, action=action, back=back,
+        "live/position.html",
+        event=event,
+        form=form,
+        action=action,
+        back=back,
         has_route=live_pages.has_route(db.session, event),
     )
     return html, 422 if request.method == "POST" else 200, NO_STORE
@@ -146,7 +154,11 @@ def stewards(event_id: int):
             )
     status = 422 if request.method == "POST" and form.errors else 200
     html = render_template(
-        "live/stewards.html", event=event, form=form, new_link=new_link, now=utcnow(),
+        "live/stewards.html",
+        event=event,
+        form=form,
+        new_link=new_link,
+        now=utcnow(),
         links=live_pages.steward_links(db.session, event),
     )
     return html, status, NO_STORE

@@ -57,9 +57,11 @@ def _rsvp_or_404(token: str):
 @bp.get("/unsubscribe/<token>")
 def unsubscribe_page(token: str):
     rsvp = _rsvp_or_404(token)
-    return render_template(
-        "mail/unsubscribe.html", rsvp=rsvp, token=token, form=SuppressForm()
-    ), 200, NO_STORE
+    return (
+        render_template("mail/unsubscribe.html", rsvp=rsvp, token=token, form=SuppressForm()),
+        200,
+        NO_STORE,
+    )
 
 
 @bp.post("/unsubscribe/<token>")
@@ -163,9 +165,11 @@ def mailbox_message(mail_id: str):
     message = _parse(path)
     body = message.get_body(preferencelist=("plain",))
     text = body.get_content() if body else ""
-    return render_template(
-        "mail/message.html", mail_id=mail_id, message=message, text=text
-    ), 200, NO_STORE
+    return (
+        render_template("mail/message.html", mail_id=mail_id, message=message, text=text),
+        200,
+        NO_STORE,
+    )
 
 
 @bp.get("/dev/mailbox/<mail_id>.eml")

@@ -33,6 +33,7 @@ from services.events import page as pages
 
 bp = Blueprint("rsvp", __name__)
 
+
 # Per address, applied to every POST of the RSVP form; the per-email limit stops one
 # address being flooded with confirmation mail from many clients.
 def _address_limit() -> str:
@@ -198,9 +199,7 @@ def cancel(token: str):
     if request.method == "POST":
         rsvps.cancel_rsvp(db.session, rsvp, utcnow())
         db.session.commit()
-        flash(
-            _("Your RSVP is cancelled. We will not email you about this event again."), "success"
-        )
+        flash(_("Your RSVP is cancelled. We will not email you about this event again."), "success")
         return redirect(url_for("rsvp.manage", token=token), 303)
     html = render_template("rsvp/cancel.html", token=token, rsvp=rsvp, event=event)
     return html, 200, {"Cache-Control": "no-store"}

@@ -36,10 +36,17 @@ def route_summary(event: Event) -> str:
         return ""
     pace = current_app.config["MARCH_PACE_KMH"]
     minutes = walking_minutes(event.route_length_m, pace)
-    lines = [_("Route: %(km)s km, about %(minutes)d min walking.",
-               km=f"{event.route_length_m / 1000:.1f}", minutes=minutes)]
-    lines += [f"{n}. {w.label} ({KIND_LABELS.get(w.kind, w.kind)})"
-              for n, w in enumerate(event.waypoints, 1)]
+    lines = [
+        _(
+            "Route: %(km)s km, about %(minutes)d min walking.",
+            km=f"{event.route_length_m / 1000:.1f}",
+            minutes=minutes,
+        )
+    ]
+    lines += [
+        f"{n}. {w.label} ({KIND_LABELS.get(w.kind, w.kind)})"
+        for n, w in enumerate(event.waypoints, 1)
+    ]
     return "\n".join(lines)
 
 

@@ -111,7 +111,7 @@ def format_time(instant: datetime, tz_name: str) -> str:
 
 
 def day_label(instant: datetime, now: datetime, tz_name: str) -> str:
-    """"Today", "Tomorrow" or e.g. "Sunday 29 November 2026", by calendar days in the zone,
+    """ "Today", "Tomorrow" or e.g. "Sunday 29 November 2026", by calendar days in the zone,
     in the current language (call it under ``force_locale`` outside a request)."""
     day, today = to_local(instant, tz_name).date(), to_local(now, tz_name).date()
     if day == today:

@@ -28,13 +28,14 @@ PASSWORD = "correct horse battery"
 
 
 def make_user(
-    session, email: str = "org@example.org", *, display_name: str = "Org",
+    session,
+    email: str = "org@example.org",
+    *,
+    display_name: str = "Org",
     password: str = PASSWORD,
 ) -> User:
     """An organiser account, made as the sign-up form makes it."""
-    user = accounts.create_user(
-        session, email=email, display_name=display_name, password=password
-    )
+    user = accounts.create_user(session, email=email, display_name=display_name, password=password)
     session.commit()
     return user
 
@@ -83,8 +84,7 @@ def make_event(
     two-item schedule unless ``route=False``.
     """
     if as_organiser:
-        event = _event_as_organiser(session, owner_id, published=published, route=route,
-                                    **fields)
+        event = _event_as_organiser(session, owner_id, published=published, route=route, **fields)
     else:
         event = _event_rows(session, owner_id, published=published, **fields)
     session.commit()
@@ -112,19 +112,27 @@ def _event_rows(session, owner_id: int | None, *, published: bool, **fields) -> 
     return event
 
 
-def _event_as_organiser(session, owner_id: int, *, published: bool, route: bool,
-                        **changes) -> Event:
-    event = events.create_event(session, owner_id=owner_id, now=NOW,
-                                details=event_details(**changes))
+def _event_as_organiser(
+    session, owner_id: int, *, published: bool, route: bool, **changes
+) -> Event:
+    event = events.create_event(
+        session, owner_id=owner_id, now=NOW, details=event_details(**changes)
+    )
     if route:
         events.save_route(session, event, ROUTE, NOW)
         by_label = {w.label: w.id for w in event.waypoints}
         start = changes.get("starts_local", datetime(2026, 11, 29, 13, 0))
-        events.save_schedule(session, event, [
-            events.ScheduleEntry(start, "Assembly", "", by_label["Potsdamer Platz"]),
-            events.ScheduleEntry(start.replace(hour=15), "Rally at the embassy", "",
-                                 by_label["Russian embassy"]),
-        ], NOW)
+        events.save_schedule(
+            session,
+            event,
+            [
+                events.ScheduleEntry(start, "Assembly", "", by_label["Potsdamer Platz"]),
+                events.ScheduleEntry(
+                    start.replace(hour=15), "Rally at the embassy", "", by_label["Russian embassy"]
+                ),
+            ],
+            NOW,
+        )
     if published:
         events.publish(session, event)
     session.flush()
@@ -190,8 +198,14 @@ def march_under_way(session, owner_id: int, *, now: datetime, slug: str, with_ga
     """A published march that started half an hour before ``now``, along ``LINE`` (with the
     Brandenburg Gate as a waypoint if ``with_gate``)."""
     event = _event_rows(
-        session, owner_id, published=True, slug=slug, title="March", city="",
-        starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(hours=2),
+        session,
+        owner_id,
+        published=True,
+        slug=slug,
+        title="March",
+        city="",
+        starts_at=now - timedelta(minutes=30),
+        ends_at=now + timedelta(hours=2),
         created_at=utcnow(),
     )
     session.add_all(

@@ -42,8 +42,10 @@ def require(what: str, found: object) -> None:
     if found:
         return
     message = f"{what} not found: apt-get install postgresql redis-server"
-    if any(os.environ.get(name, "").lower() not in ("", "0", "false") for name in
-           ("CI", "REQUIRE_STACK")):
+    if any(
+        os.environ.get(name, "").lower() not in ("", "0", "false")
+        for name in ("CI", "REQUIRE_STACK")
+    ):
         pytest.fail(message)
     pytest.skip(message)
 
@@ -83,8 +85,17 @@ class OwnPostgres:
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"),
-                  "-w", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
@@ -189,10 +200,28 @@ class OwnRedis:
     def start(self) -> None:
         pidfile = self.dir / "redis.pid"
         subprocess.run(  # noqa: S603 - the system's redis-server
-            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--daemonize", "yes", "--dir", str(self.dir),
-             "--pidfile", str(pidfile), "--logfile", str(self.dir / "redis.log")],
-            check=True, timeout=30, env=real_clock(dict(os.environ)),
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "yes",
+                "--dir",
+                str(self.dir),
+                "--pidfile",
+                str(pidfile),
+                "--logfile",
+                str(self.dir / "redis.log"),
+            ],
+            check=True,
+            timeout=30,
+            env=real_clock(dict(os.environ)),
         )
         wait_for_port(self.port, open_=True)
         wait_until(pidfile.exists, 10)  # a daemonized redis writes it just after it listens

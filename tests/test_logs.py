@@ -140,16 +140,28 @@ def test_dev_server_request_lines_are_cut_and_its_banner_kept(live_server, log_o
 def test_gunicorn_access_records_lose_client_address_referrer_and_agent():
     atoms = SafeAtoms(
         {
-            "h": "2001:db8::7", "l": "-", "u": "-", "t": "[01/Dec/2026:20:31:27 +0000]",
-            "r": f"GET /manage/{TOKEN} HTTP/1.1", "s": "200", "b": "512",
-            "f": "https://example.org/from/anna", "a": PHONE, "q": "q=Ada+Lovelace",
-            "{user-agent}i": PHONE, "{x-forwarded-for}i": "203.0.113.9",
+            "h": "2001:db8::7",
+            "l": "-",
+            "u": "-",
+            "t": "[01/Dec/2026:20:31:27 +0000]",
+            "r": f"GET /manage/{TOKEN} HTTP/1.1",
+            "s": "200",
+            "b": "512",
+            "f": "https://example.org/from/anna",
+            "a": PHONE,
+            "q": "q=Ada+Lovelace",
+            "{user-agent}i": PHONE,
+            "{x-forwarded-for}i": "203.0.113.9",
         }
     )
     record = logging.LogRecord(
-        "gunicorn.access", logging.INFO, __file__, 1,
+        "gunicorn.access",
+        logging.INFO,
+        __file__,
+        1,
         '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(q)s %({x-forwarded-for}i)s',
-        (atoms,), None,
+        (atoms,),
+        None,
     )
     logs.RedactingFilter().filter(record)
     assert record.getMessage() == (

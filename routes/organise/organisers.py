@@ -24,8 +24,7 @@ def organisers(event_id: int):
         done := save(
             form,
             lambda: events.add_co_organiser(db.session, event, form.email.data),
-            lambda user: _("%(name)s can now organise this demonstration.",
-                           name=user.display_name),
+            lambda user: _("%(name)s can now organise this demonstration.", name=user.display_name),
             lambda _user: redirect(url_for(".organisers", event_id=event.id)),
         )
     ):

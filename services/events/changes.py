@@ -94,14 +94,23 @@ def compare(old: Snapshot, new: Snapshot) -> list[tuple[str, str]]:
 
     places: list[str] = []
     if old.city != new.city:
-        places.append(_("City changed from %(old)s to %(new)s.",
-                        old=old.city or _("none"), new=new.city or _("none")))
+        places.append(
+            _(
+                "City changed from %(old)s to %(new)s.",
+                old=old.city or _("none"),
+                new=new.city or _("none"),
+            )
+        )
     if old.assembly != new.assembly:
         if new.assembly is None:
             places.append(_("The assembly point was removed."))
         elif old.assembly and old.assembly[0] == new.assembly[0]:
-            places.append(_("Assembly point moved: %(place)s is at a new spot on the map.",
-                            place=new.assembly[0]))
+            places.append(
+                _(
+                    "Assembly point moved: %(place)s is at a new spot on the map.",
+                    place=new.assembly[0],
+                )
+            )
         else:
             places.append(_("Assembly point moved to %(place)s.", place=new.assembly[0]))
     if places:
@@ -139,24 +148,45 @@ def _schedule_parts(old: Snapshot, new: Snapshot) -> list[str]:
             continue
         _id, old_at, old_title, old_place = before[item_id]
         moved = (format_day(old_at, tz), format_time(old_at, tz)) != (
-            format_day(at, tz), format_time(at, tz))
+            format_day(at, tz),
+            format_time(at, tz),
+        )
         if moved:
-            parts.append(_("%(title)s moved from %(old)s to %(new)s", title=title,
-                           old=format_time(old_at, tz), new=format_time(at, tz)))
+            parts.append(
+                _(
+                    "%(title)s moved from %(old)s to %(new)s",
+                    title=title,
+                    old=format_time(old_at, tz),
+                    new=format_time(at, tz),
+                )
+            )
         if old_title != title:
-            parts.append(_("%(time)s “%(old)s” is now “%(new)s”", time=format_time(at, tz),
-                           old=old_title, new=title))
+            parts.append(
+                _(
+                    "%(time)s “%(old)s” is now “%(new)s”",
+                    time=format_time(at, tz),
+                    old=old_title,
+                    new=title,
+                )
+            )
         if old_place != place:
-            parts.append(_("%(time)s %(title)s now at %(place)s", time=format_time(at, tz),
-                           title=title, place=place or _("no fixed place")))
-    parts.extend(_("%(time)s %(title)s removed", time=format_time(at, tz), title=title)
-                 for item_id, (_id, at, title, _place) in before.items() if item_id not in after)
+            parts.append(
+                _(
+                    "%(time)s %(title)s now at %(place)s",
+                    time=format_time(at, tz),
+                    title=title,
+                    place=place or _("no fixed place"),
+                )
+            )
+    parts.extend(
+        _("%(time)s %(title)s removed", time=format_time(at, tz), title=title)
+        for item_id, (_id, at, title, _place) in before.items()
+        if item_id not in after
+    )
     return parts
 
 
-def record(
-    session: Session, event: Event, before: Snapshot, now: datetime
-) -> list[EventChange]:
+def record(session: Session, event: Event, before: Snapshot, now: datetime) -> list[EventChange]:
     """If ``event`` was published at ``before``, store one ``EventChange`` per kind of
     change made at ``now``, bump the revision once and queue the emails; drafts record
     nothing."""
@@ -166,9 +196,12 @@ def record(
     if not found:
         return []
     event.revision += 1
-    rows = [EventChange(event_id=event.id, revision=event.revision, kind=kind, summary=summary,
-                        created_at=now)
-            for kind, summary in found]
+    rows = [
+        EventChange(
+            event_id=event.id, revision=event.revision, kind=kind, summary=summary, created_at=now
+        )
+        for kind, summary in found
+    ]
     session.add_all(rows)
     session.flush()
     # The relationship is ordered newest first; without this a page rendered in the same

@@ -41,14 +41,30 @@ ROUTE_TEXT = """\
 """
 
 SCHEDULE = [  # local time, title, description, waypoint label
-    (time(13, 0), "Assembly and speeches", "Bring your flags and signs; no party symbols.",
-     "Potsdamer Platz"),
-    (time(13, 45), "March departs", "Along Ebertstraße towards the Brandenburg Gate.",
-     "Potsdamer Platz"),
-    (time(14, 30), "Rally at the Brandenburg Gate", "Short speeches on Pariser Platz.",
-     "Brandenburg Gate"),
-    (time(15, 0), "Closing rally in front of the embassy", "",
-     "Russian embassy (Unter den Linden 63–65)"),
+    (
+        time(13, 0),
+        "Assembly and speeches",
+        "Bring your flags and signs; no party symbols.",
+        "Potsdamer Platz",
+    ),
+    (
+        time(13, 45),
+        "March departs",
+        "Along Ebertstraße towards the Brandenburg Gate.",
+        "Potsdamer Platz",
+    ),
+    (
+        time(14, 30),
+        "Rally at the Brandenburg Gate",
+        "Short speeches on Pariser Platz.",
+        "Brandenburg Gate",
+    ),
+    (
+        time(15, 0),
+        "Closing rally in front of the embassy",
+        "",
+        "Russian embassy (Unter den Linden 63–65)",
+    ),
 ]
 
 DESCRIPTION = """\
@@ -91,23 +107,33 @@ def seed(session: Session, *, email: str, password: str, now: datetime) -> User:
 
 
 def _create_march(session: Session, user: User, day: date, now: datetime) -> Event:
-    event = events.create_event(session, owner_id=user.id, details=events.EventDetails(
-        title="March against the war: Berlin",
-        starts_local=datetime.combine(day, START),
-        ends_local=datetime.combine(day, END),
-        timezone=ZONE,
-        description_md=DESCRIPTION,
-        city="Berlin",
-        contact="demo@rallypoint.invalid",
-        max_party_size=10,
-    ), now=now)
+    event = events.create_event(
+        session,
+        owner_id=user.id,
+        details=events.EventDetails(
+            title="March against the war: Berlin",
+            starts_local=datetime.combine(day, START),
+            ends_local=datetime.combine(day, END),
+            timezone=ZONE,
+            description_md=DESCRIPTION,
+            city="Berlin",
+            contact="demo@rallypoint.invalid",
+            max_party_size=10,
+        ),
+        now=now,
+    )
     event.slug = DEMO_SLUG
     events.save_route(session, event, parse_text(ROUTE_TEXT), now)
     waypoint_ids = {w.label: w.id for w in event.waypoints}
-    events.save_schedule(session, event, [
-        events.ScheduleEntry(datetime.combine(day, at), title, text, waypoint_ids[label])
-        for at, title, text, label in SCHEDULE
-    ], now)
+    events.save_schedule(
+        session,
+        event,
+        [
+            events.ScheduleEntry(datetime.combine(day, at), title, text, waypoint_ids[label])
+            for at, title, text, label in SCHEDULE
+        ],
+        now,
+    )
     event.roles = [Role(seq=0, name="Stewards", needed=10), Role(seq=1, name="Medics", needed=4)]
     events.publish(session, event)
     return event

@@ -67,14 +67,17 @@ def parse_reminder_offsets(text: str) -> list[int]:
         match = _OFFSET.match(part)
         if not match:
             raise DomainError(
-                _("“%(text)s” is not a reminder time: write e.g. “24h, 2h” or “30m”.",
-                  text=part[:20]),
+                _(
+                    "“%(text)s” is not a reminder time: write e.g. “24h, 2h” or “30m”.",
+                    text=part[:20],
+                ),
                 "reminder_offsets",
             )
         value = int(match.group(1)) * _UNIT_MINUTES[match.group(2) or "m"]
         if not 1 <= value <= MAX_REMINDER_MINUTES:
-            raise DomainError(_("Reminders can be sent from 1 minute to 30 days before."),
-                              "reminder_offsets")
+            raise DomainError(
+                _("Reminders can be sent from 1 minute to 30 days before."), "reminder_offsets"
+            )
         minutes.add(value)
     if len(minutes) > 5:
         raise DomainError(_("Choose at most 5 reminder times."), "reminder_offsets")
@@ -109,11 +112,11 @@ def _checked(details: EventDetails) -> dict:
     if details.visibility not in tuple(Visibility):
         raise DomainError(_("Choose listed or unlisted."), "visibility")
     if details.capacity is not None and details.capacity < 1:
-        raise DomainError(_("Leave the capacity empty for no limit, or enter 1 or more."),
-                          "capacity")
+        raise DomainError(
+            _("Leave the capacity empty for no limit, or enter 1 or more."), "capacity"
+        )
     if not 1 <= details.max_party_size <= MAX_PARTY_SIZE:
-        raise DomainError(_("Choose from 1 to %(n)d people.", n=MAX_PARTY_SIZE),
-                          "max_party_size")
+        raise DomainError(_("Choose from 1 to %(n)d people.", n=MAX_PARTY_SIZE), "max_party_size")
     deadline = None
     if details.rsvp_deadline_local is not None:
         deadline = to_utc(details.rsvp_deadline_local, details.timezone, "rsvp_deadline_at")
@@ -137,14 +140,18 @@ def _checked(details: EventDetails) -> dict:
     }
 
 
-def create_event(
-    session: Session, *, owner_id: int, details: EventDetails, now: datetime
-) -> Event:
+def create_event(session: Session, *, owner_id: int, details: EventDetails, now: datetime) -> Event:
     """A new draft with a fresh slug, owned by ``owner_id``, made at ``now``. Raises
     ``DomainError``."""
     values = _checked(details)
-    event = Event(slug=make_slug(session, values["title"]), status=EventStatus.DRAFT, revision=0,
-                  created_at=now, updated_at=now, **values)
+    event = Event(
+        slug=make_slug(session, values["title"]),
+        status=EventStatus.DRAFT,
+        revision=0,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
     event.organisers.append(EventOrganiser(user_id=owner_id, is_owner=True))
     session.add(event)
     session.flush()
@@ -188,8 +195,9 @@ def add_co_organiser(session: Session, event: Event, email: str) -> User:
     ``email`` when no account has it or it already organises the event."""
     user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if user is None:
-        raise DomainError(_("No organiser account uses that email. Ask them to sign up first."),
-                          "email")
+        raise DomainError(
+            _("No organiser account uses that email. Ask them to sign up first."), "email"
+        )
     if any(o.user_id == user.id for o in event.organisers):
         raise DomainError(_("That account already organises this demonstration."), "email")
     event.organisers.append(EventOrganiser(user_id=user.id, is_owner=False))

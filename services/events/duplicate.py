@@ -39,29 +39,47 @@ def duplicate(
         return to_utc(local, event.timezone, name)
 
     copy = Event(
-        slug=make_slug(session, event.title), status=EventStatus.DRAFT, revision=0,
-        title=event.title, description_md=event.description_md,
-        starts_at=moved(event.starts_at, "new_date"), ends_at=moved(event.ends_at, "new_date"),
-        timezone=event.timezone, visibility=event.visibility, city=event.city,
-        contact=event.contact, capacity=event.capacity, max_party_size=event.max_party_size,
-        rsvp_deadline_at=(moved(event.rsvp_deadline_at, "new_date")
-                          if event.rsvp_deadline_at else None),
-        is_count_public=event.is_count_public, neutral_subject=event.neutral_subject,
-        reminder_offsets=list(event.reminder_offsets), route_length_m=event.route_length_m,
+        slug=make_slug(session, event.title),
+        status=EventStatus.DRAFT,
+        revision=0,
+        title=event.title,
+        description_md=event.description_md,
+        starts_at=moved(event.starts_at, "new_date"),
+        ends_at=moved(event.ends_at, "new_date"),
+        timezone=event.timezone,
+        visibility=event.visibility,
+        city=event.city,
+        contact=event.contact,
+        capacity=event.capacity,
+        max_party_size=event.max_party_size,
+        rsvp_deadline_at=(
+            moved(event.rsvp_deadline_at, "new_date") if event.rsvp_deadline_at else None
+        ),
+        is_count_public=event.is_count_public,
+        neutral_subject=event.neutral_subject,
+        reminder_offsets=list(event.reminder_offsets),
+        route_length_m=event.route_length_m,
     )
     items = [(moved(i.starts_at, "new_date"), i) for i in event.schedule_items]
-    copy.organisers = [EventOrganiser(user_id=o.user_id, is_owner=o.user_id == owner_id)
-                       for o in event.organisers]
-    copy.roles = [Role(seq=r.seq, name=r.name, needed=r.needed, needs_approval=r.needs_approval)
-                  for r in event.roles]
+    copy.organisers = [
+        EventOrganiser(user_id=o.user_id, is_owner=o.user_id == owner_id) for o in event.organisers
+    ]
+    copy.roles = [
+        Role(seq=r.seq, name=r.name, needed=r.needed, needs_approval=r.needs_approval)
+        for r in event.roles
+    ]
     session.add(copy)
     session.flush()
     store_route(session, copy, event_route(event))
     labels = {w.id: w.label for w in event.waypoints}
     new_ids = {w.label: w.id for w in reversed(copy.waypoints)}
     copy.schedule_items = [
-        ScheduleItem(starts_at=at, title=i.title, description=i.description,
-                     waypoint_id=new_ids.get(labels.get(i.waypoint_id, "")))
+        ScheduleItem(
+            starts_at=at,
+            title=i.title,
+            description=i.description,
+            waypoint_id=new_ids.get(labels.get(i.waypoint_id, "")),
+        )
         for at, i in items
     ]
     session.flush()

@@ -44,9 +44,11 @@ def event_for_page(session: Session, slug: str) -> Event | None:
 def public_event(session: Session, slug: str) -> Event | None:
     """The published or cancelled event at ``slug``; None for a draft, whose existence stays
     private."""
-    return session.scalar(select(Event).where(
-        Event.slug == slug, Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED))
-    ))
+    return session.scalar(
+        select(Event).where(
+            Event.slug == slug, Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED))
+        )
+    )
 
 
 def _public() -> Select:
@@ -59,8 +61,9 @@ def _filtered(query: Select, q: str) -> Select:
     if not q:
         return query
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return query.where(or_(Event.title.ilike(pattern, escape="\\"),
-                           Event.city.ilike(pattern, escape="\\")))
+    return query.where(
+        or_(Event.title.ilike(pattern, escape="\\"), Event.city.ilike(pattern, escape="\\"))
+    )
 
 
 def upcoming_events(
@@ -69,8 +72,9 @@ def upcoming_events(
     """Listed published events that have not ended at ``now``, soonest first, filtered by
     ``q`` (title or city)."""
     query = _filtered(_public().where(Event.ends_at >= now), q)
-    return list(session.scalars(
-        query.order_by(Event.starts_at, Event.id).limit(limit).offset(offset)))
+    return list(
+        session.scalars(query.order_by(Event.starts_at, Event.id).limit(limit).offset(offset))
+    )
 
 
 def past_events(
@@ -78,15 +82,24 @@ def past_events(
 ) -> list[Event]:
     """Listed published events that ended before ``now``, latest first, filtered by ``q``."""
     query = _filtered(_public().where(Event.ends_at < now), q)
-    return list(session.scalars(
-        query.order_by(Event.starts_at.desc(), Event.id.desc()).limit(limit).offset(offset)))
+    return list(
+        session.scalars(
+            query.order_by(Event.starts_at.desc(), Event.id.desc()).limit(limit).offset(offset)
+        )
+    )
 
 
 def feed_events(session: Session, now: datetime, limit: int = 500) -> list[Event]:
     """The calendar feed's events: listed, published, not ended; waypoints loaded."""
-    return list(session.scalars(
-        _public().where(Event.ends_at >= now)
-        .options(selectinload(Event.waypoints)).order_by(Event.starts_at).limit(limit)))
+    return list(
+        session.scalars(
+            _public()
+            .where(Event.ends_at >= now)
+            .options(selectinload(Event.waypoints))
+            .order_by(Event.starts_at)
+            .limit(limit)
+        )
+    )
 
 
 def walking_text(minutes: int) -> str:

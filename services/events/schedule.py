@@ -62,10 +62,13 @@ def store_route(session: Session, event: Event, route: Route) -> None:
     # Core statements: a route may have 5,000 points, too many for one ORM object each.
     session.execute(delete(RoutePoint).where(RoutePoint.event_id == event.id))
     if route.points:
-        session.execute(insert(RoutePoint), [
-            {"event_id": event.id, "seq": i, "lat": p.lat, "lon": p.lon}
-            for i, p in enumerate(route.points)
-        ])
+        session.execute(
+            insert(RoutePoint),
+            [
+                {"event_id": event.id, "seq": i, "lat": p.lat, "lon": p.lon}
+                for i, p in enumerate(route.points)
+            ],
+        )
     session.expire(event, ["route_points"])
     event.waypoints.extend(
         Waypoint(seq=i, lat=w.lat, lon=w.lon, kind=w.kind, label=w.label)
@@ -83,7 +86,6 @@ def store_route(session: Session, event: Event, route: Route) -> None:
 
 def _label_of(event: Event, waypoint_id: int | None) -> str | None:
     return next((w.label for w in event.waypoints if w.id == waypoint_id), None)
-
 
 
 def _schedule_values(event: Event, entry: ScheduleEntry) -> dict:
@@ -123,9 +125,7 @@ def save_schedule(
     changes.record(session, event, before, now)
 
 
-def save_schedule_item(
-    session: Session, event: Event, entry: ScheduleEntry, now: datetime
-) -> None:
+def save_schedule_item(session: Session, event: Event, entry: ScheduleEntry, now: datetime) -> None:
     """Add ``entry`` (no ``id``) or change the item with its ``id``. Raises ``DomainError``."""
     entries = [schedule_entry(event, item) for item in event.schedule_items]
     if entry.id is None:
@@ -137,8 +137,12 @@ def save_schedule_item(
 
 def delete_schedule_item(session: Session, event: Event, item_id: int, now: datetime) -> None:
     """Remove one item of the schedule (nothing if it is not this event's)."""
-    save_schedule(session, event, [schedule_entry(event, item)
-                                   for item in event.schedule_items if item.id != item_id], now)
+    save_schedule(
+        session,
+        event,
+        [schedule_entry(event, item) for item in event.schedule_items if item.id != item_id],
+        now,
+    )
 
 
 def schedule_entry(event: Event, item: ScheduleItem) -> ScheduleEntry:

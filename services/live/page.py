@@ -25,9 +25,7 @@ def named_places(session: Session, event: Event) -> list[Place]:
     waypoints = session.scalars(
         select(Waypoint).where(Waypoint.event_id == event.id).order_by(Waypoint.seq)
     )
-    return [
-        Place(f"w{w.id}", f"{n}. {w.label}", w.lat, w.lon) for n, w in enumerate(waypoints, 1)
-    ]
+    return [Place(f"w{w.id}", f"{n}. {w.label}", w.lat, w.lon) for n, w in enumerate(waypoints, 1)]
 
 
 def has_route(session: Session, event: Event) -> bool:
@@ -38,6 +36,10 @@ def has_route(session: Session, event: Event) -> bool:
 
 def steward_links(session: Session, event: Event) -> list[StewardLink]:
     """The event's steward links, newest first, revoked and expired ones included."""
-    return list(session.scalars(
-        select(StewardLink).where(StewardLink.event_id == event.id).order_by(StewardLink.id.desc())
-    ))
+    return list(
+        session.scalars(
+            select(StewardLink)
+            .where(StewardLink.event_id == event.id)
+            .order_by(StewardLink.id.desc())
+        )
+    )

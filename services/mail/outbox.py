@@ -19,9 +19,7 @@ def is_suppressed(session: Session, email: str) -> bool:
     )
 
 
-def enqueue(
-    session: Session, *, dedupe_key: str, now: datetime, **fields
-) -> OutboxMessage | None:
+def enqueue(session: Session, *, dedupe_key: str, now: datetime, **fields) -> OutboxMessage | None:
     """Queue one message, written and due at ``now``, unless one with ``dedupe_key`` exists or
     the address is suppressed.
 
@@ -60,8 +58,15 @@ def enqueue_many(session: Session, rows: list[dict], now: datetime) -> int:
     if not rows:
         return 0
     values = [
-        {"status": OutboxStatus.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
-         "body_html": "", "headers": {}, **r}
+        {
+            "status": OutboxStatus.QUEUED,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "body_html": "",
+            "headers": {},
+            **r,
+        }
         for r in rows
     ]
     insert = _dialect_insert(session)

@@ -201,4 +201,3 @@ def sender_address(config) -> str:
     # Validate once here: a malformed sender would otherwise fail every message.
     name, addr = getaddresses([value])[0]
     return str(Address(display_name=name, addr_spec=addr))
-

@@ -39,8 +39,9 @@ def parse_geojson(data: bytes) -> Route:
     except RecursionError:
         raise RouteError(_("The file is not usable GeoJSON: it is nested too deeply.")) from None
     except ValueError as err:  # also covers bad UTF-8 and oversized integers
-        raise RouteError(_("The file is not valid JSON: %(detail)s.",
-                           detail=shorten(str(err), 200))) from None
+        raise RouteError(
+            _("The file is not valid JSON: %(detail)s.", detail=shorten(str(err), 200))
+        ) from None
     line, spots = _geojson_parts(doc)
     if not isinstance(line, list):
         raise RouteError(_("The LineString coordinates must be a list of positions."))
@@ -62,8 +63,14 @@ def parse_geojson(data: bytes) -> Route:
         raw_kinds.append(kind if isinstance(kind, str) or kind is None else "")
         waypoints.append((lat, lon, label or ""))
     kinds = assign_kinds(raw_kinds, last_is_end=True)
-    return validate(Route(points, tuple(Waypoint(lat, lon, kind, label)
-                                        for (lat, lon, label), kind in zip(waypoints, kinds))))
+    return validate(
+        Route(
+            points,
+            tuple(
+                Waypoint(lat, lon, kind, label) for (lat, lon, label), kind in zip(waypoints, kinds)
+            ),
+        )
+    )
 
 
 def _reject_constant(name: str) -> None:
@@ -73,8 +80,9 @@ def _reject_constant(name: str) -> None:
 def _geojson_parts(doc: Any) -> tuple[Any, list[tuple[Any, dict[str, Any]]]]:
     """(line coordinates, [(point coordinates, properties)]) of a supported document."""
     if not isinstance(doc, dict):
-        raise RouteError(_("The GeoJSON must be an object: a LineString, a Feature or a "
-                           "FeatureCollection."))
+        raise RouteError(
+            _("The GeoJSON must be an object: a LineString, a Feature or a FeatureCollection.")
+        )
     if doc.get("type") == "FeatureCollection":
         features = doc.get("features")
         if not isinstance(features, list):
@@ -88,20 +96,33 @@ def _geojson_parts(doc: Any) -> tuple[Any, list[tuple[Any, dict[str, Any]]]]:
             elif kind == "Point":
                 spots.append((coords, props))
             else:
-                raise RouteError(_("Feature %(n)d: only LineString and Point geometries are "
-                                   "supported, not “%(kind)s”.", n=n, kind=shorten(str(kind))))
+                raise RouteError(
+                    _(
+                        "Feature %(n)d: only LineString and Point geometries are "
+                        "supported, not “%(kind)s”.",
+                        n=n,
+                        kind=shorten(str(kind)),
+                    )
+                )
         if not lines:
-            raise RouteError(
-                _("The file contains no route line: add one LineString feature."))
+            raise RouteError(_("The file contains no route line: add one LineString feature."))
         if len(lines) > 1:
-            raise RouteError(_("The file contains %(n)d lines; it needs exactly one "
-                               "LineString for the route.", n=len(lines)))
+            raise RouteError(
+                _(
+                    "The file contains %(n)d lines; it needs exactly one LineString for the route.",
+                    n=len(lines),
+                )
+            )
         return lines[0], spots
-    kind, coords, _props = _geometry(doc, _("The file")) if doc.get("type") == "Feature" else (
-        doc.get("type"), doc.get("coordinates"), {})
+    kind, coords, _props = (
+        _geometry(doc, _("The file"))
+        if doc.get("type") == "Feature"
+        else (doc.get("type"), doc.get("coordinates"), {})
+    )
     if kind != "LineString":
-        raise RouteError(_("The route must be a single LineString, not “%(kind)s”.",
-                           kind=shorten(str(kind))))
+        raise RouteError(
+            _("The route must be a single LineString, not “%(kind)s”.", kind=shorten(str(kind)))
+        )
     return coords, []
 
 
@@ -119,8 +140,9 @@ def _geometry(feature: Any, where: str) -> tuple[Any, Any, dict[str, Any]]:
 
 def _position(coords: Any, where: str) -> tuple[float, float]:
     if not isinstance(coords, list) or len(coords) < 2:
-        raise RouteError(_("%(where)s: a position must be a list [longitude, latitude].",
-                           where=where))
+        raise RouteError(
+            _("%(where)s: a position must be a list [longitude, latitude].", where=where)
+        )
     lon, lat = coords[0], coords[1]
     if problem := coord_problem(lat, lon):
         raise RouteError(_("%(where)s: %(problem)s", where=where, problem=problem))
@@ -130,10 +152,17 @@ def _position(coords: Any, where: str) -> tuple[float, float]:
 def to_geojson(route: Route, name: str) -> dict[str, Any]:
     """A FeatureCollection: the line as a LineString feature with properties {"name": name},
     then one Point feature per waypoint with properties {"label", "kind"}."""
-    line = {"type": "Feature", "properties": {"name": name},
-            "geometry": {"type": "LineString",
-                         "coordinates": [[p.lon, p.lat] for p in route.points]}}
-    spots = [{"type": "Feature", "properties": {"label": w.label, "kind": w.kind},
-              "geometry": {"type": "Point", "coordinates": [w.lon, w.lat]}}
-             for w in route.waypoints]
+    line = {
+        "type": "Feature",
+        "properties": {"name": name},
+        "geometry": {"type": "LineString", "coordinates": [[p.lon, p.lat] for p in route.points]},
+    }
+    spots = [
+        {
+            "type": "Feature",
+            "properties": {"label": w.label, "kind": w.kind},
+            "geometry": {"type": "Point", "coordinates": [w.lon, w.lat]},
+        }
+        for w in route.waypoints
+    ]
     return {"type": "FeatureCollection", "features": [line, *spots]}

@@ -17,8 +17,10 @@ EARTH_RADIUS_M = 6_371_008.8
 def haversine_m(a: Point, b: Point) -> float:
     """Great-circle distance between two points in metres (mean Earth radius)."""
     lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2)
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))  # min: float noise > 1
 
 
@@ -32,8 +34,7 @@ def walking_minutes(length_m: float, pace_kmh: float) -> int:
 
     Raises ValueError unless pace is finite and > 0 and length is finite and >= 0.
     """
-    if not (math.isfinite(pace_kmh) and pace_kmh > 0 and math.isfinite(length_m)
-            and length_m >= 0):
+    if not (math.isfinite(pace_kmh) and pace_kmh > 0 and math.isfinite(length_m) and length_m >= 0):
         raise ValueError("need a finite pace > 0 and a finite length >= 0")
     return math.floor(length_m / 1000 / pace_kmh * 60 + 0.5)  # round() would round 2.5 to 2
 

@@ -45,11 +45,15 @@ def parse_gpx(data: bytes) -> Route:
     if not points:
         raise RouteError(_("The file contains no route points."))
     kinds = assign_kinds([w.type for w in gpx.waypoints], last_is_end=True)
-    return validate(Route(
-        tuple(Point(round_coord(p.latitude), round_coord(p.longitude)) for p in points),
-        tuple(Waypoint(round_coord(w.latitude), round_coord(w.longitude), kind, w.name or "")
-              for w, kind in zip(gpx.waypoints, kinds)),
-    ))
+    return validate(
+        Route(
+            tuple(Point(round_coord(p.latitude), round_coord(p.longitude)) for p in points),
+            tuple(
+                Waypoint(round_coord(w.latitude), round_coord(w.longitude), kind, w.name or "")
+                for w, kind in zip(gpx.waypoints, kinds)
+            ),
+        )
+    )
 
 
 def _gpxpy_parse(text: str) -> gpxpy.gpx.GPX:
@@ -60,8 +64,9 @@ def _gpxpy_parse(text: str) -> gpxpy.gpx.GPX:
         try:
             return gpxpy.parse(text)
         except (gpxpy.gpx.GPXException, ValueError) as err:
-            raise RouteError(_("The GPX file could not be read: %(detail)s.",
-                               detail=shorten(str(err), 200))) from None
+            raise RouteError(
+                _("The GPX file could not be read: %(detail)s.", detail=shorten(str(err), 200))
+            ) from None
         finally:
             stdlib_et._namespace_map.clear()
             stdlib_et._namespace_map.update(saved)
@@ -74,10 +79,12 @@ def to_gpx(route: Route, name: str) -> str:
     gpx = gpxpy.gpx.GPX()
     gpx.name = name
     segment = gpxpy.gpx.GPXTrackSegment(
-        [gpxpy.gpx.GPXTrackPoint(p.lat, p.lon) for p in route.points])
+        [gpxpy.gpx.GPXTrackPoint(p.lat, p.lon) for p in route.points]
+    )
     track = gpxpy.gpx.GPXTrack(name=name)
     track.segments.append(segment)
     gpx.tracks.append(track)
-    gpx.waypoints = [gpxpy.gpx.GPXWaypoint(w.lat, w.lon, name=w.label, type=w.kind)
-                     for w in route.waypoints]
+    gpx.waypoints = [
+        gpxpy.gpx.GPXWaypoint(w.lat, w.lon, name=w.label, type=w.kind) for w in route.waypoints
+    ]
     return gpx.to_xml()

@@ -36,7 +36,8 @@ def guard_xml(text: str) -> None:
     declared, prefixes = 0, set[str]()
     try:
         events = defusedxml.ElementTree.iterparse(
-            io.StringIO(text), events=("start", "start-ns"), forbid_dtd=True)
+            io.StringIO(text), events=("start", "start-ns"), forbid_dtd=True
+        )
         for event, item in events:
             if event == "start-ns":
                 declared += 1
@@ -44,13 +45,16 @@ def guard_xml(text: str) -> None:
             elif root is None:
                 root = item
     except DefusedXmlException:
-        raise RouteError(_("The GPX file is not valid: it contains a DTD or entities.")) \
-            from None
+        raise RouteError(_("The GPX file is not valid: it contains a DTD or entities.")) from None
     except stdlib_et.ParseError as err:
-        raise RouteError(_("The GPX file could not be read: %(detail)s.",
-                           detail=shorten(str(err), 200))) from None
+        raise RouteError(
+            _("The GPX file could not be read: %(detail)s.", detail=shorten(str(err), 200))
+        ) from None
     if root is None or root.tag.rpartition("}")[2] != "gpx":
         raise RouteError(_("The file is not a GPX file: its main element is not <gpx>."))
-    if (len(prefixes) > _MAX_NAMESPACES or text.count("xmlns") > declared + _MAX_NAMESPACES
-            or text.count("schemaLocation") > _MAX_NAMESPACES):
+    if (
+        len(prefixes) > _MAX_NAMESPACES
+        or text.count("xmlns") > declared + _MAX_NAMESPACES
+        or text.count("schemaLocation") > _MAX_NAMESPACES
+    ):
         raise RouteError(_("The GPX file could not be read: it uses too many XML namespaces."))

@@ -50,12 +50,21 @@ def parse_text(text: str) -> Route:
             continue
         fields = [f.strip() for f in line.split(",", 2)]
         if len(fields) < 2:
-            raise RouteError(_("Line %(n)d: write “latitude, longitude”, then optionally a label "
-                               "and a kind.", n=n))
+            raise RouteError(
+                _(
+                    "Line %(n)d: write “latitude, longitude”, then optionally a label and a kind.",
+                    n=n,
+                )
+            )
         if "." not in line and len(fields) == 3 and _DIGITS.fullmatch(fields[2]):
             # "52,5, 13,4" would otherwise silently become (52, 5) labelled "13,4"
-            raise RouteError(_("Line %(n)d: use a decimal point in numbers, not a comma "
-                               "(for example “52.5096, 13.3762”).", n=n))
+            raise RouteError(
+                _(
+                    "Line %(n)d: use a decimal point in numbers, not a comma "
+                    "(for example “52.5096, 13.3762”).",
+                    n=n,
+                )
+            )
         lat = _text_number(fields[0], n, "latitude")
         lon = _text_number(fields[1], n, "longitude")
         if problem := coord_problem(lat, lon):
@@ -74,8 +83,10 @@ def parse_text(text: str) -> Route:
             labelled.append((len(points) - 1, label, kind))
     last_is_end = bool(labelled) and labelled[-1][0] == len(points) - 1
     kinds = assign_kinds([k for _, _, k in labelled], last_is_end)
-    waypoints = tuple(Waypoint(points[i].lat, points[i].lon, kind, label)
-                      for (i, label, _), kind in zip(labelled, kinds))
+    waypoints = tuple(
+        Waypoint(points[i].lat, points[i].lon, kind, label)
+        for (i, label, _), kind in zip(labelled, kinds)
+    )
     return validate(Route(tuple(points), waypoints))
 
 
@@ -85,8 +96,9 @@ def _text_number(field: str, line_no: int, name: str) -> float:
             raise RouteError(_("Line %(n)d: the latitude is missing.", n=line_no))
         raise RouteError(_("Line %(n)d: the longitude is missing.", n=line_no))
     if not _NUMBER.fullmatch(field):  # float() would also take "nan", "1e5", "1_0", "٣"
-        raise RouteError(_("Line %(n)d: “%(text)s” is not a number.", n=line_no,
-                           text=shorten(field)))
+        raise RouteError(
+            _("Line %(n)d: “%(text)s” is not a number.", n=line_no, text=shorten(field))
+        )
     return float(field)
 
 

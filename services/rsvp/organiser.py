@@ -24,9 +24,7 @@ def approve(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> Rsvp:
     ``DomainError`` if the RSVP does not await approval."""
     event = lock_event(session, event.id)
     _check_pending(event, rsvp)
-    fits = seats_taken(session, event, rsvp.role, rsvp.id).fits(
-        event, rsvp.role, rsvp.party_size
-    )
+    fits = seats_taken(session, event, rsvp.role, rsvp.id).fits(event, rsvp.role, rsvp.party_size)
     if fits:
         rsvp.status, rsvp.waitlisted_at = RsvpStatus.CONFIRMED, None
     else:

@@ -145,9 +145,7 @@ def rsvp_by_token(session: Session, token: str) -> Rsvp | None:
     if not tokens.is_well_formed(token):
         return None
     return session.scalar(
-        select(Rsvp).where(
-            Rsvp.token_hash == tokens.token_hash(token), Rsvp.purged_at.is_(None)
-        )
+        select(Rsvp).where(Rsvp.token_hash == tokens.token_hash(token), Rsvp.purged_at.is_(None))
     )
 
 

@@ -27,9 +27,7 @@ def purge_ended_events(session: Session, *, now: datetime, retention_days: int) 
     cutoff = now - timedelta(days=retention_days)
     ended = select(Event.id).where(Event.ends_at < cutoff)
     ids = list(
-        session.scalars(
-            select(Rsvp.id).where(Rsvp.event_id.in_(ended), Rsvp.purged_at.is_(None))
-        )
+        session.scalars(select(Rsvp.id).where(Rsvp.event_id.in_(ended), Rsvp.purged_at.is_(None)))
     )
     for start in range(0, len(ids), 500):
         batch = ids[start : start + 500]

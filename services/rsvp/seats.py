@@ -59,9 +59,7 @@ def closed_reason(event: Event, now: datetime) -> str | None:
     return None
 
 
-def seats_taken(
-    session: Session, event: Event, role: Role | None, exclude_id: int | None
-) -> Seats:
+def seats_taken(session: Session, event: Event, role: Role | None, exclude_id: int | None) -> Seats:
     """The confirmed people of the event and of ``role`` (None: plain participants), not
     counting the RSVP ``exclude_id``. One query."""
     role_match = Rsvp.role_id == role.id if role is not None else Rsvp.role_id.is_(None)

@@ -36,7 +36,11 @@ def event(session, organiser):
     )
     session.add(
         Waypoint(
-            event_id=event.id, seq=0, lat=52.5163, lon=13.3777, kind="stop",
+            event_id=event.id,
+            seq=0,
+            lat=52.5163,
+            lon=13.3777,
+            kind="stop",
             label="Brandenburg Gate",
         )
     )
@@ -77,9 +81,7 @@ def test_login_form_with_its_error_is_accessible(live_server, page, organiser):
     expect(error).to_be_visible()
     # The message is tied to its field, so a screen reader reads it with the field.
     expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
-    expect(page.get_by_label("Email")).to_have_accessible_description(
-        "Enter your email address."
-    )
+    expect(page.get_by_label("Email")).to_have_accessible_description("Enter your email address.")
     assert_accessible(page)
 
 
@@ -118,9 +120,7 @@ def test_position_page_passes_its_words_to_the_script(live_server, browser, stew
         page = context.new_page()
         page.goto(f"{live_server}/steward/{steward_token}")
         assert page.evaluate("document.documentElement.lang") == "de"
-        words = page.evaluate(
-            "JSON.parse(document.getElementById('position-form').dataset.i18n)"
-        )
+        words = page.evaluate("JSON.parse(document.getElementById('position-form').dataset.i18n)")
         assert set(words) == {"finding", "unavailable"}
         assert_accessible(page)
     finally:

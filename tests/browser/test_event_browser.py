@@ -78,8 +78,10 @@ def test_organiser_draws_a_route_publishes_and_everyone_sees_it(
     assert "Potsdamer Platz, assembly" in page.locator("#points_text").input_value()
 
     page.get_by_role("link", name="Schedule").click()
-    for time, title, place in [("13:00", "Assembly and speeches", "1. Potsdamer Platz"),
-                               ("15:00", "Closing rally", "2. Russian embassy")]:
+    for time, title, place in [
+        ("13:00", "Assembly and speeches", "1. Potsdamer Platz"),
+        ("15:00", "Closing rally", "2. Russian embassy"),
+    ]:
         page.get_by_label("Time").fill(time)
         page.get_by_label("What happens").fill(title)
         page.get_by_label("Where on the route (optional)").select_option(label=place)

@@ -63,9 +63,12 @@ def test_map_assets_load_leaflet_from_the_app_deferred(app):
 
 
 def test_route_map_data_cannot_break_out_of_its_json_block(app):
-    label = '</script><script>alert(1)</script>'
-    data = {"points": [], "waypoints": [{"n": 1, "lat": 1, "lon": 2, "kind": "stop",
-                                         "label": label}], "tiles": {"url": "", "attribution": ""}}
+    label = "</script><script>alert(1)</script>"
+    data = {
+        "points": [],
+        "waypoints": [{"n": 1, "lat": 1, "lon": 2, "kind": "stop", "label": label}],
+        "tiles": {"url": "", "attribution": ""},
+    }
     with app.test_request_context():
         html = render_template_string(
             '{% from "macros/map.html" import route_map %}{{ route_map(data, id="m") }}', data=data

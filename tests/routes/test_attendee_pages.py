@@ -56,7 +56,7 @@ def test_attendee_page_shows_totals_roles_and_list(logged_in, session, event):
     assert "<dt>RSVPs</dt><dd>3</dd>" in html
     assert "<dt>People, guests included</dt><dd>5" in html
     assert "<dt>Awaiting approval</dt><dd>1</dd>" in html
-    assert "<th scope=\"row\">Medics</th><td>2</td><td>4</td>" in html
+    assert '<th scope="row">Medics</th><td>2</td><td>4</td>' in html
     for text in ("Ann", "ann@example.org", "Medic Mo", "Lawyer Lu", "Approve", "Decline"):
         assert text in html
 
@@ -97,8 +97,9 @@ def test_approve_decline_and_remove(app, logged_in, session, event):
     base = f"/organise/events/{event.id}/attendees"
     assert logged_in.submit(f"{base}/{yes.id}/approve", form_page=page).status_code == 303
     assert logged_in.submit(f"{base}/{no.id}/decline", form_page=page).status_code == 303
-    response = logged_in.submit(f"{base}/{gone.id}/remove", {"next": "//evil.example"},
-                                form_page=page)
+    response = logged_in.submit(
+        f"{base}/{gone.id}/remove", {"next": "//evil.example"}, form_page=page
+    )
     assert response.headers["Location"] == base
     session.expire_all()
     assert (yes.status, no.status) == ("confirmed", "declined")
@@ -117,7 +118,9 @@ def test_organiser_of_another_event_gets_404_everywhere(app, client, organiser):
         the_rsvp = rsvp(db.session, event, "secret@example.org", name="Secret")
         role = add_role(db.session, event, "Medics")
         other = accounts.create_user(
-            db.session, email="other@example.org", display_name="Other",
+            db.session,
+            email="other@example.org",
+            display_name="Other",
             password="another password!",
         )
         db.session.commit()
@@ -125,13 +128,20 @@ def test_organiser_of_another_event_gets_404_everywhere(app, client, organiser):
     log_in(client, "other@example.org", "another password!")
     base = f"/organise/events/{event.id}"
     token = client.csrf_token(f"/organise/events/{mine.id}/attendees")
-    for path in (f"{base}/attendees", f"{base}/attendees.csv", f"{base}/roles",
-                 f"{base}/roles/{role.id}"):
+    for path in (
+        f"{base}/attendees",
+        f"{base}/attendees.csv",
+        f"{base}/roles",
+        f"{base}/roles/{role.id}",
+    ):
         response = client.get(path)
         assert response.status_code == 404, path
         assert "secret@example.org" not in response.get_data(as_text=True)
-    for path in (f"{base}/attendees/{the_rsvp.id}/remove", f"{base}/roles/{role.id}/delete",
-                 f"/organise/events/{mine.id}/attendees/{the_rsvp.id}/remove"):
+    for path in (
+        f"{base}/attendees/{the_rsvp.id}/remove",
+        f"{base}/roles/{role.id}/delete",
+        f"/organise/events/{mine.id}/attendees/{the_rsvp.id}/remove",
+    ):
         assert client.post(path, data={"csrf_token": token}).status_code == 404, path
     with app.app_context():
         assert db.session.scalar(select(Rsvp.status)) == "confirmed"
@@ -144,7 +154,7 @@ def test_visitors_are_sent_to_log_in(client, session, event):
 
 
 def test_csv_export_escapes_formulas_and_streams(logged_in, session, event):
-    for n, name in enumerate(["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "Plain"]):
+    for n, name in enumerate(['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "Plain"]):
         rsvp(session, event, f"{n}@example.org", name=name)
     rsvp(session, event, "=cmd@example.org", name="Email attack")
     response = logged_in.get(f"/organise/events/{event.id}/attendees.csv")
@@ -155,7 +165,7 @@ def test_csv_export_escapes_formulas_and_streams(logged_in, session, event):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][:3] == ["Name", "Email", "People"]
     names = [row[0] for row in rows[1:]]
-    assert names == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "Plain", "Email attack"]
+    assert names == ['\'=HYPERLINK("x")', "'+1", "'-2", "'@SUM(A1)", "Plain", "Email attack"]
     assert rows[-1][1] == "'=cmd@example.org"
 
 
@@ -224,8 +234,17 @@ def test_csv_cells_starting_with_tab_or_return_are_escaped_too():
 
 def test_attendee_page_shows_how_the_events_mail_is_doing(logged_in, session, event):
     for i, status in enumerate(["sent", "sent", "queued", "failed"]):
-        session.add(OutboxMessage(dedupe_key=f"k{i}", kind="organiser_update", to_addr="a@x.org",
-                                  subject="s", body_text="b", event_id=event.id, status=status))
+        session.add(
+            OutboxMessage(
+                dedupe_key=f"k{i}",
+                kind="organiser_update",
+                to_addr="a@x.org",
+                subject="s",
+                body_text="b",
+                event_id=event.id,
+                status=status,
+            )
+        )
     session.commit()
     html = logged_in.get(f"/organise/events/{event.id}/attendees").get_data(as_text=True)
     assert "2 sent, 1 waiting to be sent, 1 failed." in html

@@ -14,8 +14,12 @@ def test_reader_sees_the_title_and_description_in_their_language(logged_in, sess
     session.commit()
     response = logged_in.submit(
         f"/organise/events/{event.id}/languages",
-        {"title_de": "Demo gegen den Krieg", "description_de": "Wir laufen **gemeinsam**.",
-         "title_ru": "Шествие против войны", "description_ru": ""},
+        {
+            "title_de": "Demo gegen den Krieg",
+            "description_de": "Wir laufen **gemeinsam**.",
+            "title_ru": "Шествие против войны",
+            "description_ru": "",
+        },
     )
     assert response.status_code == 302
     events.publish(session, event)
@@ -31,9 +35,7 @@ def test_reader_sees_the_title_and_description_in_their_language(logged_in, sess
     assert "<h1>March against the war</h1>" in english
 
 
-def test_description_without_title_is_refused_and_nothing_is_stored(
-    logged_in, session, organiser
-):
+def test_description_without_title_is_refused_and_nothing_is_stored(logged_in, session, organiser):
     from services import events
 
     event = events.create_event(session, owner_id=organiser[0], details=_details(), now=utcnow())

@@ -36,8 +36,7 @@ def test_published_page_says_everything_as_text(app, client, organiser):
     for n, label in enumerate(["Potsdamer Platz", "Brandenburg Gate", "Russian embassy"], 1):
         assert f'data-waypoint-n="{n}"' in html and f"<strong>{label}</strong>" in html
     assert "Rally at the embassy" in html and "at 3. Russian embassy" in html
-    assert ('<button type="button" class="link" data-waypoint-n="3">Show on map</button>'
-            in html)
+    assert '<button type="button" class="link" data-waypoint-n="3">Show on map</button>' in html
     assert 'id="route-map-data"' in html and "Add to calendar" in html
     assert "http://127.0.0.1:5000/e/" + slug in html
 
@@ -55,8 +54,12 @@ def test_draft_is_404_to_anonymous_and_other_organisers_and_a_preview_to_its_own
     with app.app_context():
         from services.accounts import users as accounts
 
-        accounts.create_user(db.session, email="other@example.org", display_name="Other",
-                             password="another long password")
+        accounts.create_user(
+            db.session,
+            email="other@example.org",
+            display_name="Other",
+            password="another long password",
+        )
         db.session.commit()
     other = app.test_client()
     log_in(other, "other@example.org", "another long password")
@@ -82,8 +85,12 @@ def test_cancelled_page_shows_the_reason(app, client, organiser):
 def test_event_at_1300_after_the_dst_change_shows_1300_and_its_ics_holds_1100_utc(
     app, client, organiser
 ):
-    _, slug = publish_event(app, organiser[0], starts_local=datetime(2027, 4, 4, 13, 0),
-                            ends_local=datetime(2027, 4, 4, 16, 0))
+    _, slug = publish_event(
+        app,
+        organiser[0],
+        starts_local=datetime(2027, 4, 4, 13, 0),
+        ends_local=datetime(2027, 4, 4, 16, 0),
+    )
     assert "Sunday 4 April 2027, 13:00 CEST" in client.get(f"/e/{slug}").get_data(as_text=True)
     response = client.get(f"/e/{slug}.ics")
     assert response.mimetype == "text/calendar"
@@ -105,17 +112,26 @@ def add_bulk(app, event_id: int, n: int) -> None:
     with app.app_context():
         event = db.session.get(Event, event_id)
         points = [Point(52.5 + i * 1e-4, 13.37 + i * 1e-4) for i in range(n)]
-        waypoints = [Waypoint(p.lat, p.lon, "stop", f"Stop {i}")
-                     for i, p in enumerate(points)]
+        waypoints = [Waypoint(p.lat, p.lon, "stop", f"Stop {i}") for i, p in enumerate(points)]
         events.save_route(db.session, event, Route(tuple(points), tuple(waypoints)), utcnow())
         start = to_local(event.starts_at, event.timezone).replace(tzinfo=None)
-        events.save_schedule(db.session, event, [
-            events.ScheduleEntry(start + timedelta(minutes=i % 180), f"Item {i}", "",
-                                 event.waypoints[i].id)
+        events.save_schedule(
+            db.session,
+            event,
+            [
+                events.ScheduleEntry(
+                    start + timedelta(minutes=i % 180), f"Item {i}", "", event.waypoints[i].id
+                )
+                for i in range(n)
+            ],
+            utcnow(),
+        )
+        db.session.add_all(
+            EventChange(
+                event_id=event.id, revision=i, kind="update", summary=f"Note {i}", is_update=True
+            )
             for i in range(n)
-        ], utcnow())
-        db.session.add_all(EventChange(event_id=event.id, revision=i, kind="update",
-                                       summary=f"Note {i}", is_update=True) for i in range(n))
+        )
         db.session.commit()
 
 
@@ -151,17 +167,39 @@ def test_event_page_uses_the_same_number_of_queries_for_5_or_500_of_everything(
 
 def test_listing_filters_by_title_or_city_and_puts_past_events_apart(app, client, organiser):
     soon = to_local(utcnow() + timedelta(days=3), "Europe/Berlin").replace(
-        tzinfo=None, hour=13, minute=0, second=0, microsecond=0)
+        tzinfo=None, hour=13, minute=0, second=0, microsecond=0
+    )
     past = soon - timedelta(days=30)
-    publish_event(app, organiser[0], title="Berlin peace march", starts_local=soon,
-                  ends_local=soon + timedelta(hours=3))
-    publish_event(app, organiser[0], title="Vigil", city="Hamburg",
-                  starts_local=soon + timedelta(days=1),
-                  ends_local=soon + timedelta(days=1, hours=2))
-    publish_event(app, organiser[0], title="Old march", starts_local=past,
-                  ends_local=past + timedelta(hours=2))
-    publish_event(app, organiser[0], title="Secret march", visibility="unlisted",
-                  starts_local=soon, ends_local=soon + timedelta(hours=1))
+    publish_event(
+        app,
+        organiser[0],
+        title="Berlin peace march",
+        starts_local=soon,
+        ends_local=soon + timedelta(hours=3),
+    )
+    publish_event(
+        app,
+        organiser[0],
+        title="Vigil",
+        city="Hamburg",
+        starts_local=soon + timedelta(days=1),
+        ends_local=soon + timedelta(days=1, hours=2),
+    )
+    publish_event(
+        app,
+        organiser[0],
+        title="Old march",
+        starts_local=past,
+        ends_local=past + timedelta(hours=2),
+    )
+    publish_event(
+        app,
+        organiser[0],
+        title="Secret march",
+        visibility="unlisted",
+        starts_local=soon,
+        ends_local=soon + timedelta(hours=1),
+    )
     html = client.get("/events").get_data(as_text=True)
     upcoming, past_section = html.split('id="past-heading"')
     assert upcoming.index("Berlin peace march") < upcoming.index("Vigil")
@@ -169,13 +207,11 @@ def test_listing_filters_by_title_or_city_and_puts_past_events_apart(app, client
     assert "Secret march" not in html
     hamburg = client.get("/events?q=hamb").get_data(as_text=True)
     assert "Vigil" in hamburg and "Berlin peace march" not in hamburg
-    assert "No upcoming demonstration matches" in client.get("/events?q=%25").get_data(
-        as_text=True)
+    assert "No upcoming demonstration matches" in client.get("/events?q=%25").get_data(as_text=True)
     home = client.get("/").get_data(as_text=True)
     assert "Berlin peace march" in home and 'href="/events"' in home
     feed = icalendar.Calendar.from_ical(client.get("/events.ics").data)
-    assert sorted(str(e["summary"]) for e in feed.walk("VEVENT")) == [
-        "Berlin peace march", "Vigil"]
+    assert sorted(str(e["summary"]) for e in feed.walk("VEVENT")) == ["Berlin peace march", "Vigil"]
 
 
 @pytest.mark.parametrize("path", ["/e/no-such-event", "/e/no-such-event.ics"])

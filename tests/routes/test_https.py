@@ -18,8 +18,12 @@ PROXIED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
 
 @pytest.fixture
 def app_settings() -> dict:
-    return {"BASE_URL": SITE, "TRUSTED_PROXIES": 1, "SESSION_COOKIE_SECURE": True,
-            "REMEMBER_COOKIE_SECURE": True}
+    return {
+        "BASE_URL": SITE,
+        "TRUSTED_PROXIES": 1,
+        "SESSION_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_SECURE": True,
+    }
 
 
 def login_form(client) -> tuple[str, dict]:

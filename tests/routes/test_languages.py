@@ -78,9 +78,7 @@ def catalogue(language: str):
 
 
 @pytest.mark.parametrize("language", ["de", "ru"])
-def test_no_english_interface_text_is_left_on_the_event_page(
-    client, session, march_path, language
-):
+def test_no_english_interface_text_is_left_on_the_event_page(client, session, march_path, language):
     english = visible_text(client.get(march_path).text)
     other = visible_text(client.get(march_path, headers={"Accept-Language": language}).text)
     # The organisers' own words (title, places, schedule) stay as they wrote them.

@@ -98,8 +98,9 @@ def test_organiser_sends_an_update_and_sees_its_delivery(app, logged_in, session
 def test_updates_page_is_404_for_someone_else(client, session, own_event):
     from services.accounts import users as accounts
 
-    accounts.create_user(session, email="other@example.org", display_name="Other",
-                         password="another long password")
+    accounts.create_user(
+        session, email="other@example.org", display_name="Other", password="another long password"
+    )
     session.commit()
     log_in(client, "other@example.org", "another long password")
     assert client.get(f"/organise/events/{own_event}/updates").status_code == 404
@@ -147,8 +148,9 @@ def test_password_reset_link_works_once(app, client, organiser):
     path = link.removeprefix("http://127.0.0.1:5000")
     mismatch = client.submit(path, {"password": "a brand new password", "confirm": "other"})
     assert mismatch.status_code == 422
-    done = client.submit(path, {"password": "a brand new password",
-                                "confirm": "a brand new password"})
+    done = client.submit(
+        path, {"password": "a brand new password", "confirm": "a brand new password"}
+    )
     assert done.status_code == 302
 
     stranger = app.test_client()

@@ -25,8 +25,10 @@ NEW = {
     "reminder_offsets": "24h, 2h",
     "is_count_public": "y",
 }
-TEXT_ROUTE = ("52.5096, 13.3762, Potsdamer Platz, assembly\n52.5130, 13.3774\n"
-              "52.5168, 13.3830, Russian embassy, end\n")
+TEXT_ROUTE = (
+    "52.5096, 13.3762, Potsdamer Platz, assembly\n52.5130, 13.3774\n"
+    "52.5168, 13.3830, Russian embassy, end\n"
+)
 
 
 @pytest.fixture
@@ -41,8 +43,12 @@ def event_id(app, organiser) -> int:
 def stranger(app, client):
     """Another organiser, logged in on ``client``."""
     with app.app_context():
-        accounts.create_user(db.session, email="other@example.org", display_name="Other",
-                             password="another long password")
+        accounts.create_user(
+            db.session,
+            email="other@example.org",
+            display_name="Other",
+            password="another long password",
+        )
         db.session.commit()
     assert log_in(client, "other@example.org", "another long password").status_code == 302
     return client
@@ -50,8 +56,12 @@ def stranger(app, client):
 
 def stored_points(session, event_id: int) -> list[tuple[float, float]]:
     session.expire_all()
-    return [(p.lat, p.lon) for p in session.scalars(
-        select(RoutePoint).where(RoutePoint.event_id == event_id).order_by(RoutePoint.seq))]
+    return [
+        (p.lat, p.lon)
+        for p in session.scalars(
+            select(RoutePoint).where(RoutePoint.event_id == event_id).order_by(RoutePoint.seq)
+        )
+    ]
 
 
 def test_organiser_creates_a_draft_and_sees_its_overview(logged_in, session):
@@ -69,8 +79,11 @@ def test_organiser_creates_a_draft_and_sees_its_overview(logged_in, session):
     [
         ({"ends_at": "2026-11-29T12:00"}, "ends_at", "The end must be after the start."),
         ({"timezone": "Europe/Atlantis"}, "timezone", "is not a time zone we know"),
-        ({"starts_at": "2027-03-28T02:30", "ends_at": "2027-03-28T05:00"}, "starts_at",
-         "does not exist on 28 March 2027"),
+        (
+            {"starts_at": "2027-03-28T02:30", "ends_at": "2027-03-28T05:00"},
+            "starts_at",
+            "does not exist on 28 March 2027",
+        ),
         ({"starts_at": "yesterday"}, "starts_at", "Enter the date and time it starts"),
         ({"max_party_size": "99"}, "max_party_size", "Enter a number from 1 to 50."),
     ],
@@ -80,8 +93,9 @@ def test_bad_details_show_a_message_next_to_the_field_and_store_nothing(
 ):
     before = session.get(Event, event_id)
     stored = (before.title, before.starts_at, before.ends_at, before.timezone)
-    response = logged_in.submit(f"/organise/events/{event_id}/edit",
-                                {**NEW, "title": "Changed title", **change})
+    response = logged_in.submit(
+        f"/organise/events/{event_id}/edit", {**NEW, "title": "Changed title", **change}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert f'id="{field}-error"' in html and message in html
@@ -100,8 +114,10 @@ def test_another_organiser_gets_404_on_every_management_page(stranger, event_id,
         assert stranger.get(f"/organise/events/{event_id}{suffix}").status_code == 404, suffix
     token = stranger.csrf_token("/organise/events/new")
     for suffix in POSTS:
-        response = stranger.post(f"/organise/events/{event_id}{suffix}",
-                                 data={"csrf_token": token, "reason": "x", "weeks": "1"})
+        response = stranger.post(
+            f"/organise/events/{event_id}{suffix}",
+            data={"csrf_token": token, "reason": "x", "weeks": "1"},
+        )
         assert response.status_code == 404, suffix
     assert session.get(Event, event_id).status == "draft"
 
@@ -118,8 +134,11 @@ def test_anonymous_visitor_is_sent_to_log_in_whether_or_not_the_event_exists(cli
 def test_route_typed_as_text_is_saved(logged_in, session, event_id):
     response = logged_in.submit(f"/organise/events/{event_id}/route", {"points_text": TEXT_ROUTE})
     assert response.status_code == 302
-    assert stored_points(session, event_id) == [(52.5096, 13.3762), (52.513, 13.3774),
-                                                (52.5168, 13.383)]
+    assert stored_points(session, event_id) == [
+        (52.5096, 13.3762),
+        (52.513, 13.3774),
+        (52.5168, 13.383),
+    ]
     page = logged_in.get(f"/organise/events/{event_id}/route").get_data(as_text=True)
     assert "52.5096, 13.3762, Potsdamer Platz, assembly" in page
     assert 'data-editor-for="points_text"' in page
@@ -127,11 +146,17 @@ def test_route_typed_as_text_is_saved(logged_in, session, event_id):
 
 BAD_FILES = [
     ("route.gpx", b"<gpx><trk><trkseg><trkpt lat='52.5' lon='13.4'>", "could not be read"),
-    ("route.gpx", b'<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY a "aaaa">]><gpx>&a;</gpx>',
-     "DTD or entities"),
+    (
+        "route.gpx",
+        b'<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY a "aaaa">]><gpx>&a;</gpx>',
+        "DTD or entities",
+    ),
     ("route.geojson", b'{"type": "Point", "coordinates": [13.4, 52.5]}', "single LineString"),
-    ("route.geojson", b'{"type": "LineString", "coordinates": [[13.4, 952.5], [13.5, 52.5]]}',
-     "latitude must be between"),
+    (
+        "route.geojson",
+        b'{"type": "LineString", "coordinates": [[13.4, 952.5], [13.5, 52.5]]}',
+        "latitude must be between",
+    ),
     ("route.geojson", b"{not json", "not valid JSON"),
     ("notes.txt", b"hello", "Upload a GPX (.gpx) or GeoJSON"),
 ]
@@ -155,8 +180,9 @@ def test_bad_upload_is_explained_and_the_stored_route_stays(
 
 def test_bad_text_is_explained_next_to_the_textarea_and_kept(logged_in, session, event_id):
     before = stored_points(session, event_id)
-    response = logged_in.submit(f"/organise/events/{event_id}/route",
-                                {"points_text": "52.5, 13.4\n95.0, 13.4\n"})
+    response = logged_in.submit(
+        f"/organise/events/{event_id}/route", {"points_text": "52.5, 13.4\n95.0, 13.4\n"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="points_text-error"' in html and "Line 2: latitude must be between" in html
@@ -188,27 +214,40 @@ def test_gpx_and_geojson_round_trip_through_export_and_import(logged_in, session
 def test_schedule_item_added_edited_and_removed(logged_in, session, event_id):
     path = f"/organise/events/{event_id}/schedule"
     waypoint = session.get(Event, event_id).waypoints[1]
-    response = logged_in.submit(path, {"time": "14:30", "date": "2026-11-29",
-                                       "title": "Rally at the Gate",
-                                       "waypoint_id": str(waypoint.id)})
+    response = logged_in.submit(
+        path,
+        {
+            "time": "14:30",
+            "date": "2026-11-29",
+            "title": "Rally at the Gate",
+            "waypoint_id": str(waypoint.id),
+        },
+    )
     assert response.status_code == 302
     page = logged_in.get(path).get_data(as_text=True)
     assert "Sunday 29 November 2026, 14:30 CET" in page and "Rally at the Gate" in page
     session.expire_all()
-    item = next(i for i in session.get(Event, event_id).schedule_items
-                if i.title == "Rally at the Gate")
+    item = next(
+        i for i in session.get(Event, event_id).schedule_items if i.title == "Rally at the Gate"
+    )
     assert item.waypoint_id == waypoint.id
     edit = f"{path}/{item.id}"
-    assert logged_in.submit(edit, {"time": "14:45", "date": "2026-11-29",
-                                   "title": "Rally at the Gate"}).status_code == 302
+    assert (
+        logged_in.submit(
+            edit, {"time": "14:45", "date": "2026-11-29", "title": "Rally at the Gate"}
+        ).status_code
+        == 302
+    )
     assert "14:45 CET" in logged_in.get(path).get_data(as_text=True)
     assert logged_in.submit(f"{edit}/delete", {}, form_page=path).status_code == 302
     assert "Rally at the Gate" not in logged_in.get(path).get_data(as_text=True)
 
 
 def test_schedule_time_skipped_by_dst_is_a_field_error(logged_in, session, event_id):
-    response = logged_in.submit(f"/organise/events/{event_id}/schedule",
-                                {"time": "02:30", "date": "2027-03-28", "title": "Night walk"})
+    response = logged_in.submit(
+        f"/organise/events/{event_id}/schedule",
+        {"time": "02:30", "date": "2027-03-28", "title": "Night walk"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="time-error"' in html and "does not exist" in html
@@ -233,8 +272,12 @@ def test_publish_cancel_with_reason_and_duplicate(logged_in, session, event_id):
 def test_co_organiser_added_by_email_can_manage(app, logged_in, event_id):
     # No `session` fixture here: its app context would make both clients share one `g`.
     with app.app_context():
-        accounts.create_user(db.session, email="friend@example.org", display_name="Friend",
-                             password="another long password")
+        accounts.create_user(
+            db.session,
+            email="friend@example.org",
+            display_name="Friend",
+            password="another long password",
+        )
         db.session.commit()
     path = f"/organise/events/{event_id}/organisers"
     response = logged_in.submit(path, {"email": "nobody@example.org"})
@@ -256,9 +299,7 @@ def test_dashboard_groups_events_by_status(logged_in, session, organiser, event_
     assert drafts < html.index("March against the war") < upcoming < html.index("Published march")
 
 
-def test_upload_over_the_request_limit_is_explained_on_the_route_form(
-    logged_in, session, event_id
-):
+def test_upload_over_the_request_limit_is_explained_on_the_route_form(logged_in, session, event_id):
     logged_in.submit(f"/organise/events/{event_id}/route", {"points_text": TEXT_ROUTE})
     before = stored_points(session, event_id)
     token = logged_in.csrf_token(f"/organise/events/{event_id}/route")

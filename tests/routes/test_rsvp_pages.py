@@ -71,7 +71,10 @@ def test_rsvp_stores_it_and_queues_confirmation_with_manage_link(client, session
     assert "Check your inbox" in response.get_data(as_text=True)
     stored = session.scalar(select(Rsvp))
     assert (stored.email, stored.name, stored.party_size, stored.status) == (
-        "anna@example.org", "Anna", 2, "confirmed"
+        "anna@example.org",
+        "Anna",
+        2,
+        "confirmed",
     )
     mail = session.scalar(select(OutboxMessage))
     assert (mail.kind, mail.to_addr, mail.status) == ("rsvp_received", "anna@example.org", "queued")
@@ -175,9 +178,7 @@ def app_settings(request):
     return getattr(request, "param", {})
 
 
-@pytest.mark.parametrize(
-    "app_settings", [{"RSVP_RATE_LIMIT": "2 per minute"}], indirect=True
-)
+@pytest.mark.parametrize("app_settings", [{"RSVP_RATE_LIMIT": "2 per minute"}], indirect=True)
 def test_rsvps_are_rate_limited_per_address(client, event):
     for n in range(2):
         response = client.submit(f"/e/{event.slug}/rsvp", {**GOOD, "email": f"{n}@x.org"})
@@ -187,9 +188,7 @@ def test_rsvps_are_rate_limited_per_address(client, event):
     assert int(response.headers["Retry-After"]) > 0
 
 
-@pytest.mark.parametrize(
-    "app_settings", [{"RSVP_EMAIL_RATE_LIMIT": "2 per minute"}], indirect=True
-)
+@pytest.mark.parametrize("app_settings", [{"RSVP_EMAIL_RATE_LIMIT": "2 per minute"}], indirect=True)
 def test_rsvps_are_rate_limited_per_email_from_any_address(client, event):
     for n in range(3):
         response = client.submit(
@@ -256,9 +255,7 @@ def test_bad_manage_links_all_get_the_same_404(client, session, event):
 def test_manage_change_party_size_and_reminders(client, session, event):
     client.submit(f"/e/{event.slug}/rsvp", GOOD)
     token = manage_token(session, "anna@example.org")
-    response = client.submit(
-        f"/manage/{token}", {"party_size": "4", "name": "A.", "role_id": "0"}
-    )
+    response = client.submit(f"/manage/{token}", {"party_size": "4", "name": "A.", "role_id": "0"})
     assert response.status_code == 303
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your RSVP is updated." in html and "You are confirmed, 4 people" in html

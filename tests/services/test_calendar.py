@@ -18,9 +18,13 @@ def parsed(data: bytes) -> icalendar.Event:
 
 
 def test_event_after_dst_change_holds_the_right_utc_instant(session):
-    event = make_event(session, make_user(session).id, as_organiser=True,
-                       starts_local=datetime(2027, 4, 4, 13, 0),
-                       ends_local=datetime(2027, 4, 4, 16, 0))
+    event = make_event(
+        session,
+        make_user(session).id,
+        as_organiser=True,
+        starts_local=datetime(2027, 4, 4, 13, 0),
+        ends_local=datetime(2027, 4, 4, 16, 0),
+    )
     item = parsed(ical.event_ics(event, URL, NOW))
     assert item.decoded("dtstart").astimezone(UTC) == datetime(2027, 4, 4, 11, 0, tzinfo=UTC)
     assert item.decoded("dtend").astimezone(UTC) == datetime(2027, 4, 4, 14, 0, tzinfo=UTC)
@@ -51,4 +55,6 @@ def test_feed_lists_each_event(session):
     two = make_event(session, user.id, as_organiser=True, title="Second march")
     cal = icalendar.Calendar.from_ical(ical.feed_ics([one, two], lambda e: f"{URL}/{e.id}", NOW))
     assert [str(e["summary"]) for e in cal.walk("VEVENT")] == [
-        "March against the war", "Second march"]
+        "March against the war",
+        "Second march",
+    ]

@@ -255,9 +255,7 @@ def test_each_round_leaves_a_heartbeat_under_host_and_process(app, session):
     name = f"{socket.gethostname()}:{os.getpid()}"
 
     worker.run(once=True, now=start)
-    assert read(session, select(WorkerHeartbeat.worker, WorkerHeartbeat.seen_at)) == [
-        (name, start)
-    ]
+    assert read(session, select(WorkerHeartbeat.worker, WorkerHeartbeat.seen_at)) == [(name, start)]
 
     worker.run(once=True, now=start + timedelta(minutes=1))  # the same row, moved on
     assert read(session, select(WorkerHeartbeat.worker, WorkerHeartbeat.seen_at)) == [
@@ -269,9 +267,7 @@ def worker_command(database_url: str, environment: str) -> subprocess.CompletedP
     """``flask worker --once`` as a deployment starts it: settings from the environment only,
     and no mail server configured."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("MAIL_")}
-    env.update(
-        DATABASE_URL=database_url, RALLYPOINT_ENV=environment, SECRET_KEY="test-secret-key"
-    )
+    env.update(DATABASE_URL=database_url, RALLYPOINT_ENV=environment, SECRET_KEY="test-secret-key")
     command = [str(Path(sys.executable).with_name("flask")), "--app", "app", "worker", "--once"]
     return subprocess.run(  # noqa: S603 - our own flask
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60

@@ -99,8 +99,15 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     # ignore the error instead).
     cert, key = make_certificate(tmp)
     tls = ssl.create_default_context(cafile=str(cert))
-    running = Stack(tmp=tmp, database_url=database_url, smtp=smtp, processes=processes,
-                    env=env, tls=tls, **ports)
+    running = Stack(
+        tmp=tmp,
+        database_url=database_url,
+        smtp=smtp,
+        processes=processes,
+        env=env,
+        tls=tls,
+        **ports,
+    )
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -230,12 +230,28 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     if openssl is None:
         missing("openssl not found: apt-get install openssl")
     cert, key = directory / "cert.pem", directory / "key.pem"
-    run([
-        openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-        "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-        "-addext", "subjectAltName=IP:127.0.0.1,IP:::1",
-        "-keyout", str(key), "-out", str(cert),
-    ])
+    run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,IP:::1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ]
+    )
     return cert, key
 
 
@@ -336,9 +352,7 @@ class Client:
         assert match, f"no CSRF token on {path}"
         return match.group(1) or match.group(2)
 
-    def post_form(
-        self, path: str, data: dict[str, Any], *, headers: dict | None = None
-    ) -> Reply:
+    def post_form(self, path: str, data: dict[str, Any], *, headers: dict | None = None) -> Reply:
         """POST a form as the browser would, with the Referer the CSRF check wants."""
         return self.request(
             "POST",
@@ -387,8 +401,9 @@ class Stack:
         self, condition: Callable[[], T], *, timeout: float, what: str, interval: float = 0.05
     ) -> T:
         """``wait_until``, failing early if a process of the stack died."""
-        return wait_until(condition, timeout=timeout, what=what, processes=self.processes,
-                          interval=interval)
+        return wait_until(
+            condition, timeout=timeout, what=what, processes=self.processes, interval=interval
+        )
 
     def scalar(self, sql: str, **params) -> Any:
         """One value, read in a transaction of its own (pg_stat_activity is read once per
@@ -419,8 +434,19 @@ class Stack:
 
     def start_redis(self) -> None:
         redis = shutil.which("redis-server")
-        argv = [redis, "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", str(self.tmp)]
+        argv = [
+            redis,
+            "--port",
+            str(self.redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.tmp),
+        ]
         self.processes.start("redis", argv, self.env)
         self.wait_until(lambda: port_open(self.redis_port), timeout=20, what="redis to listen")
 
@@ -432,21 +458,26 @@ class Stack:
 
     def start_nginx(self, cert: Path, key: Path) -> None:
         site = self.tmp / "rallypoint.conf"
-        site.write_text(render(DEPLOY / "nginx" / "rallypoint.conf", {
-            "SERVER_NAME": "127.0.0.1",
-            "BASE_URL": self.base_url,
-            "LISTEN_V4": "127.0.0.1",
-            "LISTEN_V6": "[::1]",
-            "HTTP_PORT": str(self.http_port),
-            "HTTPS_PORT": str(self.https_port),
-            "SSL_CERTIFICATE": str(cert),
-            "SSL_CERTIFICATE_KEY": str(key),
-            "UPSTREAM": f"127.0.0.1:{self.app_port}",
-            "APP_ROOT": str(ROOT),
-            "CACHE_DIR": str(self.tmp / "nginx-cache"),
-            "LOG_DIR": str(self.tmp / "logs"),
-            "ACME_ROOT": str(self.tmp / "acme"),
-        }))
+        site.write_text(
+            render(
+                DEPLOY / "nginx" / "rallypoint.conf",
+                {
+                    "SERVER_NAME": "127.0.0.1",
+                    "BASE_URL": self.base_url,
+                    "LISTEN_V4": "127.0.0.1",
+                    "LISTEN_V6": "[::1]",
+                    "HTTP_PORT": str(self.http_port),
+                    "HTTPS_PORT": str(self.https_port),
+                    "SSL_CERTIFICATE": str(cert),
+                    "SSL_CERTIFICATE_KEY": str(key),
+                    "UPSTREAM": f"127.0.0.1:{self.app_port}",
+                    "APP_ROOT": str(ROOT),
+                    "CACHE_DIR": str(self.tmp / "nginx-cache"),
+                    "LOG_DIR": str(self.tmp / "logs"),
+                    "ACME_ROOT": str(self.tmp / "acme"),
+                },
+            )
+        )
         for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.tmp / "nginx-temp" / name).mkdir(parents=True, exist_ok=True)
         # Run as root (a CI container), nginx's workers would become "nobody", who may not

@@ -76,16 +76,25 @@ def after_restart(context) -> dict:
 
 
 def rsvp_form(token: str, email: str) -> dict:
-    return {"csrf_token": token, "email": email, "name": "", "party_size": "1",
-            "role_id": "0", "wants_reminders": "y"}
+    return {
+        "csrf_token": token,
+        "email": email,
+        "name": "",
+        "party_size": "1",
+        "role_id": "0",
+        "wants_reminders": "y",
+    }
 
 
 @pytest.fixture(scope="module")
 def organiser(open_context) -> Organiser:
     """Signs up on a desktop, logs out, and logs in again with "Keep me logged in"."""
-    who = Organiser(email=f"org-{uuid.uuid4().hex[:8]}@example.org",
-                    password="a long enough password", name="Kiez Solidarity",
-                    page=open_context("desktop").new_page())
+    who = Organiser(
+        email=f"org-{uuid.uuid4().hex[:8]}@example.org",
+        password="a long enough password",
+        name="Kiez Solidarity",
+        page=open_context("desktop").new_page(),
+    )
     page = who.page
     page.goto("/")
     page.get_by_role("link", name="Organise a demonstration").click()
@@ -111,8 +120,9 @@ def event(organiser) -> PublishedEvent:
     page.get_by_role("link", name="Create a demonstration").click()
     page.get_by_label("Title").fill(title)
     page.get_by_label("Starts", exact=True).fill(starts.strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("Ends", exact=True).fill((starts + timedelta(hours=3)).strftime(
-        "%Y-%m-%dT%H:%M"))
+    page.get_by_label("Ends", exact=True).fill(
+        (starts + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    )
     page.get_by_label("City", exact=True).fill("Berlin")
     page.get_by_role("button", name="Create draft").click()
     expect(page.get_by_text("Draft saved.")).to_be_visible()
@@ -208,9 +218,14 @@ def test_participant_rsvps_gets_the_email_changes_and_cancels(stack, event, open
 
     # Two workers share the outbox; the confirmation is sent once, by one of them.
     stack.wait_until(
-        lambda: stack.scalar("SELECT status FROM outbox WHERE to_addr = :a AND kind = "
-                             "'rsvp_received'", a=email) == "sent",
-        timeout=30, what="the confirmation to be sent",
+        lambda: (
+            stack.scalar(
+                "SELECT status FROM outbox WHERE to_addr = :a AND kind = 'rsvp_received'", a=email
+            )
+            == "sent"
+        ),
+        timeout=30,
+        what="the confirmation to be sent",
     )
     [message] = stack.mail_to(email)
     body = message.get_body(("plain",)).get_content()
@@ -229,9 +244,7 @@ def test_participant_rsvps_gets_the_email_changes_and_cancels(stack, event, open
     assert stack.scalar("SELECT status FROM rsvps WHERE email = :e", e=email) == "cancelled"
 
 
-def test_logout_after_remember_me_stays_logged_out_after_a_browser_restart(
-    organiser, open_context
-):
+def test_logout_after_remember_me_stays_logged_out_after_a_browser_restart(organiser, open_context):
     context = open_context("desktop")
     page = context.new_page()
     log_in(page, organiser, remember=True)
@@ -298,8 +311,12 @@ def test_event_page_comes_from_nginx_cache_and_shows_an_update_within_its_max_ag
             context.close()
 
     try:
-        stack.wait_until(new_phone_sees_it, timeout=PAGE_MAX_AGE + 15, interval=1,
-                         what="a newly opened page to show the update")
+        stack.wait_until(
+            new_phone_sees_it,
+            timeout=PAGE_MAX_AGE + 15,
+            interval=1,
+            what="a newly opened page to show the update",
+        )
     except AssertionError as err:
         raise AssertionError(f"{err}; X-Cache-Status of each try: {answers}") from None
 
@@ -315,8 +332,9 @@ def test_rsvp_rate_limit_counts_each_client_address_and_ignores_forwarded_for(st
         assert a.post_form(path, rsvp_form(token, f"a{n}@example.org")).status == 200
     assert a.post_form(path, rsvp_form(token, "a-over@example.org")).status == 429
     # nginx replaces a made-up X-Forwarded-For with the real address: no fresh limit.
-    spoofed = a.post_form(path, rsvp_form(token, "a-spoofed@example.org"),
-                          headers={"X-Forwarded-For": "203.0.113.7"})
+    spoofed = a.post_form(
+        path, rsvp_form(token, "a-spoofed@example.org"), headers={"X-Forwarded-For": "203.0.113.7"}
+    )
     assert spoofed.status == 429
     # Another address has a limit of its own.
     token = b.form_token(path)
@@ -342,14 +360,16 @@ def test_web_worker_killed_in_the_middle_of_an_rsvp_leaves_nothing_and_the_retry
         blocker.execute(text("SET lock_timeout = '10s'"))
         blocker.execute(text("LOCK TABLE outbox IN EXCLUSIVE MODE"))
         post = threading.Thread(
-            target=lambda: answer.update(reply=phone.post_form(path, rsvp_form(token, email))))
+            target=lambda: answer.update(reply=phone.post_form(path, rsvp_form(token, email)))
+        )
         post.start()
         backend = stack.wait_until(
             lambda: stack.row(
                 "SELECT pid, client_port FROM pg_stat_activity WHERE datname = current_database()"
                 " AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO outbox%'"
             ),
-            timeout=15, what="the RSVP to wait on the outbox",
+            timeout=15,
+            what="the RSVP to wait on the outbox",
         )
         wrote_rsvp = stack.scalar(
             "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
@@ -365,16 +385,21 @@ def test_web_worker_killed_in_the_middle_of_an_rsvp_leaves_nothing_and_the_retry
     post.join(30)
     assert answer["reply"].status == 502  # nginx: the app closed the connection
     stack.wait_until(
-        lambda: not stack.scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = :p",
-                                 p=backend.pid),
-        timeout=15, what="PostgreSQL to end the dead worker's session",
+        lambda: (
+            not stack.scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = :p", p=backend.pid)
+        ),
+        timeout=15,
+        what="PostgreSQL to end the dead worker's session",
     )
     assert stack.scalar("SELECT count(*) FROM rsvps WHERE email = :e", e=email) == 0
     assert stack.scalar("SELECT count(*) FROM outbox WHERE to_addr = :e", e=email) == 0
 
     # gunicorn has replaced the worker; the participant taps RSVP again.
-    stack.wait_until(lambda: len(stack.web_workers() - {worker}) == 2, timeout=30,
-                     what="gunicorn to start a new worker")
+    stack.wait_until(
+        lambda: len(stack.web_workers() - {worker}) == 2,
+        timeout=30,
+        what="gunicorn to start a new worker",
+    )
     retry = phone.post_form(path, rsvp_form(token, email))
     assert retry.status == 200 and "Check your inbox" in retry.text
     assert stack.scalar("SELECT count(*) FROM rsvps WHERE email = :e", e=email) == 1
@@ -391,8 +416,10 @@ def test_rate_limited_routes_keep_serving_while_redis_is_down(stack, event):
     try:
         reply = phone.post_form(path, rsvp_form(token, "robin.noredis@example.org"))
         assert reply.status == 200 and "Check your inbox" in reply.text, reply.status
-        login = phone.post_form("/login", {"csrf_token": login_token,
-                                           "email": "nobody@example.org", "password": "wrong"})
+        login = phone.post_form(
+            "/login",
+            {"csrf_token": login_token, "email": "nobody@example.org", "password": "wrong"},
+        )
         assert login.status == 422, login.status
         assert phone.get(event.path).status == 200
     finally:

@@ -19,8 +19,12 @@ from tests.factories import event_details as details
 
 def test_create_event_stores_utc_with_readable_slug_and_owner(session):
     user = make_user(session)
-    event = events.create_event(session, owner_id=user.id, now=NOW, details=details(
-        title="Marsch gegen den Krieg: Berlin!", reminder_offsets="24h, 2h, 30m"))
+    event = events.create_event(
+        session,
+        owner_id=user.id,
+        now=NOW,
+        details=details(title="Marsch gegen den Krieg: Berlin!", reminder_offsets="24h, 2h, 30m"),
+    )
     session.commit()
     assert event.status == "draft" and event.revision == 0
     assert event.slug.startswith("marsch-gegen-den-krieg-berlin-") and len(event.slug) == 34
@@ -43,8 +47,14 @@ def test_two_events_with_one_title_get_different_slugs(session):
     [
         ({"ends_local": datetime(2026, 11, 29, 12, 0)}, "ends_at", "The end must be after"),
         ({"timezone": "Mars/Olympus_Mons"}, "timezone", "is not a time zone we know"),
-        ({"starts_local": datetime(2027, 3, 28, 2, 30),
-          "ends_local": datetime(2027, 3, 28, 5, 0)}, "starts_at", "does not exist"),
+        (
+            {
+                "starts_local": datetime(2027, 3, 28, 2, 30),
+                "ends_local": datetime(2027, 3, 28, 5, 0),
+            },
+            "starts_at",
+            "does not exist",
+        ),
         ({"title": "   "}, "title", "Give the demonstration a title"),
         ({"max_party_size": 51}, "max_party_size", "from 1 to 50"),
         ({"reminder_offsets": "tomorrow"}, "reminder_offsets", "is not a reminder time"),
@@ -62,15 +72,15 @@ def test_bad_details_raise_on_the_field_and_leave_the_event_unchanged(
     assert caught.value.field == field
     session.rollback()
     stored = session.get(Event, event.id)
-    after = (stored.title, stored.starts_at, stored.ends_at, stored.timezone,
-             stored.max_party_size)
+    after = (stored.title, stored.starts_at, stored.ends_at, stored.timezone, stored.max_party_size)
     assert after == before
 
 
 def test_render_description_keeps_markdown_and_drops_html(session):
     html = events.render_description(
         "**Bring water**\n\n<script>alert(1)</script>\n\n[map](javascript:alert(1)) "
-        "[ok](https://example.org)")
+        "[ok](https://example.org)"
+    )
     assert "<strong>Bring water</strong>" in html
     assert "<script>" not in html and 'href="javascript' not in html
     assert 'href="https://example.org"' in html
@@ -79,8 +89,9 @@ def test_render_description_keeps_markdown_and_drops_html(session):
 def test_save_route_replaces_points_keeps_length_and_relinks_schedule_by_label(session):
     user = make_user(session)
     event = make_event(session, user.id, as_organiser=True, published=False)
-    shorter = parse_text("52.5100, 13.3765, Potsdamer Platz, assembly\n"
-                             "52.5168, 13.3830, Russian embassy, end\n")
+    shorter = parse_text(
+        "52.5100, 13.3765, Potsdamer Platz, assembly\n52.5168, 13.3830, Russian embassy, end\n"
+    )
     events.save_route(session, event, shorter, NOW)
     session.commit()
     session.expire_all()
@@ -89,7 +100,9 @@ def test_save_route_replaces_points_keeps_length_and_relinks_schedule_by_label(s
     assert 850 < stored.route_length_m < 900
     labels = {w.id: w.label for w in stored.waypoints}
     assert [labels[i.waypoint_id] for i in stored.schedule_items] == [
-        "Potsdamer Platz", "Russian embassy"]
+        "Potsdamer Platz",
+        "Russian embassy",
+    ]
 
 
 def test_add_co_organiser_by_email_and_unknown_email_is_a_field_error(session):
@@ -97,8 +110,10 @@ def test_add_co_organiser_by_email_and_unknown_email_is_a_field_error(session):
     other = make_user(session, "friend@example.org")
     event = make_event(session, owner.id, as_organiser=True, published=False, route=False)
     events.add_co_organiser(session, event, " Friend@Example.org ")
-    assert {(o.user_id, o.is_owner) for o in event.organisers} == {(owner.id, True),
-                                                                  (other.id, False)}
+    assert {(o.user_id, o.is_owner) for o in event.organisers} == {
+        (owner.id, True),
+        (other.id, False),
+    }
     with pytest.raises(DomainError) as caught:
         events.add_co_organiser(session, event, "nobody@example.org")
     assert caught.value.field == "email"
@@ -117,9 +132,13 @@ def test_cancel_needs_a_reason(session):
 def test_duplicate_copies_everything_as_a_draft_weeks_later_at_the_same_local_time(session):
     user = make_user(session)
     # 2027-03-21 is a week before the clocks change: the copy keeps 13:00 local (CEST).
-    event = make_event(session, user.id, as_organiser=True,
-                       starts_local=datetime(2027, 3, 21, 13, 0),
-                       ends_local=datetime(2027, 3, 21, 16, 0))
+    event = make_event(
+        session,
+        user.id,
+        as_organiser=True,
+        starts_local=datetime(2027, 3, 21, 13, 0),
+        ends_local=datetime(2027, 3, 21, 16, 0),
+    )
     event.roles = [Role(seq=0, name="Stewards", needed=10)]
     session.flush()
     copy = events.duplicate(session, event, owner_id=user.id, weeks=1)
@@ -127,12 +146,15 @@ def test_duplicate_copies_everything_as_a_draft_weeks_later_at_the_same_local_ti
     assert copy.status == "draft" and copy.slug != event.slug and copy.revision == 0
     assert format_when(copy.starts_at, copy.timezone) == "Sunday 28 March 2027, 13:00 CEST"
     assert [(p.lat, p.lon) for p in copy.route_points] == [
-        (p.lat, p.lon) for p in event.route_points]
+        (p.lat, p.lon) for p in event.route_points
+    ]
     assert [w.label for w in copy.waypoints] == [w.label for w in event.waypoints]
     assert [r.name for r in copy.roles] == ["Stewards"]
     labels = {w.id: w.label for w in copy.waypoints}
     assert [(i.title, labels[i.waypoint_id]) for i in copy.schedule_items] == [
-        ("Assembly", "Potsdamer Platz"), ("Rally at the embassy", "Russian embassy")]
+        ("Assembly", "Potsdamer Platz"),
+        ("Rally at the embassy", "Russian embassy"),
+    ]
     assert format_when(copy.schedule_items[1].starts_at, "Europe/Berlin").endswith("15:00 CEST")
 
 
@@ -158,9 +180,17 @@ def test_demo_seed_creates_the_berlin_march_once_and_moves_it_when_past(session)
     assert 12 <= len(march.route_points) <= 20
     assert [(r.name, r.needed) for r in march.roles] == [("Stewards", 10), ("Medics", 4)]
     assert [format_when(i.starts_at, march.timezone)[-9:-4] for i in march.schedule_items] == [
-        "13:00", "13:45", "14:30", "15:00"]
+        "13:00",
+        "13:45",
+        "14:30",
+        "15:00",
+    ]
 
-    demo.seed(session, email="demo@example.org", password="demo password 123",
-              now=datetime(2026, 12, 2, 12, 0, tzinfo=UTC))
+    demo.seed(
+        session,
+        email="demo@example.org",
+        password="demo password 123",
+        now=datetime(2026, 12, 2, 12, 0, tzinfo=UTC),
+    )
     assert format_when(march.starts_at, march.timezone) == "Sunday 6 December 2026, 13:00 CET"
     assert format_when(march.schedule_items[-1].starts_at, march.timezone).endswith("15:00 CET")

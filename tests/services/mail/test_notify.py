@@ -59,8 +59,9 @@ def test_cancellation_gives_the_reason_and_reaches_the_waitlist(session, smtp_se
     event.status = "cancelled"
     event.cancel_reason = "The police banned the route; we will announce a new date."
     event.revision += 1
-    change = EventChange(event_id=event.id, revision=event.revision, kind="status",
-                         summary="The march is cancelled.")
+    change = EventChange(
+        event_id=event.id, revision=event.revision, kind="status", summary="The march is cancelled."
+    )
     session.add(change)
     session.flush()
     notify.event_changed(session, event, [change], utcnow())
@@ -95,10 +96,12 @@ def test_organiser_update_optionally_reaches_the_waitlist(session):
     event = make_event(session)
     add_rsvp(session, event, "a@example.org")
     add_rsvp(session, event, "wait@example.org", status="waitlisted")
-    first = EventChange(event_id=event.id, revision=0, kind="update", summary="Bring water.",
-                        is_update=True)
-    second = EventChange(event_id=event.id, revision=0, kind="update", summary="Rain gear!",
-                         is_update=True)
+    first = EventChange(
+        event_id=event.id, revision=0, kind="update", summary="Bring water.", is_update=True
+    )
+    second = EventChange(
+        event_id=event.id, revision=0, kind="update", summary="Rain gear!", is_update=True
+    )
     session.add_all([first, second])
     session.flush()
 
@@ -121,8 +124,7 @@ def test_suppressed_address_gets_nothing(session):
     rsvp = add_rsvp(session, event, "never@example.org")
     unsubscribe.suppress(session, "Never@Example.org ", utcnow())
     notify.rsvp_received(session, event, rsvp, utcnow())
-    change = EventChange(event_id=event.id, revision=0, kind="update", summary="Hi",
-                         is_update=True)
+    change = EventChange(event_id=event.id, revision=0, kind="update", summary="Hi", is_update=True)
     session.add(change)
     session.flush()
     notify.organiser_update(session, event, change, utcnow())

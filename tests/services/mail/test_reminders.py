@@ -43,8 +43,11 @@ def test_day_before_reminder_is_queued_once_when_due_and_not_before(session):
 
 def test_reminder_arrives_saying_tomorrow_and_where_to_assemble(session, smtp_server):
     event = make_event(session, starts_at=START)
-    session.add(Waypoint(event_id=event.id, seq=0, lat=52.5, lon=13.4, kind="assembly",
-                         label="Brandenburger Tor"))
+    session.add(
+        Waypoint(
+            event_id=event.id, seq=0, lat=52.5, lon=13.4, kind="assembly", label="Brandenburger Tor"
+        )
+    )
     add_rsvp(session, event, "ada@example.org", name="Ada")
     session.commit()
 

@@ -62,8 +62,12 @@ def first_created(message):
 
 @pytest.mark.parametrize(
     "fields",
-    [{"to_addr": None}, {"headers": {"X-Evil": "a\r\nBcc: x@example.org"}},
-     {"subject": "two\nlines"}, {"to_addr": "not an address"}],
+    [
+        {"to_addr": None},
+        {"headers": {"X-Evil": "a\r\nBcc: x@example.org"}},
+        {"subject": "two\nlines"},
+        {"to_addr": "not an address"},
+    ],
 )
 def test_rows_that_cannot_become_email_raise_value_error(fields):
     with pytest.raises(ValueError):

@@ -108,8 +108,9 @@ def test_editor_writes_lines_the_server_reads_back_the_same(javascript):
         assert js["written"].split(", ")[:2] == server_line.split(", ")[:2], case["note"]
 
 
-@pytest.mark.parametrize("index", range(len(CORPUS["texts"])),
-                         ids=[case["note"] for case in CORPUS["texts"]])
+@pytest.mark.parametrize(
+    "index", range(len(CORPUS["texts"])), ids=[case["note"] for case in CORPUS["texts"]]
+)
 def test_both_number_waypoints_and_name_bad_lines_alike(javascript, index):
     case = CORPUS["texts"][index]
     assert python_text(case["text"]) == case["expect"]

@@ -194,19 +194,24 @@ def add_rsvp(
 LINE = [(52.5096, 13.3762), (52.5130, 13.3770), (52.5163, 13.3777)]
 
 
-def march_under_way(session, owner_id: int, *, now: datetime, slug: str, with_gate: bool = False):
+def march_under_way(
+    session, owner_id: int, *, now: datetime, slug: str, with_gate: bool = False, **fields
+):
     """A published march that started half an hour before ``now``, along ``LINE`` (with the
-    Brandenburg Gate as a waypoint if ``with_gate``)."""
+    Brandenburg Gate as a waypoint if ``with_gate``); ``fields`` override event columns."""
     event = _event_rows(
         session,
         owner_id,
         published=True,
         slug=slug,
-        title="March",
-        city="",
-        starts_at=now - timedelta(minutes=30),
-        ends_at=now + timedelta(hours=2),
-        created_at=utcnow(),
+        **{
+            "title": "March",
+            "city": "",
+            "starts_at": now - timedelta(minutes=30),
+            "ends_at": now + timedelta(hours=2),
+            "created_at": utcnow(),
+            **fields,
+        },
     )
     session.add_all(
         RoutePoint(event_id=event.id, seq=i, lat=a, lon=b) for i, (a, b) in enumerate(LINE)

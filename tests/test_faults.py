@@ -31,6 +31,7 @@ from services.accounts import users as accounts
 from tests.factories import make_event
 from tests.plugins.app import log_in, make_test_app
 from tests.plugins.smtp import free_port
+from tests.redis_server import redis_argv
 from tests.waiting import real_clock, wait_until
 
 UNAVAILABLE = ("Error 503", "Please wait a little and try again.")
@@ -199,21 +200,12 @@ class OwnRedis:
 
     def start(self) -> None:
         pidfile = self.dir / "redis.pid"
+        pidfile.unlink(missing_ok=True)  # a stopped redis may leave its old one behind
         subprocess.run(  # noqa: S603 - the system's redis-server
             [
-                shutil.which("redis-server"),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
+                *redis_argv(self.port, self.dir),
                 "--daemonize",
                 "yes",
-                "--dir",
-                str(self.dir),
                 "--pidfile",
                 str(pidfile),
                 "--logfile",
@@ -224,7 +216,10 @@ class OwnRedis:
             env=real_clock(dict(os.environ)),
         )
         wait_for_port(self.port, open_=True)
-        wait_until(pidfile.exists, 10)  # a daemonized redis writes it just after it listens
+        # A daemonized redis writes its pid just after it listens; the file can exist, empty,
+        # for a moment before the number is in it.
+        pid = wait_until(lambda: pidfile.exists() and pidfile.read_text().strip().isdigit(), 10)
+        assert pid, "redis-server wrote no pid file"
         self.pid = int(pidfile.read_text())
 
     def stop(self) -> None:

@@ -5,47 +5,26 @@ error page also speak German when the browser asks for it."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from models import Event, EventOrganiser, RoutePoint, Waypoint, utcnow
+from models import utcnow
 from services.live import positions as march
 from tests.a11y import assert_accessible
-
-LINE = [(52.5096, 13.3762), (52.5130, 13.3770), (52.5163, 13.3777)]
+from tests.factories import march_under_way
 
 
 @pytest.fixture
 def event(session, organiser):
-    now = utcnow()
-    event = Event(
+    return march_under_way(
+        session,
+        organiser[0],
+        now=utcnow(),
         slug="a11y-march",
+        with_gate=True,
         title="Accessible march",
-        starts_at=now - timedelta(minutes=30),
-        ends_at=now + timedelta(hours=2),
-        timezone="Europe/Berlin",
-        status="published",
     )
-    session.add(event)
-    session.flush()
-    session.add(EventOrganiser(event_id=event.id, user_id=organiser[0], is_owner=True))
-    session.add_all(
-        RoutePoint(event_id=event.id, seq=i, lat=a, lon=b) for i, (a, b) in enumerate(LINE)
-    )
-    session.add(
-        Waypoint(
-            event_id=event.id,
-            seq=0,
-            lat=52.5163,
-            lon=13.3777,
-            kind="stop",
-            label="Brandenburg Gate",
-        )
-    )
-    session.commit()
-    return event
 
 
 @pytest.fixture

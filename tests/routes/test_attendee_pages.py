@@ -12,8 +12,7 @@ from sqlalchemy import insert, select
 from core.extensions import db
 from models import OutboxMessage, Role, Rsvp, utcnow
 from routes.attendees import csv_cell
-from services.accounts import users as accounts
-from tests.factories import add_role, make_event, rsvp
+from tests.factories import add_role, make_event, make_user, rsvp
 from tests.plugins.app import log_in
 
 
@@ -117,13 +116,9 @@ def test_organiser_of_another_event_gets_404_everywhere(app, client, organiser):
         event = make_event(db.session, organiser[0])
         the_rsvp = rsvp(db.session, event, "secret@example.org", name="Secret")
         role = add_role(db.session, event, "Medics")
-        other = accounts.create_user(
-            db.session,
-            email="other@example.org",
-            display_name="Other",
-            password="another password!",
+        other = make_user(
+            db.session, "other@example.org", display_name="Other", password="another password!"
         )
-        db.session.commit()
         mine = make_event(db.session, other.id)
     log_in(client, "other@example.org", "another password!")
     base = f"/organise/events/{event.id}"

@@ -14,7 +14,7 @@ from models import Event, EventChange, utcnow
 from services import events
 from services.route import Point, Route, Waypoint
 from services.times import to_local
-from tests.factories import make_event
+from tests.factories import make_event, make_user
 from tests.plugins.app import log_in
 
 
@@ -52,15 +52,9 @@ def test_draft_is_404_to_anonymous_and_other_organisers_and_a_preview_to_its_own
     for path in paths:
         assert client.get(path).status_code == 404, path
     with app.app_context():
-        from services.accounts import users as accounts
-
-        accounts.create_user(
-            db.session,
-            email="other@example.org",
-            display_name="Other",
-            password="another long password",
+        make_user(
+            db.session, "other@example.org", display_name="Other", password="another long password"
         )
-        db.session.commit()
     other = app.test_client()
     log_in(other, "other@example.org", "another long password")
     for path in paths:

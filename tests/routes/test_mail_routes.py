@@ -13,7 +13,7 @@ from models import EventChange, EventOrganiser, OutboxMessage, Rsvp, Suppression
 from services import worker
 from services.mail import notify
 from services.tokens import rsvp_token
-from tests.factories import add_rsvp, make_event
+from tests.factories import add_rsvp, make_event, make_user
 from tests.plugins.app import log_in
 
 
@@ -96,12 +96,8 @@ def test_organiser_sends_an_update_and_sees_its_delivery(app, logged_in, session
 
 
 def test_updates_page_is_404_for_someone_else(client, session, own_event):
-    from services.accounts import users as accounts
 
-    accounts.create_user(
-        session, email="other@example.org", display_name="Other", password="another long password"
-    )
-    session.commit()
+    make_user(session, "other@example.org", display_name="Other", password="another long password")
     log_in(client, "other@example.org", "another long password")
     assert client.get(f"/organise/events/{own_event}/updates").status_code == 404
 

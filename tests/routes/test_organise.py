@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.extensions import db
 from models import Event, EventChange, RoutePoint
 from services.accounts import users as accounts
-from tests.factories import make_event
+from tests.factories import make_event, make_user
 from tests.plugins.app import log_in
 
 NEW = {
@@ -43,13 +43,9 @@ def event_id(app, organiser) -> int:
 def stranger(app, client):
     """Another organiser, logged in on ``client``."""
     with app.app_context():
-        accounts.create_user(
-            db.session,
-            email="other@example.org",
-            display_name="Other",
-            password="another long password",
+        make_user(
+            db.session, "other@example.org", display_name="Other", password="another long password"
         )
-        db.session.commit()
     assert log_in(client, "other@example.org", "another long password").status_code == 302
     return client
 

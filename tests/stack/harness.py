@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from tests import waiting
 from tests.plugins.app import CSRF_INPUT
 from tests.plugins.smtp import SmtpServer
+from tests.redis_server import redis_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -433,20 +434,7 @@ class Stack:
     # redis
 
     def start_redis(self) -> None:
-        redis = shutil.which("redis-server")
-        argv = [
-            redis,
-            "--port",
-            str(self.redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(self.tmp),
-        ]
+        argv = redis_argv(self.redis_port, self.tmp)
         self.processes.start("redis", argv, self.env)
         self.wait_until(lambda: port_open(self.redis_port), timeout=20, what="redis to listen")
 

@@ -168,7 +168,8 @@ def stewards(event_id: int):
 @login_required
 def revoke_steward(event_id: int, link_id: int):
     event = require_organiser(event_id)
-    march.revoke_steward_link(db.session, event, link_id, utcnow())
+    if not march.revoke_steward_link(db.session, event, link_id, utcnow()):
+        abort(404)
     db.session.commit()
     flash(_("The link no longer works."), "info")
     return redirect(url_for("live.stewards", event_id=event.id))

@@ -165,6 +165,8 @@ def schedule_item(event_id: int, item_id: int):
 @login_required
 def delete_schedule_item(event_id: int, item_id: int):
     event = require_organiser(event_id, for_update=True)
+    if item_id not in {item.id for item in event.schedule_items}:
+        abort(404)
     if ActionForm().validate_on_submit():
         events.delete_schedule_item(db.session, event, item_id, utcnow())
         db.session.commit()

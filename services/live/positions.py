@@ -56,11 +56,15 @@ def create_steward_link(
     return token
 
 
-def revoke_steward_link(session: Session, event: Event, link_id: int, now: datetime) -> None:
-    """End a steward link of ``event`` at once; unknown ids are ignored."""
+def revoke_steward_link(session: Session, event: Event, link_id: int, now: datetime) -> bool:
+    """End a steward link of ``event`` at once (again is harmless). False if ``event`` has no
+    link ``link_id``: the caller answers "not found", whoever's link the id is."""
     link = session.get(StewardLink, link_id)
-    if link is not None and link.event_id == event.id and link.revoked_at is None:
+    if link is None or link.event_id != event.id:
+        return False
+    if link.revoked_at is None:
         link.revoked_at = now
+    return True
 
 
 def event_for_steward(session: Session, token: str, now: datetime) -> Event | None:

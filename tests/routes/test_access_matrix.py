@@ -1,0 +1,241 @@
+"""Who may open what: every route of ``app.url_map``, as anonymous, another organiser, a
+co-organiser and the owner of an event.
+
+Each endpoint must be named in ``ACCESS`` below; a new route that is not fails
+``test_every_route_has_a_rule``, so nobody adds a page without deciding who may see it.
+Requests that would change something are sent only as people who must be refused, so the
+matrix itself never changes the event it checks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask, url_for
+from sqlalchemy import select
+
+from models import EventOrganiser, StewardLink, utcnow
+from services import live
+from tests.factories import PASSWORD, add_role, add_rsvp, make_event, make_user
+from tests.plugins.app import log_in
+
+# Who may use an endpoint:
+PUBLIC = "public"  # anyone, no account (pages, feeds, assets, the language switcher)
+ACCOUNT = "account"  # any logged-in organiser; anonymous visitors are sent to log in
+ANONYMOUS = "anonymous"  # the log-in and sign-up forms and password reset
+ORGANISER = "organiser"  # the event's owner and co-organisers; others get 404
+TOKEN = "token"  # a private link: a wrong token is 404 for everyone, logged in or not
+DEV = "dev"  # the dev mailbox: never under tests or in production
+
+ACCESS = {
+    "main.index": PUBLIC,
+    "events.listing": PUBLIC,
+    "events.feed": PUBLIC,
+    "events.show": PUBLIC,
+    "events.event_calendar": PUBLIC,
+    "events.route_geojson": PUBLIC,
+    "events.route_gpx": PUBLIC,
+    "live.feed": PUBLIC,
+    "live.offline_assets": PUBLIC,
+    "live.service_worker": PUBLIC,
+    "rsvp.page": PUBLIC,
+    "rsvp.submit": PUBLIC,
+    "health.healthz": PUBLIC,
+    "i18n.switch": PUBLIC,
+    "static": PUBLIC,
+    "assets.leaflet": PUBLIC,
+    "auth.login": ANONYMOUS,
+    "auth.signup": ANONYMOUS,
+    "auth.reset_request": ANONYMOUS,
+    "auth.logout": ACCOUNT,
+    "dashboard.index": ACCOUNT,
+    "organise.new": ACCOUNT,
+    "organise.overview": ORGANISER,
+    "organise.edit": ORGANISER,
+    "organise.languages": ORGANISER,
+    "organise.route": ORGANISER,
+    "organise.schedule": ORGANISER,
+    "organise.schedule_item": ORGANISER,
+    "organise.delete_schedule_item": ORGANISER,
+    "organise.publish": ORGANISER,
+    "organise.cancel": ORGANISER,
+    "organise.duplicate": ORGANISER,
+    "organise.organisers": ORGANISER,
+    "attendees.index": ORGANISER,
+    "attendees.export": ORGANISER,
+    "attendees.act": ORGANISER,
+    "attendees.roles": ORGANISER,
+    "attendees.edit_role": ORGANISER,
+    "attendees.delete_role": ORGANISER,
+    "live.organiser_position": ORGANISER,
+    "live.stewards": ORGANISER,
+    "live.revoke_steward": ORGANISER,
+    "mail.updates": ORGANISER,
+    "rsvp.manage": TOKEN,
+    "rsvp.update": TOKEN,
+    "rsvp.cancel": TOKEN,
+    "live.steward_position": TOKEN,
+    "mail.unsubscribe_page": TOKEN,
+    "mail.unsubscribe": TOKEN,
+    "mail.suppress": TOKEN,
+    "auth.reset_password": TOKEN,
+    "mail.mailbox": DEV,
+    "mail.mailbox_message": DEV,
+    "mail.mailbox_raw": DEV,
+}
+
+WRONG_TOKEN = "A" * 43  # shaped like a real one, matching nothing
+
+
+@dataclass
+class World:
+    event_id: int
+    slug: str
+    ids: dict[str, int]  # role_id, item_id, rsvp_id, link_id of the owner's event
+    other_event_id: int
+
+
+@pytest.fixture
+def world(session) -> World:
+    owner = make_user(session, "owner@example.org", display_name="Owner")
+    co = make_user(session, "co@example.org", display_name="Co")
+    other = make_user(session, "other@example.org", display_name="Other")
+    event = make_event(session, owner.id, as_organiser=True)
+    session.add(EventOrganiser(event_id=event.id, user_id=co.id, is_owner=False))
+    role = add_role(session, event, "Medics")
+    someone = add_rsvp(session, event, "someone@example.org", role_id=role.id)
+    live.create_steward_link(session, event, label="North", now=utcnow())
+    session.commit()
+    link = session.scalars(select(StewardLink).where(StewardLink.event_id == event.id)).one()
+    theirs = make_event(session, other.id, as_organiser=True)
+    return World(
+        event_id=event.id,
+        slug=event.slug,
+        ids={
+            "role_id": role.id,
+            "item_id": event.schedule_items[0].id,
+            "rsvp_id": someone.id,
+            "link_id": link.id,
+        },
+        other_event_id=theirs.id,
+    )
+
+
+def _url(app: Flask, endpoint: str, world: World, event_id: int | None = None) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {
+        "event_id": event_id or world.event_id,
+        "slug": world.slug,
+        "token": WRONG_TOKEN,
+        "mail_id": "20261202T120000000000-0123abcd",
+        "code": "de",
+        "filename": "leaflet.js" if endpoint == "assets.leaflet" else "css/app.css",
+        "action": "approve",
+        **world.ids,
+    }
+    with app.test_request_context():
+        return url_for(endpoint, **{name: values[name] for name in rule.arguments})
+
+
+def _methods(app: Flask, endpoint: str) -> set[str]:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    return set(rule.methods) - {"HEAD", "OPTIONS"}
+
+
+def _logged_in(app, who: str):
+    client = app.test_client()
+    if who != "anonymous":
+        assert log_in(client, f"{who}@example.org", PASSWORD).status_code == 302
+    return client
+
+
+def _post(client, url: str, *, logged_in: bool):
+    token = client.csrf_token("/organise/events/new" if logged_in else "/login")
+    return client.post(url, data={"csrf_token": token})
+
+
+def test_every_route_has_a_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert sorted(endpoints - set(ACCESS)) == [], "say in ACCESS who may use these routes"
+    assert sorted(set(ACCESS) - endpoints) == [], "ACCESS names routes that no longer exist"
+
+
+ORGANISER_ENDPOINTS = sorted(e for e, kind in ACCESS.items() if kind == ORGANISER)
+
+
+@pytest.mark.parametrize("endpoint", ORGANISER_ENDPOINTS)
+def test_event_pages_are_for_its_organisers_only(app, world, endpoint):
+    """Anonymous visitors are sent to log in; another organiser gets 404, also with the
+    event's own row ids under an event of their own; the owner and a co-organiser get in."""
+    url = _url(app, endpoint, world)
+    methods = _methods(app, endpoint)
+    anonymous, other = _logged_in(app, "anonymous"), _logged_in(app, "other")
+    for method in methods:
+        if method == "GET":
+            refused_anonymous, refused_other = anonymous.get(url), other.get(url)
+        else:
+            refused_anonymous = _post(anonymous, url, logged_in=False)
+            refused_other = _post(other, url, logged_in=True)
+        assert refused_anonymous.status_code == 302, (method, url)
+        assert "/login" in refused_anonymous.headers["Location"]
+        assert refused_other.status_code == 404, (method, url)
+    if any(name in url for name in ("/roles/", "/schedule/", "/attendees/", "/stewards/")):
+        crossed = _url(app, endpoint, world, event_id=world.other_event_id)
+        for method in methods:
+            response = other.get(crossed) if method == "GET" else None
+            if response is None:
+                response = _post(other, crossed, logged_in=True)
+            assert response.status_code == 404, (method, crossed)
+    if "GET" in methods:
+        for who in ("owner", "co"):
+            response = _logged_in(app, who).get(url)
+            response.get_data()  # a streamed export ends (and closes its context) when read
+            response.close()
+            assert response.status_code == 200, (who, url, response.status_code)
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, kind in ACCESS.items() if kind == TOKEN))
+def test_a_wrong_private_link_is_not_found_for_anyone(app, world, endpoint):
+    url = _url(app, endpoint, world)
+    for who in ("anonymous", "owner"):
+        client = _logged_in(app, who)
+        for method in _methods(app, endpoint):
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = _post(client, url, logged_in=who != "anonymous")
+            assert response.status_code == 404, (who, method, url, response.status_code)
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, kind in ACCESS.items() if kind == ACCOUNT))
+def test_account_pages_send_anonymous_visitors_to_log_in(app, world, endpoint):
+    url = _url(app, endpoint, world)
+    anonymous = _logged_in(app, "anonymous")
+    for method in _methods(app, endpoint):
+        response = anonymous.get(url) if method == "GET" else _post(anonymous, url, logged_in=False)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    if "GET" in _methods(app, endpoint):
+        assert _logged_in(app, "other").get(url).status_code == 200
+
+
+PUBLIC_PAGES = sorted(e for e, kind in ACCESS.items() if kind == PUBLIC and e != "rsvp.submit")
+
+
+@pytest.mark.parametrize("endpoint", PUBLIC_PAGES)
+def test_public_pages_need_no_account(app, world, endpoint):
+    """(``rsvp.submit``, the one public POST, has tests of its own.)"""
+    url = _url(app, endpoint, world)
+    response = _logged_in(app, "anonymous").get(url)
+    assert response.status_code in (200, 302), (url, response.status_code)
+    if response.status_code == 302:  # the language switcher goes back to a page of this site
+        assert re.match(r"^/(?!/)", response.headers["Location"]) or response.headers[
+            "Location"
+        ].startswith("http://127.0.0.1:5000/")
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, kind in ACCESS.items() if kind == DEV))
+def test_the_dev_mailbox_is_never_served_under_tests(app, world, endpoint):
+    for who in ("anonymous", "owner"):
+        assert _logged_in(app, who).get(_url(app, endpoint, world)).status_code == 404

@@ -188,3 +188,9 @@ def test_pages_use_our_own_tiles_unless_told_otherwise(monkeypatch, environment,
 
     assert settings["TILE_URL"] == tile_url
     assert settings["TILE_USER_AGENT"] == "Rallypoint tile proxy (+https://rally.example.org)"
+
+
+def test_a_public_tile_sets_no_cookie_so_nginx_may_share_it(client, march):
+    response = client.get(path(BRANDENBURG_GATE))
+
+    assert "Set-Cookie" not in response.headers

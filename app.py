@@ -68,11 +68,13 @@ def _register_blueprints(app: Flask) -> None:
         main,
         organise,
         rsvp,
+        tiles,
     )
 
     for module in (main, auth, dashboard, events, organise, assets, rsvp, attendees, mail, live):
         app.register_blueprint(module.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(tiles.bp)
     errors.register(app)
 
 

@@ -72,6 +72,33 @@ def ratelimit_storage_options(uri: str) -> dict:
     return {}
 
 
+def tile_settings(base_url: str) -> dict:
+    """Map tiles: by default our own caching proxy (``services/tiles.py``) of OpenStreetMap's
+    tile server, so that phones talk to us alone. An empty ``TILE_UPSTREAM_URL`` means no
+    tiles; an explicit ``TILE_URL`` sends phones elsewhere (and the pages say so)."""
+    upstream = os.environ.get("TILE_UPSTREAM_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    own = "/tiles/{z}/{x}/{y}.png" if upstream else ""
+    return {
+        "TILE_UPSTREAM_URL": upstream,
+        "TILE_URL": os.environ.get("TILE_URL", own),
+        "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
+        # OpenStreetMap's usage policy asks for a User-Agent naming the app and a contact.
+        "TILE_USER_AGENT": os.environ.get("TILE_USER_AGENT")
+        or f"Rallypoint tile proxy (+{base_url})",
+        "TILE_CACHE_DIR": os.environ.get("TILE_CACHE_DIR") or str(INSTANCE / "tiles"),
+        # A tile is kept as long as the upstream says, and never less than a week.
+        "TILE_MIN_CACHE_SECONDS": _int("TILE_MIN_CACHE_SECONDS", 7 * 24 * 60 * 60),
+        # Seconds for one whole upstream answer; bytes a tile may have.
+        "TILE_UPSTREAM_TIMEOUT": _float("TILE_UPSTREAM_TIMEOUT", 5.0),
+        "TILE_MAX_BYTES": _int("TILE_MAX_BYTES", 512 * 1024),
+        # The zooms a participant's map gets (organisers drawing a route get every zoom).
+        "TILE_MIN_ZOOM": _int("TILE_MIN_ZOOM", 10),
+        "TILE_MAX_ZOOM": _int("TILE_MAX_ZOOM", 19),
+        # A map view loads 20-40 tiles; tiles nginx holds never reach this count.
+        "TILE_RATE_LIMIT": os.environ.get("TILE_RATE_LIMIT", "600 per minute;6000 per hour"),
+    }
+
+
 def from_environment() -> dict:
     """All settings but ``SECRET_KEY`` as a mapping, read now (not at import time)."""
     base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
@@ -93,8 +120,7 @@ def from_environment() -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "Rallypoint <noreply@rallypoint.invalid>",
         "MAILBOX_DIR": os.environ.get("MAILBOX_DIR") or str(INSTANCE / "mailbox"),
-        "TILE_URL": os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-        "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
+        **tile_settings(base_url),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_STORAGE_OPTIONS": ratelimit_storage_options(
             os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

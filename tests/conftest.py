@@ -24,4 +24,5 @@ pytest_plugins = [
     "tests.plugins.app",
     "tests.plugins.smtp",
     "tests.plugins.browser",
+    "tests.plugins.tiles",
 ]

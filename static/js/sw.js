@@ -91,5 +91,7 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(networkFirst(request, PAGES));
   } else if (url.pathname.indexOf('/static/') === 0) {
     event.respondWith(staleWhileRevalidate(request, ASSETS));
+  } else if (url.pathname.indexOf('/tiles/') === 0) {
+    event.respondWith(cacheFirst(request, TILES, MAX_TILES)); // our own tile proxy
   }
 });

@@ -59,6 +59,7 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "DATABASE_URL": database_url,
         "BASE_URL": "http://127.0.0.1:5000",
         "TILE_URL": "",  # no network here; the map must work without tiles
+        "TILE_UPSTREAM_URL": "",  # nor a tile proxy reaching out (tests/plugins/tiles.py has one)
         "MAIL_SERVER": "",
         "RATELIMIT_STORAGE_URI": "memory://",
     }

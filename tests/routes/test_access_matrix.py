@@ -28,6 +28,7 @@ ANONYMOUS = "anonymous"  # the log-in and sign-up forms and password reset
 ORGANISER = "organiser"  # the event's owner and co-organisers; others get 404
 TOKEN = "token"  # a private link: a wrong token is 404 for everyone, logged in or not
 DEV = "dev"  # the dev mailbox: never under tests or in production
+TILES = "tiles"  # map tiles: no account asked, never a server error (their rules: test_tiles)
 
 ACCESS = {
     "main.index": PUBLIC,
@@ -46,6 +47,7 @@ ACCESS = {
     "i18n.switch": PUBLIC,
     "static": PUBLIC,
     "assets.leaflet": PUBLIC,
+    "tiles.tile": TILES,
     "auth.login": ANONYMOUS,
     "auth.signup": ANONYMOUS,
     "auth.reset_request": ANONYMOUS,
@@ -133,6 +135,9 @@ def _url(app: Flask, endpoint: str, world: World, event_id: int | None = None) -
         "code": "de",
         "filename": "leaflet.js" if endpoint == "assets.leaflet" else "css/app.css",
         "action": "approve",
+        "z": 14,
+        "x": 8800,  # the tile of central Berlin at zoom 14
+        "y": 5373,
         **world.ids,
     }
     with app.test_request_context():
@@ -239,3 +244,11 @@ def test_public_pages_need_no_account(app, world, endpoint):
 def test_the_dev_mailbox_is_never_served_under_tests(app, world, endpoint):
     for who in ("anonymous", "owner"):
         assert _logged_in(app, who).get(_url(app, endpoint, world)).status_code == 404
+
+
+def test_tiles_ask_nobody_who_they_are(app, world):
+    url = _url(app, "tiles.tile", world)
+    for who in ("anonymous", "other"):
+        response = _logged_in(app, who).get(url)
+        assert response.status_code in (200, 404, 502), (who, response.status_code)
+        assert "Set-Cookie" not in response.headers or who != "anonymous"

@@ -367,3 +367,43 @@ def test_an_upload_is_parsed_while_others_can_write(
     assert seen == ["written"]
     assert response.status_code == 302
     assert len(stored_points(session, event_id)) == 3
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["March\r\nBcc: everyone@example.org", "March\x00", "March \u202egpx.exe", "March\u2028"],
+    ids=["crlf", "nul", "bidi-override", "line-separator"],
+)
+def test_control_characters_in_a_title_are_refused_next_to_it_and_nothing_is_stored(
+    logged_in, session, event_id, title
+):
+    # A line break in a title made every change notice fail (it goes into the Subject)
+    count = len(session.scalars(select(Event)).all())
+    for path in ("/organise/events/new", f"/organise/events/{event_id}/edit"):
+        response = logged_in.submit(path, {**NEW, "title": title})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, path
+        assert 'id="title-error"' in html and "Remove the invisible control characters" in html
+    session.expire_all()
+    assert len(session.scalars(select(Event)).all()) == count
+    assert session.get(Event, event_id).title != title
+
+
+def test_line_breaks_stay_allowed_in_a_description_but_overrides_do_not(
+    logged_in, session, event_id
+):
+    edit = f"/organise/events/{event_id}/edit"
+    refused = logged_in.submit(edit, {**NEW, "description_md": "Bring\u202e water"})
+    assert refused.status_code == 422
+    assert 'id="description_md-error"' in refused.get_data(as_text=True)
+    assert logged_in.submit(edit, {**NEW, "description_md": "Bring\r\n\twater"}).status_code == 302
+    session.expire_all()
+    assert session.get(Event, event_id).description_md.replace("\r\n", "\n") == "Bring\n\twater"
+
+
+def test_right_to_left_marks_in_a_title_are_kept(logged_in, session, event_id):
+    title = "\u0645\u0633\u064a\u0631\u0629\u200f 2026"  # Arabic "march", RLM, a year
+    response = logged_in.submit(f"/organise/events/{event_id}/edit", {**NEW, "title": title})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Event, event_id).title == title

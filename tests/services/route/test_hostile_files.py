@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.route import RouteError, parse_geojson, parse_gpx
+from services.route import RouteError, parse_geojson, parse_gpx, parse_text
 from services.route.guards import MAX_XML_DEPTH, guard_xml
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -121,3 +121,19 @@ def test_geojson_with_escaped_quotes_is_scanned_in_linear_time():
     data = b'{"a": "' + b'\\"' * 900_000 + b'"}'
     with pytest.raises(RouteError, match="not a GeoJSON|must be a single LineString"):
         parse_geojson(data)
+
+
+@pytest.mark.parametrize("mark", ["\u202e", "\u2066", "\x07"])
+def test_labels_with_direction_overrides_or_controls_are_refused_in_every_format(mark):
+    label = f"Embassy{mark}gpx.exe"
+    with pytest.raises(RouteError, match="Line 1: the label must not contain control characters"):
+        parse_text(f"1, 1, {label}\n2, 2\n")
+    doc = (
+        '{"type": "FeatureCollection", "features": ['
+        '{"type": "Feature", "properties": {}, '
+        '"geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}},'
+        f'{{"type": "Feature", "properties": {{"label": "{label}"}}, '
+        '"geometry": {"type": "Point", "coordinates": [0, 0]}}]}'
+    )
+    with pytest.raises(RouteError, match="Waypoint 1: the label must not contain control"):
+        parse_geojson(doc.encode("utf-8").replace(b"\x07", b"\\u0007"))

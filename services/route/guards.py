@@ -160,7 +160,7 @@ def guard_xml(text: str) -> str:
 
 _JSON_ESCAPE = re.compile(r"\\.", re.DOTALL)
 _JSON_STRING = re.compile(r'"[^"]*"')  # linear once escapes (\" among them) are gone
-_JSON_BRACKETS = re.compile(r"[\[\]{}]")
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
@@ -170,8 +170,9 @@ def guard_json(text: str) -> None:
     A linear scan that skips strings and counts brackets, run before json builds anything:
     json itself recurses once per level.
     """
-    brackets = _JSON_BRACKETS.findall(_JSON_STRING.sub("", _JSON_ESCAPE.sub("", text)))
-    if brackets and max(accumulate(map(_STEP.__getitem__, brackets))) > MAX_JSON_DEPTH:
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", _JSON_ESCAPE.sub("", text)))
+    depths = accumulate(map(_STEP.__getitem__, brackets))
+    if any(map(MAX_JSON_DEPTH.__lt__, depths)):  # stops at the first level too deep
         raise RouteError(_("The file is not usable GeoJSON: it is nested too deeply."))
 
 

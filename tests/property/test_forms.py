@@ -121,6 +121,12 @@ def app_settings() -> dict:
 
 
 @pytest.fixture
+def anonymous(app):
+    """A browser without a log-in (one for all examples of a test, as its session goes on)."""
+    return app.test_client()
+
+
+@pytest.fixture
 def world(session, organiser) -> dict[str, str]:
     """A march under way with a waypoint, a role, an RSVP and a steward link."""
     event = march_under_way(session, organiser[0], now=utcnow(), slug="prop-march", with_gate=True)
@@ -154,10 +160,10 @@ def test_every_form_refuses_control_characters_because_it_derives_from_form():
 @settings(max_examples=20)
 @given(data=st.data())
 def test_any_post_to_a_form_is_answered_and_a_refusal_stores_nothing(
-    app, logged_in, session, world, who, path, valid, data
+    logged_in, anonymous, session, world, who, path, valid, data
 ):
     url = path.format(**world)
-    client = logged_in if who == "organiser" else _anonymous(app)
+    client = logged_in if who == "organiser" else anonymous
     # The token belongs to the browser session, not to a form: one page shows it for all
     token = client.csrf_token("/organise/events/new" if who == "organiser" else "/login")
     changes = data.draw(st.dictionaries(st.sampled_from(FIELDS[path]), value, max_size=4))
@@ -166,11 +172,3 @@ def test_any_post_to_a_form_is_answered_and_a_refusal_stores_nothing(
     assert response.status_code < 500, (url, changes)
     if response.status_code >= 400:
         assert snapshot(session) == before, (url, changes, response.status_code)
-
-
-_clients: dict[int, object] = {}
-
-
-def _anonymous(app):
-    """One client without a log-in per app, so its CSRF token stays valid across examples."""
-    return _clients.setdefault(id(app), app.test_client())

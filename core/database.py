@@ -24,6 +24,8 @@ _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Set by code that only inspects the database between requests of its own thread (the test
 # suite's arrange-and-check session), which must not hold the write lock while they run.
 sqlite_deferred: ContextVar[bool] = ContextVar("sqlite_deferred", default=False)
+# Set inside ``Database.reading()``: a writing request's queries there take no write lock.
+_reading: ContextVar[bool] = ContextVar("_reading", default=False)
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -69,7 +71,7 @@ def _sqlite_begin(connection) -> None:
     # write takes the write lock up front: all but read-only requests, plus the CLI, the
     # worker and threads. Reads never wait in WAL mode, so public pages stay fast.
     if has_request_context():
-        deferred = request.method in _READ_ONLY_METHODS
+        deferred = request.method in _READ_ONLY_METHODS or _reading.get()
     else:
         deferred = sqlite_deferred.get()
     if deferred:
@@ -117,6 +119,25 @@ class Database:
     def new_session(self) -> Session:
         """A session of its own, for work that must commit apart from the request's."""
         return current_app.extensions["rallypoint.db"][1]()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A block that only reads: its queries run in a transaction of their own that takes
+        no lock for writing (on SQLite a deferred ``BEGIN``, even in a POST), ended with it.
+
+        For a request that does slow work before it writes (parsing an upload): check and
+        read in the block, do the slow work after it with no transaction open, then write in
+        a transaction that takes its lock only then. Whatever the request's session holds
+        is rolled back on entry and on exit, so call it before writing anything.
+        """
+        session = self.session
+        session.rollback()
+        token = _reading.set(True)
+        try:
+            yield session
+        finally:
+            session.rollback()
+            _reading.reset(token)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

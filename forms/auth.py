@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from forms.base import Form
 from forms.fields import email_field, new_password_fields
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     email = email_field()
     display_name = StringField(
         _l("Your name as participants see it"),
@@ -23,7 +23,7 @@ class SignupForm(FlaskForm):
     password, confirm = new_password_fields(_l("Password"), _l("Password again"))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("Email"),
         validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
@@ -37,9 +37,9 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = email_field(_l("Email of your account"), autocomplete="username")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password, confirm = new_password_fields(_l("New password"), _l("New password again"))

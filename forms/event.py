@@ -10,7 +10,6 @@ from datetime import date, datetime
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -26,6 +25,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from forms.base import Form
 from models import Event
 from models.enums import Visibility
 from services.events import (
@@ -50,7 +50,7 @@ def _when(
     )
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title = StringField(
         _l("Title"),
         validators=[
@@ -165,7 +165,7 @@ def event_form_data(event: Event) -> dict:
     }
 
 
-class RouteForm(FlaskForm):
+class RouteForm(Form):
     points_text = TextAreaField(
         _l("Route points"),
         description=_l(
@@ -182,7 +182,7 @@ class RouteForm(FlaskForm):
     )
 
 
-class ScheduleItemForm(FlaskForm):
+class ScheduleItemForm(Form):
     time = TimeField(
         _l("Time"), format="%H:%M", validators=[DataRequired(_l("Enter a time like 13:45."))]
     )
@@ -215,7 +215,7 @@ class ScheduleItemForm(FlaskForm):
         return ScheduleEntry(local, self.title.data, self.description.data or "", waypoint, item_id)
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(
         _l("Why is it cancelled?"),
         description=_l("Participants read this on the page and in their email."),
@@ -226,7 +226,7 @@ class CancelForm(FlaskForm):
     )
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(Form):
     weeks = IntegerField(
         _l("Weeks later"),
         default=1,
@@ -239,7 +239,7 @@ class DuplicateForm(FlaskForm):
     )
 
 
-class CoOrganiserForm(FlaskForm):
+class CoOrganiserForm(Form):
     email = EmailField(
         _l("Their account email"),
         validators=[
@@ -250,5 +250,5 @@ class CoOrganiserForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token (publish, delete)."""

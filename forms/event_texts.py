@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from core.i18n import LANGUAGES
+from forms.base import Form
 from services.events.translations import MAX_DESCRIPTION
 
 
@@ -24,7 +24,7 @@ def _description(label):
     )
 
 
-class EventTextsForm(FlaskForm):
+class EventTextsForm(Form):
     """One title and description per interface language; empty ones are not shown."""
 
     title_en = _title(_l("Title in English"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     FloatField,
     HiddenField,
@@ -16,10 +15,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from forms.base import Form
 from services.live.page import Place
 
 
-class PositionForm(FlaskForm):
+class PositionForm(Form):
     part = RadioField(
         _l("Which part of the march?"),
         choices=[SelectChoice("front", _l("The front")), SelectChoice("end", _l("The end"))],
@@ -61,7 +61,7 @@ class PositionForm(FlaskForm):
         return True
 
 
-class StewardLinkForm(FlaskForm):
+class StewardLinkForm(Form):
     label = StringField(
         _l("Who is it for?"),
         validators=[DataRequired(_l("Give the link a name, e.g. “Front team”.")), Length(max=60)],

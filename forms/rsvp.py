@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from forms.base import Form
 from forms.fields import email_field
 from models import Event, Role
 from services.rsvp.attendees import RoleLine
@@ -48,7 +48,7 @@ def _role_label(line: RoleLine) -> str:
     return _("%(role)s: %(people)s of %(needed)s", **values)
 
 
-class _RsvpFields(FlaskForm):
+class _RsvpFields(Form):
     name = StringField(
         _l("Your name (optional)"),
         validators=[Optional(), Length(max=80, message=_l("Use at most 80 characters."))],
@@ -89,7 +89,7 @@ class ManageForm(_RsvpFields):
     """The manage page's change form: everything but the email."""
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     name = StringField(
         _l("Role name"),
         validators=[

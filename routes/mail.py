@@ -21,12 +21,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.extensions import csrf, db
+from forms.base import Form
 from models import EventChange, utcnow
 from routes.access import require_organiser
 from services.events import changes
@@ -43,7 +43,7 @@ NO_STORE = {"Cache-Control": "no-store"}  # these URLs carry a private token
 # --- unsubscribe ---------------------------------------------------------------------------
 
 
-class SuppressForm(FlaskForm):
+class SuppressForm(Form):
     """Only a CSRF token: the button that stops all mail to the address."""
 
 
@@ -92,7 +92,7 @@ def suppress(token: str):
 # --- organiser updates ---------------------------------------------------------------------
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(Form):
     # Kept beside its only view; forms/ holds the forms shared by several.
     message = TextAreaField(
         _l("Message to participants"),

@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
 from core.extensions import db
+from forms.errors import attach_error
 from forms.event import ActionForm, RouteForm, ScheduleItemForm
 from models import utcnow
 from routes.access import require_organiser
@@ -67,24 +68,36 @@ def _route_page(event, form: RouteForm):
 @bp.route("/events/<int:event_id>/route", methods=["GET", "POST"])
 @login_required
 def route(event_id: int):
-    event = require_organiser(event_id, for_update=request.method == "POST")
-    form = _route_form(event)
-    if form.validate_on_submit() and (
-        done := save(
-            form,
-            lambda: events.save_route(db.session, event, _submitted_route(form), utcnow()),
-            lambda _result: ngettext(
-                "Route saved: %(km)s km, %(num)d waypoint.",
-                "Route saved: %(km)s km, %(num)d waypoints.",
-                len(event.waypoints),
-                km=f"{event.route_length_m / 1000:.1f}",
-            ),
-            lambda _result: redirect(url_for(".route", event_id=event.id)),
-        )
-    ):
-        return done
-    status = 200 if request.method == "GET" else 422
-    return _route_page(event, form), status
+    if request.method == "GET":
+        event = require_organiser(event_id)
+        return _route_page(event, _route_form(event)), 200
+    # Reading a 2 MB upload takes a while. Meanwhile no lock is held (SQLite's write lock,
+    # PostgreSQL's lock on the event's row): otherwise a dozen uploads at once make other
+    # people's writes wait until they fail. So: check and read, parse, then lock and store.
+    with db.reading():
+        form = _route_form(require_organiser(event_id))
+        valid = form.validate_on_submit()
+    if valid:
+        try:
+            submitted = _submitted_route(form)
+        except DomainError as err:
+            attach_error(form, err)
+        else:
+            event = require_organiser(event_id, for_update=True)  # still theirs?
+            if done := save(
+                form,
+                lambda: events.save_route(db.session, event, submitted, utcnow()),
+                lambda _result: ngettext(
+                    "Route saved: %(km)s km, %(num)d waypoint.",
+                    "Route saved: %(km)s km, %(num)d waypoints.",
+                    len(event.waypoints),
+                    km=f"{event.route_length_m / 1000:.1f}",
+                ),
+                lambda _result: redirect(url_for(".route", event_id=event.id)),
+            ):
+                return done
+    with db.reading():
+        return _route_page(require_organiser(event_id), form), 422
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -93,10 +106,11 @@ def _too_large(err: RequestEntityTooLarge):
     page, say so next to the file field, with the stored route shown unchanged."""
     if request.endpoint != "organise.route" or not current_user.is_authenticated:
         return render_error(413)
-    event = require_organiser(request.view_args["event_id"])
-    form = _route_form(event, formdata=None)
-    form.route_file.errors = [_("The file is larger than 2 MB.")]
-    return _route_page(event, form), 413
+    with db.reading():
+        event = require_organiser(request.view_args["event_id"])
+        form = _route_form(event, formdata=None)
+        form.route_file.errors = [_("The file is larger than 2 MB.")]
+        return _route_page(event, form), 413
 
 
 def _schedule_form(event, item=None) -> ScheduleItemForm:

@@ -6,7 +6,7 @@ it as text, GPX and GeoJSON, and the guards an upload passes first. Every parser
 validated `Route` or raises `RouteError`, whose message can be shown to the user as is.
 Storing a route on an event is the events package's job (`services.events.details`).
 
-May import: `models.enums`, flask_babel, gpxpy and defusedxml. Not the database, not Flask's
+May import: `models.enums`, flask_babel, gpxpy and expat. Not the database, not Flask's
 app or request, not other services: live positions and events build on this package.
 """
 

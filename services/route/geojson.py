@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from services.route.guards import check_size
+from services.route.guards import check_size, decode_json, guard_json
 from services.route.values import (
     MAX_POINTS,
     MAX_WAYPOINTS,
@@ -34,9 +34,11 @@ def parse_geojson(data: bytes) -> Route:
     Positions are [longitude, latitude]. Raises RouteError for anything else.
     """
     check_size(data)
+    text = decode_json(data)
+    guard_json(text)  # json recurses once per level of nesting
     try:
-        doc = json.loads(data, parse_constant=_reject_constant)
-    except RecursionError:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:  # cannot happen after guard_json; kept as a second line
         raise RouteError(_("The file is not usable GeoJSON: it is nested too deeply.")) from None
     except ValueError as err:  # also covers bad UTF-8 and oversized integers
         raise RouteError(

@@ -30,16 +30,16 @@ def parse_gpx(data: bytes) -> Route:
     The line is every track point of every track and segment in order or, if there are
     none, the points of the <rte> routes. Each <wpt> becomes a waypoint labelled by its
     <name>; its kind comes from <type> when that is a known kind, else "stop" (without a
-    <type> the first is "assembly" and the last "end"). Files with a DTD or entities are
-    refused before gpxpy sees them. Raises RouteError.
+    <type> the first is "assembly" and the last "end"). Files with a DTD or entities, or
+    nested or sized beyond what a route needs, are refused before gpxpy sees them, and
+    gpxpy never sees <extensions>. Raises RouteError.
     """
     check_size(data)
     try:
         text = data.decode("utf-8-sig")  # so the guard and gpxpy parse exactly the same text
     except UnicodeDecodeError:
         raise RouteError(_("The GPX file could not be read: it is not UTF-8 text.")) from None
-    guard_xml(text)
-    gpx = _gpxpy_parse(text)
+    gpx = _gpxpy_parse(guard_xml(text))
     points = [p for t in gpx.tracks for s in t.segments for p in s.points]
     points = points or [p for r in gpx.routes for p in r.points]
     if not points:

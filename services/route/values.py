@@ -27,6 +27,7 @@ DECIMALS = 6  # ~0.1 m; rounding on parse makes export/import round trips exact
 # A tuple, not `value in WaypointKind`: before Python 3.12 that raises TypeError for a
 # string that is not a member.
 _KINDS = tuple(WaypointKind)
+_BIDI_CONTROLS = re.compile("[\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 # What each kind is called on the page, in the legend, in calendars and for the map scripts.
 KIND_LABELS = {
@@ -96,8 +97,10 @@ def label_problem(label: str) -> str | None:
         return _("a label is required.")
     if len(label) > MAX_LABEL_CHARS:
         return _("the label must be at most %(n)d characters.", n=MAX_LABEL_CHARS)
-    if any(unicodedata.category(c) == "Cc" for c in label):
-        return _("the label must not contain control characters.")  # they break GPX/XML export
+    # Controls break GPX/XML export; bidi overrides and isolates disguise text (the forms
+    # refuse the same ones, see forms/base.py)
+    if any(unicodedata.category(c) == "Cc" for c in label) or _BIDI_CONTROLS.search(label):
+        return _("the label must not contain control characters.")
     return None
 
 

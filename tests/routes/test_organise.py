@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
 
 from core.extensions import db
 from models import Event, EventChange, RoutePoint
 from services.accounts import users as accounts
+from services.route import parse_geojson, parse_gpx
 from tests.factories import make_event, make_user
 from tests.plugins.app import log_in
 
@@ -310,3 +313,97 @@ def test_upload_over_the_request_limit_is_explained_on_the_route_form(logged_in,
     assert 'id="route_file-error"' in html and "The file is larger than 2 MB." in html
     assert "52.5096, 13.3762, Potsdamer Platz, assembly" in html  # the stored route, shown
     assert stored_points(session, event_id) == before
+
+
+def _try_to_write(database_url: str, event_id: int) -> str:
+    """From a connection of its own, without waiting: lock the event for writing.
+    "written" if that worked at once, else the database's complaint."""
+    sqlite = database_url.startswith("sqlite")
+    engine = create_engine(database_url, connect_args={"timeout": 0} if sqlite else {})
+    try:
+        with engine.connect() as conn:
+            if sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, as a POST takes it
+            else:
+                conn.execute(
+                    text("SELECT id FROM events WHERE id = :id FOR UPDATE NOWAIT"), {"id": event_id}
+                )
+            conn.rollback()
+        return "written"
+    except OperationalError as err:
+        return str(err.orig)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("name", ["route.gpx", "route.geojson"])
+def test_an_upload_is_parsed_while_others_can_write(
+    logged_in, session, event_id, database_url, name
+):
+    # While the file is parsed, another connection tries to write with no patience at all
+    # (busy timeout 0, NOWAIT): a lock held during parsing would make it fail at once.
+    logged_in.submit(f"/organise/events/{event_id}/route", {"points_text": TEXT_ROUTE})
+    slug = session.get(Event, event_id).slug
+    logged_in.submit(
+        f"/organise/events/{event_id}/publish", form_page=f"/organise/events/{event_id}"
+    )
+    exported = logged_in.get(f"/e/{slug}/{name}").data
+    parser = (parse_gpx if name.endswith(".gpx") else parse_geojson).__code__
+    seen: list[str] = []
+
+    def when_parsing_starts(frame, event, _arg):
+        if event == "call" and frame.f_code is parser and not seen:
+            seen.append(_try_to_write(database_url, event_id))
+
+    sys.setprofile(when_parsing_starts)
+    try:
+        response = logged_in.submit(
+            f"/organise/events/{event_id}/route",
+            {"points_text": "", "route_file": (io.BytesIO(exported), name)},
+            content_type="multipart/form-data",
+        )
+    finally:
+        sys.setprofile(None)
+    assert seen == ["written"]
+    assert response.status_code == 302
+    assert len(stored_points(session, event_id)) == 3
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["March\r\nBcc: everyone@example.org", "March\x00", "March \u202egpx.exe", "March\u2028"],
+    ids=["crlf", "nul", "bidi-override", "line-separator"],
+)
+def test_control_characters_in_a_title_are_refused_next_to_it_and_nothing_is_stored(
+    logged_in, session, event_id, title
+):
+    # A line break in a title made every change notice fail (it goes into the Subject)
+    count = len(session.scalars(select(Event)).all())
+    for path in ("/organise/events/new", f"/organise/events/{event_id}/edit"):
+        response = logged_in.submit(path, {**NEW, "title": title})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, path
+        assert 'id="title-error"' in html and "Remove the invisible control characters" in html
+    session.expire_all()
+    assert len(session.scalars(select(Event)).all()) == count
+    assert session.get(Event, event_id).title != title
+
+
+def test_line_breaks_stay_allowed_in_a_description_but_overrides_do_not(
+    logged_in, session, event_id
+):
+    edit = f"/organise/events/{event_id}/edit"
+    refused = logged_in.submit(edit, {**NEW, "description_md": "Bring\u202e water"})
+    assert refused.status_code == 422
+    assert 'id="description_md-error"' in refused.get_data(as_text=True)
+    assert logged_in.submit(edit, {**NEW, "description_md": "Bring\r\n\twater"}).status_code == 302
+    session.expire_all()
+    assert session.get(Event, event_id).description_md.replace("\r\n", "\n") == "Bring\n\twater"
+
+
+def test_right_to_left_marks_in_a_title_are_kept(logged_in, session, event_id):
+    title = "\u0645\u0633\u064a\u0631\u0629\u200f 2026"  # Arabic "march", RLM, a year
+    response = logged_in.submit(f"/organise/events/{event_id}/edit", {**NEW, "title": title})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Event, event_id).title == title

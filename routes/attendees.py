@@ -146,9 +146,15 @@ def csv_chunks(rows: Iterable[tuple]) -> Iterator[str]:
 @login_required
 def export(event_id: int):
     event = require_organiser(event_id)
-    rows = csv_chunks(attendees.export_rows(db.session, event))
+    event_id = event.id
+
+    def rows() -> Iterator[str]:
+        # ``db.session`` is looked up while the response streams, inside the request's own
+        # context, so the export's reads end with that context (not with the view's).
+        yield from csv_chunks(attendees.export_rows(db.session, event_id))
+
     return Response(
-        stream_with_context(rows),
+        stream_with_context(rows()),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="attendees-{event.slug}.csv"',

@@ -139,7 +139,7 @@ def attendee_page(
     return Page(list(rows), total, page)
 
 
-def export_rows(session: Session, event: Event) -> Iterator[tuple]:
+def export_rows(session: Session, event_id: int) -> Iterator[tuple]:
     """Every RSVP of the event as (name, email, people, role, status, reminders, RSVP time),
     fetched 500 at a time so an export never holds every row in memory."""
     result = session.execute(
@@ -153,7 +153,7 @@ def export_rows(session: Session, event: Event) -> Iterator[tuple]:
             Rsvp.created_at,
         )
         .outerjoin(Role, Role.id == Rsvp.role_id)
-        .where(Rsvp.event_id == event.id)
+        .where(Rsvp.event_id == event_id)
         .order_by(Rsvp.created_at, Rsvp.id)
         .execution_options(yield_per=500)
     )

@@ -13,6 +13,7 @@ from core.extensions import db
 from models import OutboxMessage, utcnow
 from services import worker
 from services.accounts import password_reset
+from services.errors import DomainError
 from services.rsvp import purge
 from tests.factories import make_event, make_user, rsvp
 
@@ -102,3 +103,20 @@ def test_the_purge_command_also_empties_the_mailbox(app, session, mailbox, maile
     assert "Erased the details of 1 RSVPs." in result.output
     assert MARCHER.encode() not in raw_bytes(mailbox)
     assert STILL_COMING.encode() in raw_bytes(mailbox)
+
+
+def test_erasing_now_erases_what_the_purge_would_for_that_event_only(app, session, mailbox, mailed):
+    over, coming = mailed
+    now = utcnow()
+    with pytest.raises(DomainError, match="once the demonstration is over"):
+        purge.erase_participants_now(session, coming, now=now)
+
+    assert purge.erase_participants_now(session, over, now=now) == 1
+    purge.erase_mailbox(session, mailbox)
+    session.commit()
+
+    assert MARCHER.encode() not in raw_bytes(mailbox)
+    assert STILL_COMING.encode() in raw_bytes(mailbox)
+    assert ORGANISER.encode() in raw_bytes(mailbox)  # a reset mail is not the event's
+    mail = session.scalars(select(OutboxMessage).where(OutboxMessage.event_id == over.id)).all()
+    assert mail and all(m.to_addr is None and m.body_text == "" for m in mail)

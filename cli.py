@@ -37,14 +37,20 @@ def register(app: Flask) -> None:
 
     @app.cli.command("purge")
     def purge_command() -> None:
-        """Erase names and emails of RSVPs to events that ended RETENTION_DAYS ago."""
+        """Erase names and emails of RSVPs to events that ended RETENTION_DAYS ago, expired
+        password-reset mails, and the development mailbox's copies of erased mail."""
         from models import utcnow
+        from services import mail as mailer
         from services.rsvp import purge
 
         with db.transaction() as session:
-            count = purge.purge_ended_events(
-                session, now=utcnow(), retention_days=current_app.config["RETENTION_DAYS"]
+            count = purge.purge(
+                session,
+                now=utcnow(),
+                retention_days=current_app.config["RETENTION_DAYS"],
+                mailbox=mailer.mailbox_dir(current_app.config),
             )
+        purge.checkpoint(db.engine)
         click.echo(f"Erased the details of {count} RSVPs.")
 
     @app.cli.command("worker")

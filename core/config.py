@@ -131,6 +131,10 @@ def from_environment() -> dict:
             "RSVP_EMAIL_RATE_LIMIT", "5 per 10 minutes;20 per day"
         ),
         "POSITION_RATE_LIMIT": os.environ.get("POSITION_RATE_LIMIT", "12 per minute"),
+        # Answers "not found" on pages found by a slug or a token (link guessing), per client.
+        "NOT_FOUND_RATE_LIMIT": os.environ.get(
+            "NOT_FOUND_RATE_LIMIT", "20 per minute;100 per hour"
+        ),
         "LIVE_POLL_SECONDS": _int("LIVE_POLL_SECONDS", 30),
         "MAIL_TIMEOUT": _float("MAIL_TIMEOUT", SMTP_TIMEOUT_SECONDS),
         # The mail worker: rows claimed at once (also the most a killed worker can send

@@ -62,6 +62,9 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is zeroed, not left in free space in the file, where
+    # anyone with a copy of it could read erased names and addresses (``services.rsvp.purge``).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -20,6 +20,10 @@ NO_STORE_PATHS = (
     *(path.rstrip("/") for path in SECRET_PATHS),
 )
 
+# Our own pages may ask for the position (the organisers' and stewards' live position), no
+# frame or other site may; nothing here uses camera or microphone.
+PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), interest-cohort=()"
+
 
 def _tile_origin(tile_url: str) -> str:
     parts = urlsplit(tile_url.replace("{s}", "a"))
@@ -63,7 +67,7 @@ def install_headers(app: Flask) -> None:
         # over https; no other site ever learns a page address (manage links hold tokens).
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", "interest-cohort=()")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if "Cache-Control" not in response.headers and request.path.startswith(NO_STORE_PATHS):

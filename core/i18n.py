@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request
 from flask_babel import Babel
@@ -74,13 +76,30 @@ def _return_path() -> str:
     return request.full_path.rstrip("?")
 
 
+def local_path(target: str | None) -> str:
+    """``target`` if it is a path on this site, else "/".
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so
+    "/<tab>/evil.example" and "/\\evil.example" lead to another site just as "//evil.example"
+    does; a line break in a Location header would also fail the response. Such characters
+    refuse the target also when they arrive percent-encoded once more.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    for text in (target, unquote(target)):
+        if "\\" in text or any(unicodedata.category(c) == "Cc" for c in text):
+            return "/"
+        parts = urlsplit(text)
+        if parts.scheme or parts.netloc or text.startswith("//"):
+            return "/"
+    return target
+
+
 @bp.get("/language/<code>")
 def switch(code: str):
-    """Remember the chosen language for a year and go back to where the user was."""
-    target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    response = redirect(target)
+    """Remember the chosen language for a year and go back to where the user was (on this
+    site only)."""
+    response = redirect(local_path(request.args.get("next")))
     if code in LANGUAGES:
         response.set_cookie(
             COOKIE,

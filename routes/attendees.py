@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -30,10 +31,11 @@ from forms.errors import attach_error
 from forms.rsvp import RoleForm
 from models import Rsvp, utcnow
 from routes.access import require_organiser
+from services import mail as mailer
 from services import rsvp as rsvps
 from services.errors import DomainError
 from services.mail import outbox
-from services.rsvp import attendees
+from services.rsvp import attendees, purge
 
 bp = Blueprint("attendees", __name__, url_prefix="/organise")
 
@@ -236,3 +238,30 @@ def delete_role(event_id: int, role_id: int):
     db.session.commit()
     flash(_("Role deleted; its volunteers are now participants."), "success")
     return redirect(url_for(".roles", event_id=event.id), 303)
+
+
+# --- erasing the participants' details ----------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/attendees/erase", methods=["GET", "POST"])
+@login_required
+def erase(event_id: int):
+    """Once the march is over, its organisers may erase what the purge would erase later."""
+    event = require_organiser(event_id, for_update=request.method == "POST")
+    now = utcnow()
+    error = None
+    if request.method == "POST":
+        try:
+            purge.erase_participants_now(db.session, event, now=now)
+            purge.erase_mailbox(db.session, mailer.mailbox_dir(current_app.config))
+        except DomainError as err:
+            db.session.rollback()
+            error = str(err)
+        else:
+            db.session.commit()
+            purge.checkpoint(db.engine)
+            flash(_("The participants' names and email addresses are erased."), "success")
+            return redirect(url_for(".index", event_id=event.id), 303)
+    return render_template(
+        "attendees/erase.html", event=event, is_over=event.ends_at <= now, error=error
+    ), (422 if error else 200)

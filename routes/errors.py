@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import time
 
-from flask import Flask, current_app, render_template, request
+import limits
+from flask import Flask, Response, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from core.extensions import db
+from core.extensions import db, limiter
 
 MESSAGES = {
     400: (_l("Something in that request was wrong"), _l("Go back, reload the page and try again.")),
@@ -74,7 +77,55 @@ def _database_unavailable(err: SQLAlchemyError):
     return html, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 
 
+# --- guessing links ----------------------------------------------------------------------
+# Pages found by a secret in their path: an event's slug (unguessable when unlisted) and the
+# manage, unsubscribe, steward and reset tokens. A client whose requests for such pages keep
+# finding nothing is guessing: after NOT_FOUND_RATE_LIMIT of those 404s it gets 429 on every
+# such page until the window has moved on. Pages that are found never count, and the rest of
+# the site stays open. Counted in the limiter's storage (Redis, shared by all web processes,
+# or memory). By hand rather than as a Flask-Limiter limit: that would put its headers
+# (a Retry-After too) on every event page, where caches keep them.
+LINK_ARGUMENTS = frozenset({"slug", "token"})
+_SCOPE = "link-not-found"
+
+
+def _is_link_page() -> bool:
+    return bool(LINK_ARGUMENTS & (request.view_args or {}).keys())
+
+
+def _guessing_limits() -> list[limits.RateLimitItem]:
+    return limits.parse_many(current_app.config["NOT_FOUND_RATE_LIMIT"])
+
+
+def _refuse_link_guessers():
+    if not _is_link_page():
+        return None
+    key = get_remote_address()
+    try:
+        for item in _guessing_limits():
+            if not limiter.limiter.test(item, _SCOPE, key):
+                reset_at = limiter.limiter.get_window_stats(item, _SCOPE, key).reset_time
+                html, status = render_error(429)
+                return html, status, {"Retry-After": str(max(1, int(reset_at - time.time())))}
+    except Exception:  # the store is unreachable: serve, as Flask-Limiter does
+        current_app.logger.warning("Could not check the link-guessing limit", exc_info=True)
+    return None
+
+
+def _count_link_misses(response: Response) -> Response:
+    if response.status_code == 404 and _is_link_page():
+        key = get_remote_address()
+        try:
+            for item in _guessing_limits():
+                limiter.limiter.hit(item, _SCOPE, key)
+        except Exception:
+            current_app.logger.warning("Could not count a link miss", exc_info=True)
+    return response
+
+
 def register(app: Flask) -> None:
+    app.before_request(_refuse_link_guessers)
+    app.after_request(_count_link_misses)
     for error in DATABASE_UNAVAILABLE:
         app.register_error_handler(error, _database_unavailable)
     app.register_error_handler(CSRFError, _csrf_error)

@@ -236,10 +236,14 @@ def _retry_values(row: OutboxMessage, reason: str | None, now: datetime) -> dict
 def _purge(now: datetime) -> None:
     try:
         with db.transaction() as session:
-            purge.purge_ended_events(
-                session, now=now, retention_days=current_app.config["RETENTION_DAYS"]
+            purge.purge(
+                session,
+                now=now,
+                retention_days=current_app.config["RETENTION_DAYS"],
+                mailbox=mailer.mailbox_dir(current_app.config),
             )
             health.forget_old_heartbeats(session, now=now)
+        purge.checkpoint(db.engine)
     except Exception:
         log.exception("daily purge failed")
 

@@ -28,6 +28,7 @@ from services.times import to_utc, zone
 
 MAX_PARTY_SIZE = 50
 _SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no l/1/o/0: slugs get read aloud
+UNLISTED_SLUG_LENGTH = 26  # 32 symbols: 5 bits each, 130 bits in all
 _OFFSET = re.compile(r"^(\d{1,5})\s*(m|min|h|d)?$")
 _UNIT_MINUTES = {"m": 1, "min": 1, "h": 60, "d": 1440}
 MAX_REMINDER_MINUTES = 30 * 1440
@@ -89,12 +90,19 @@ def format_reminder_offsets(minutes: list[int]) -> str:
     return ", ".join(f"{m // 60}h" if m % 60 == 0 else f"{m}m" for m in minutes)
 
 
-def make_slug(session: Session, title: str) -> str:
-    """A readable, unused slug: "march-against-war-berlin-k3f9"."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].rstrip("-") or "event"
+def make_slug(session: Session, title: str, visibility: str = Visibility.LISTED) -> str:
+    """An unused slug. Listed: readable, "march-against-war-berlin-k3f9". Unlisted: 26
+    random characters (130 bits) and nothing of the title, since the link is all that keeps
+    the event from strangers: guessing it must be hopeless, and it must not name the event
+    in a history or a log."""
+    if visibility == Visibility.UNLISTED:
+        base, length = "", UNLISTED_SLUG_LENGTH
+    else:
+        ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+        slug_title = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].rstrip("-")
+        base, length = f"{slug_title or 'event'}-", 4
     while True:
-        slug = f"{base}-{''.join(secrets.choice(_SLUG_ALPHABET) for _ in range(4))}"
+        slug = base + "".join(secrets.choice(_SLUG_ALPHABET) for _ in range(length))
         if session.scalar(select(Event.id).where(Event.slug == slug)) is None:
             return slug
 
@@ -145,7 +153,7 @@ def create_event(session: Session, *, owner_id: int, details: EventDetails, now:
     ``DomainError``."""
     values = _checked(details)
     event = Event(
-        slug=make_slug(session, values["title"]),
+        slug=make_slug(session, values["title"], values["visibility"]),
         status=EventStatus.DRAFT,
         revision=0,
         created_at=now,
@@ -160,9 +168,13 @@ def create_event(session: Session, *, owner_id: int, details: EventDetails, now:
 
 def update_event(session: Session, event: Event, details: EventDetails, now: datetime) -> None:
     """Replace the event's details; a published event records what participants must know
-    (time, city). Raises ``DomainError`` and then leaves the event as it was."""
+    (time, city). Made unlisted, it gets a new unguessable slug and its old link stops
+    working. Raises ``DomainError`` and then leaves the event as it was."""
     values = _checked(details)
     before = changes.snapshot(event)
+    if values["visibility"] == Visibility.UNLISTED != event.visibility:
+        # The old slug was readable and may have been listed: it stops working.
+        event.slug = make_slug(session, values["title"], Visibility.UNLISTED)
     for name, value in values.items():
         setattr(event, name, value)
     session.flush()

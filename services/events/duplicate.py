@@ -39,7 +39,7 @@ def duplicate(
         return to_utc(local, event.timezone, name)
 
     copy = Event(
-        slug=make_slug(session, event.title),
+        slug=make_slug(session, event.title, event.visibility),
         status=EventStatus.DRAFT,
         revision=0,
         title=event.title,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import smtplib
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import getaddresses
@@ -159,6 +161,35 @@ class MailboxTransport:
 def mailbox_dir(config) -> Path:
     """The folder of the development mailbox (``MAILBOX_DIR``)."""
     return Path(config["MAILBOX_DIR"])
+
+
+# The Message-ID ``rendering.render`` gives a row: <rp{outbox id}.{created_at as epoch}@...>.
+_ROW_MESSAGE_ID = re.compile(rb"^Message-ID: <rp(\d+)\.(\d+)@", re.IGNORECASE | re.MULTILINE)
+
+
+def mailbox_messages(directory: Path) -> Iterator[tuple[Path, int, int]]:
+    """(file, outbox row id, the row's ``created_at`` as epoch seconds) for every message in
+    the development mailbox, read from its Message-ID; files without one are left out."""
+    if not directory.is_dir():
+        return
+    for path in directory.glob("*.eml"):
+        try:
+            head = path.read_bytes().split(b"\r\n\r\n", 1)[0]
+        except FileNotFoundError:  # erased meanwhile
+            continue
+        match = _ROW_MESSAGE_ID.search(head)
+        if match:
+            yield path, int(match.group(1)), int(match.group(2))
+
+
+def remove_mailbox_files(paths: Iterable[Path]) -> int:
+    """Delete these mailbox files; returns how many were there."""
+    removed = 0
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed += 1
+    return removed
 
 
 class MailNotConfigured(Exception):

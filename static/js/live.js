@@ -122,12 +122,15 @@ function startLive(root) {
   }
 
   function poll() {
+    // A draft's preview has no public feed: stop asking (each "not found" counts against
+    // this client as link guessing, routes/errors.py).
+    let found = true;
     // "no-cache" revalidates with the stored ETag: an unchanged feed is a 304.
     fetch(url, { cache: 'no-cache', credentials: 'same-origin' })
-      .then((r) => (r.ok ? r.json() : null))
+      .then((r) => { found = r.status !== 404; return r.ok ? r.json() : null; })
       .then((feed) => { if (feed) render(feed); })
       .catch(() => { /* offline: the page keeps what it shows */ })
-      .then(() => { window.setTimeout(poll, interval); });
+      .then(() => { if (found) window.setTimeout(poll, interval); });
   }
 
   // Refresh relative times even when nothing changed.

@@ -1,11 +1,14 @@
 // Rallypoint service worker: event pages a participant opened stay readable offline.
-// Event pages and their live feed: network first, the last copy when offline.
+// Event pages and their live feed: network first, the last copy when offline. Only public
+// copies are kept: never a no-store response (an organiser's draft preview) or a private one
+// (a page made for a logged-in organiser), so a phone keeps nothing a stranger could not see.
 // The app's own scripts and styles: from the cache, refreshed behind. Tiles seen before: cached.
 //
 // A classic script, not a module: it imports nothing, and Firefox runs module service
 // workers only in its most recent releases.
 'use strict';
-const VERSION = 'rallypoint-v1';
+// v2: v1 kept draft previews; activating v2 deletes its caches.
+const VERSION = 'rallypoint-v2';
 const PAGES = `${VERSION}-pages`;
 const ASSETS = `${VERSION}-assets`;
 const TILES = `${VERSION}-tiles`;
@@ -32,9 +35,17 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+function cacheControl(response) {
+  return (response.headers.get('Cache-Control') || '').toLowerCase().split(/\s*,\s*/);
+}
+
 function networkFirst(request, cacheName) {
   return fetch(request).then((response) => {
-    if (response.ok) {
+    const control = cacheControl(response);
+    if (control.includes('no-store')) {
+      // Not to be kept, and neither is an older copy from this address.
+      caches.open(cacheName).then((cache) => cache.delete(request, { ignoreVary: true }));
+    } else if (response.ok && !control.includes('private')) {
       const copy = response.clone();
       caches.open(cacheName).then((cache) => { cache.put(request, copy); });
     }

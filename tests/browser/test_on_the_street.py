@@ -7,12 +7,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core.extensions import db
-from models import Event, utcnow
+from models import Event, User, utcnow
 from services.events import demo
+from tests.factories import make_event
 from tests.plugins.browser import PHONE
 
 DEMO_EMAIL, DEMO_PASSWORD = "demo@example.org", "demo organiser password"
@@ -154,3 +156,45 @@ def test_event_page_is_accessible_with_its_map_and_rsvp_form(live_server, page, 
     page.get_by_role("button", name="RSVP").click()  # empty: errors next to the fields
     expect(page.get_by_text("Enter your email address")).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_service_worker_keeps_public_event_pages_but_never_a_no_store_draft_preview(
+    live_server, phone, app, march
+):
+    _, path = march
+    with app.app_context():
+        organiser = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+        draft = make_event(db.session, organiser.id, published=False, title="Secret draft")
+        draft_path = f"/e/{draft.slug}"
+    page = phone.new_page()
+    page.goto(live_server + path)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(DEMO_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Hello, Demo organisers")).to_be_visible()
+    page.goto(live_server + draft_path)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    expect(page.get_by_role("heading", name="Secret draft")).to_be_visible()
+    assert "no-store" in page.evaluate(
+        "fetch(location.href).then(r => r.headers.get('Cache-Control'))"
+    )
+
+    # Logged out, the public page is stored. Each cache works through its writes in order,
+    # so once that page is in, the draft preview would be too, had it been written.
+    phone.clear_cookies()
+    page.goto(live_server + path)
+    page.wait_for_function(
+        """path => caches.keys()
+            .then(keys => Promise.all(keys.map(k => caches.open(k).then(c => c.keys()))))
+            .then(all => all.flat().some(r => r.url.endsWith(path)))""",
+        arg=path,
+    )
+    phone.set_offline(True)
+    with pytest.raises(PlaywrightError):
+        page.goto(live_server + draft_path)
+    public = phone.new_page()
+    public.goto(live_server + path)
+    expect(public.locator("[data-offline-banner]")).to_contain_text("You are offline")
+    phone.set_offline(False)

@@ -18,6 +18,19 @@ def test_every_response_carries_security_headers(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_only_this_site_may_ask_for_the_position_and_nobody_for_camera_or_microphone(client):
+    policy = {
+        feature.strip().partition("=")[0]: feature.strip().partition("=")[2]
+        for feature in client.get("/").headers["Permissions-Policy"].split(",")
+    }
+    assert policy == {
+        "geolocation": "(self)",
+        "camera": "()",
+        "microphone": "()",
+        "interest-cohort": "()",
+    }
+
+
 def test_session_cookie_is_httponly_and_lax(client):
     response = client.get("/login")
     cookie = response.headers["Set-Cookie"]

@@ -65,6 +65,31 @@ def test_switcher_choice_is_remembered_over_the_browsers_language(app, client, m
     assert translated(app, "ru", "Changes and updates") in html
 
 
+@pytest.mark.parametrize(
+    "next_",
+    [
+        "/%09/evil.example",  # browsers drop the tab: //evil.example
+        "/%0D%0ALocation:%20https://evil.example",  # a line break in a header
+        "//evil.example",
+        "/%5Cevil.example",  # /\evil.example: browsers read the backslash as a slash
+        "/\\evil.example",
+        "https://evil.example/",
+        "/%2509/evil.example",  # the tab once more percent-encoded
+        "evil.example",
+    ],
+)
+def test_switcher_goes_back_only_to_a_path_of_this_site(client, next_):
+    response = client.get(f"/language/ru?next={next_}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "lang=ru" in response.headers["Set-Cookie"]
+
+
+def test_switcher_keeps_the_query_of_a_path_of_this_site(client):
+    response = client.get("/language/de?next=/events%3Fq%3DBerlin")
+    assert response.headers["Location"] == "/events?q=Berlin"
+
+
 def test_unknown_language_code_changes_nothing(client, march_path):
     response = client.get(f"/language/xx?next={march_path}")
     assert response.status_code == 302

@@ -265,9 +265,7 @@ def test_full_role_says_so_on_the_form_and_waitlists(client, session, event):
     rsvp(session, event, "m@example.org", role=medics)
     html = client.get(f"/e/{event.slug}/rsvp").get_data(as_text=True)
     assert "Medics: 1 of 1 (full: you join the waitlist)" in html
-    rsvp_and_confirm(
-        client, session, event, {**GOOD, "party_size": "1", "role_id": str(medics.id)}
-    )
+    rsvp_and_confirm(client, session, event, {**GOOD, "party_size": "1", "role_id": str(medics.id)})
     late = session.scalar(select(Rsvp).where(Rsvp.email == "anna@example.org"))
     assert late.status == "waitlisted"
     body = session.scalar(

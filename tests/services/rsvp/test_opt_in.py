@@ -201,3 +201,14 @@ def test_cancelled_rsvp_comes_back_only_from_its_manage_page(session, req):
         session, mine, party_size=3, role_id=None, name="Me", wants_reminders=True, now=NOW
     )
     assert (back.status, back.party_size) == ("confirmed", 3)
+
+
+def test_organisers_count_unconfirmed_rsvps_apart_and_export_leaves_them_out(session, req):
+    event = make_event(session)
+    rsvp(session, event, "in@example.org", party_size=2)
+    submit_rsvp(session, event, "maybe@example.org", party_size=3)
+    totals = attendees.totals(session, event)
+    assert (totals.rsvps, totals.people, totals.unconfirmed) == (1, 2, 1)
+    assert [row[1] for row in attendees.export_rows(session, event)] == ["in@example.org"]
+    listed = attendees.attendee_page(session, event, status="unconfirmed").rsvps
+    assert [r.email for r in listed] == ["in@example.org"]  # not a filter anyone can pick

@@ -212,3 +212,13 @@ def test_organisers_count_unconfirmed_rsvps_apart_and_export_leaves_them_out(ses
     assert [row[1] for row in attendees.export_rows(session, event)] == ["in@example.org"]
     listed = attendees.attendee_page(session, event, status="unconfirmed").rsvps
     assert [r.email for r in listed] == ["in@example.org"]  # not a filter anyone can pick
+
+
+def test_expired_unconfirmed_rsvp_the_worker_missed_starts_afresh(session, req):
+    event = make_event(session)
+    old_salt = submit_rsvp(session, event, "late@example.org", party_size=3, now=NOW).token_salt
+    new = submit_rsvp(session, event, "late@example.org", now=NOW + timedelta(hours=25))
+    assert (new.token_salt != old_salt, new.party_size, new.status) == (True, 1, "unconfirmed")
+    assert session.scalar(select(func.count()).select_from(Rsvp)) == 1
+    [mail] = mail_to(session, "late@example.org")  # the old link's mail went with it
+    assert tokens.confirm_token(new.token_salt) in mail.body_text

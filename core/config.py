@@ -149,6 +149,8 @@ def from_environment() -> dict:
         "OUTBOX_RETRY_MAX_SECONDS": _int("OUTBOX_RETRY_MAX_SECONDS", 3600),
         "OUTBOX_GIVE_UP_SECONDS": _int("OUTBOX_GIVE_UP_SECONDS", 86400),
         "RETENTION_DAYS": _int("RETENTION_DAYS", 14),
+        # How long a new RSVP's confirm link works; unconfirmed RSVPs are erased after it.
+        "RSVP_CONFIRM_HOURS": _int("RSVP_CONFIRM_HOURS", 24),
         "MARCH_PACE_KMH": _float("MARCH_PACE_KMH", 3.0),
         # How many reverse proxies sit in front of the app (for the client address and https).
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),

@@ -89,6 +89,10 @@ class ManageForm(_RsvpFields):
     """The manage page's change form: everything but the email."""
 
 
+class ConfirmForm(Form):
+    """Only a CSRF token: the button that confirms a new RSVP."""
+
+
 class RoleForm(Form):
     name = StringField(
         _l("Role name"),

@@ -54,6 +54,9 @@ class WaypointKind(StrEnum):
 
 
 class RsvpStatus(StrEnum):
+    # Sent from the public form, not yet confirmed from the email: holds no seat, counts
+    # nowhere, and is erased after RSVP_CONFIRM_HOURS.
+    UNCONFIRMED = "unconfirmed"
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     PENDING_APPROVAL = "pending_approval"

@@ -42,7 +42,8 @@ class OutboxMessage(Base):
 
 
 class Suppression(Base):
-    """An address that asked never to be emailed again, kept only as a hash."""
+    """An address that asked never to be emailed again, kept only as a keyed hash
+    (``services.tokens.email_hash``; rows from before keys are unsalted SHA-256)."""
 
     __tablename__ = "suppressions"
 

@@ -30,6 +30,8 @@ class Rsvp(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "email"),
         Index(None, "event_id", "status", "waitlisted_at"),
+        Index(None, "status", "created_at"),  # the worker's search for expired ones
+        Index(None, "token_salt"),  # unsubscribe links name the salt (``services.tokens``)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +46,9 @@ class Rsvp(Base):
     # the database alone opens no RSVP, yet every email can carry the same link.
     token_salt: Mapped[str] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The SHA-256 of the confirm link's token while the RSVP is unconfirmed; NULL once it is
+    # confirmed, so the link works once.
+    confirm_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     wants_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
     wants_updates: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str] = mapped_column(String(8), default=Language.EN)

@@ -33,7 +33,6 @@ from services.events import changes
 from services.mail import outbox
 from services.mail import transports as mailer
 from services.mail import unsubscribe as unsubscribing
-from services.rsvp import rsvp_by_token
 
 bp = Blueprint("mail", __name__)
 
@@ -48,7 +47,8 @@ class SuppressForm(Form):
 
 
 def _rsvp_or_404(token: str):
-    rsvp = rsvp_by_token(db.session, token)
+    # The unsubscribe token only: a manage or confirm token is not found here.
+    rsvp = unsubscribing.rsvp_by_unsubscribe_token(db.session, token)
     if rsvp is None:
         abort(404)
     return rsvp

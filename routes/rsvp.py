@@ -1,4 +1,5 @@
-"""RSVP from a phone (with or without JavaScript) and the participant's private manage page.
+"""RSVP from a phone (with or without JavaScript), confirm it from the email, and the
+participant's private manage page.
 
 The RSVP panel is a template (``rsvp/_panel.html``) that a page includes with ``event`` and
 ``panel`` (``services.events.pages.rsvp_panel``, plus the form here) in its context.
@@ -24,10 +25,11 @@ from flask_babel import gettext as _
 
 from core.extensions import db, limiter
 from forms.errors import attach_error
-from forms.rsvp import ManageForm, RsvpForm, role_labels
+from forms.rsvp import ConfirmForm, ManageForm, RsvpForm, role_labels
 from models import Event, Rsvp, utcnow
 from models.enums import RsvpStatus
 from services import rsvp as rsvps
+from services import tokens
 from services.errors import DomainError
 from services.events import page as pages
 
@@ -114,7 +116,7 @@ def submit(slug: str):
         else:
             db.session.commit()
             # The same answer for a new and a known email: nothing here may depend on
-            # whether this address had already RSVPed (not even the status it got).
+            # whether this address had already RSVPed (the service changed nothing then).
             if _is_fetch():
                 return render_template("rsvp/_sent.html", event=event)
             return render_template("rsvp/sent.html", event=event)
@@ -125,6 +127,58 @@ def _language() -> str:
     """The language this request is shown in: the participant's emails use it too."""
     locale = get_locale()
     return locale.language if locale is not None else "en"
+
+
+# --- the confirm link --------------------------------------------------------------------
+# The emailed link opens a page with a button; only the button's POST confirms, because mail
+# scanners open (GET) every link in a message.
+
+
+def _unconfirmed_or_404(token: str) -> tuple[Rsvp, Event]:
+    rsvp = rsvps.rsvp_by_confirm_token(db.session, token)
+    if rsvp is None:
+        abort(404)
+    return rsvp, db.session.get(Event, rsvp.event_id)
+
+
+def _confirm_page(token: str, rsvp: Rsvp, event: Event, form: ConfirmForm, status: int = 200):
+    now = utcnow()
+    expired = rsvps.confirm_expires_at(rsvp) <= now
+    html = render_template(
+        "rsvp/confirm.html",
+        token=token,
+        rsvp=rsvp,
+        event=event,
+        form=form,
+        closed=None if expired else rsvps.closed_reason(event, now),
+        expired=expired,
+    )
+    return html, status, {"Cache-Control": "no-store"}
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str):
+    rsvp, event = _unconfirmed_or_404(token)
+    return _confirm_page(token, rsvp, event, ConfirmForm())
+
+
+@bp.post("/confirm/<token>")
+def confirm_post(token: str):
+    rsvp, event = _unconfirmed_or_404(token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            rsvps.confirm_rsvp(db.session, rsvp, utcnow())
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, err)
+            rsvp, event = _unconfirmed_or_404(token)
+        else:
+            db.session.commit()
+            flash(_("Thank you: your RSVP is confirmed and counts now."), "success")
+            manage_token = tokens.rsvp_token(rsvp.token_salt)
+            return redirect(url_for("rsvp.manage", token=manage_token), 303)
+    return _confirm_page(token, rsvp, event, form, 422)
 
 
 # --- the manage link ---------------------------------------------------------------------
@@ -160,7 +214,8 @@ def manage(token: str):
         data={
             "name": rsvp.name,
             "party_size": rsvp.party_size,
-            "role_id": rsvp.role_id or 0,
+            # A declined role is not offered again by default.
+            "role_id": 0 if rsvp.status == RsvpStatus.DECLINED else rsvp.role_id or 0,
             "wants_reminders": rsvp.wants_reminders,
         },
     )
@@ -189,6 +244,34 @@ def update(token: str):
         else:
             db.session.commit()
             flash(_("Your RSVP is updated."), "success")
+            return redirect(url_for("rsvp.manage", token=token), 303)
+    return _manage_page(token, rsvp, event, form, 422)
+
+
+@bp.post("/manage/<token>/again")
+def again(token: str):
+    """RSVP again, from the manage page of a cancelled or declined RSVP: the public form no
+    longer revives an RSVP, so that only the link's owner can."""
+    rsvp, event = _rsvp_or_404(token)
+    form = ManageForm().setup(event, event.roles)
+    if form.validate():
+        try:
+            rsvps.rsvp_again(
+                db.session,
+                rsvp,
+                party_size=form.party_size.data,
+                role_id=form.role_id.data or None,
+                name=form.name.data,
+                wants_reminders=form.wants_reminders.data,
+                now=utcnow(),
+            )
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, err)
+            rsvp, event = _rsvp_or_404(token)
+        else:
+            db.session.commit()
+            flash(_("You have RSVPed again."), "success")
             return redirect(url_for("rsvp.manage", token=token), 303)
     return _manage_page(token, rsvp, event, form, 422)
 

@@ -50,7 +50,7 @@ def route_summary(event: Event) -> str:
     return "\n".join(lines)
 
 
-def _vevent(event: Event, url: str, now: datetime) -> icalendar.Event:
+def _vevent(event: Event, url: str, now: datetime, title: str | None = None) -> icalendar.Event:
     item = icalendar.Event()
     item.add("uid", f"event-{event.id}@{_host()}")
     item.add("sequence", event.revision)
@@ -58,7 +58,7 @@ def _vevent(event: Event, url: str, now: datetime) -> icalendar.Event:
     item.add("last-modified", event.updated_at or now)
     item.add("dtstart", to_local(event.starts_at, event.timezone))
     item.add("dtend", to_local(event.ends_at, event.timezone))
-    item.add("summary", event.title)
+    item.add("summary", title or event.title)
     item.add("url", url)
     cancelled = event.status == EventStatus.CANCELLED
     item.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -84,11 +84,12 @@ def _calendar(name: str | None = None) -> icalendar.Calendar:
     return cal
 
 
-def event_ics(event: Event, url: str, now: datetime) -> bytes:
-    """The calendar file of one event, stamped ``now``; ``url`` is its public page."""
+def event_ics(event: Event, url: str, now: datetime, *, title: str | None = None) -> bytes:
+    """The calendar file of one event, stamped ``now``; ``url`` is its public page.
+    ``title`` replaces the event's title as the summary (an emailed neutral subject)."""
     cal = _calendar()
     cal.add("method", "PUBLISH")
-    cal.add_component(_vevent(event, url, now))
+    cal.add_component(_vevent(event, url, now, title=title))
     cal.add_missing_timezones()
     return cal.to_ical()
 

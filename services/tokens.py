@@ -1,4 +1,8 @@
-"""Private links: RSVP manage tokens, kept only as hashes, and the hash of a suppressed address.
+"""Private links and keyed hashes: RSVP manage, confirm and unsubscribe tokens, and the key of
+a suppressed address.
+
+Every token is an HMAC under a key derived from SECRET_KEY for one purpose, so a token made
+for one purpose opens nothing else, and the database alone opens nothing.
 
 Top-level, below the rsvp and mail packages that both use it; imports no other service.
 """
@@ -6,6 +10,7 @@ Top-level, below the rsvp and mail packages that both use it; imports no other s
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -14,21 +19,60 @@ import secrets
 from flask import current_app
 
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+# An unsubscribe token: the RSVP's salt (which finds the row) and its MAC (which proves it).
+_UNSUBSCRIBE_SHAPE = re.compile(r"^([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$")
 
 
 def new_salt() -> str:
     return secrets.token_hex(16)  # 128 random bits
 
 
+def derived_key(purpose: str) -> bytes:
+    """A key for one purpose, derived from SECRET_KEY (HMAC-SHA256 as the KDF)."""
+    return _derive(current_app.config["SECRET_KEY"], purpose)
+
+
+@functools.lru_cache(maxsize=16)
+def _derive(secret: str, purpose: str) -> bytes:
+    return hmac.new(secret.encode(), b"rallypoint key:" + purpose.encode(), hashlib.sha256).digest()
+
+
+def _mac(key: bytes, message: str) -> str:
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 def rsvp_token(salt: str) -> str:
     """The manage-link token of the RSVP with ``salt``: HMAC-SHA256 under SECRET_KEY.
 
     Derived rather than stored, so the database alone cannot open an RSVP, while every
-    message to the participant can carry the same link.
+    message to the participant can carry the same link. (Keyed by SECRET_KEY itself, as
+    before derived keys: links already sent keep working.)
     """
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, b"rsvp:" + salt.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return _mac(current_app.config["SECRET_KEY"].encode(), "rsvp:" + salt)
+
+
+def confirm_token(salt: str) -> str:
+    """The confirm-link token of the RSVP with ``salt``: it only confirms. Derived, so a
+    second submission can send the same link again without changing the row; only its
+    hash is stored, and only until the RSVP is confirmed."""
+    return _mac(derived_key("confirm"), salt)
+
+
+def unsubscribe_token(salt: str) -> str:
+    """The unsubscribe-link token of the RSVP with ``salt``: it only stops mail. It names
+    the salt (not secret: it is no token by itself) so that RSVPs made before these links
+    existed need no new column filled, which a migration could not do without the key."""
+    return f"{salt}.{_mac(derived_key('unsubscribe'), salt)}"
+
+
+def unsubscribe_salt(token: str) -> str | None:
+    """The salt an unsubscribe token was made for, if the token is genuine; else None."""
+    match = _UNSUBSCRIBE_SHAPE.match(token)
+    if match is None:
+        return None
+    salt = match.group(1)
+    return salt if hmac.compare_digest(unsubscribe_token(salt), token) else None
 
 
 def token_hash(token: str) -> str:
@@ -40,5 +84,20 @@ def is_well_formed(token: str) -> bool:
 
 
 def email_hash(email: str) -> str:
-    """The suppression-list key of an address (kept after names and emails are erased)."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    """The suppression-list key of an address (kept after names and emails are erased): an
+    HMAC under a key derived from SECRET_KEY, so a seized database cannot be checked against
+    a list of addresses without the key."""
+    return hmac.new(
+        derived_key("suppression"), normalise_email(email).encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def legacy_email_hash(email: str) -> str:
+    """The unsalted SHA-256 that keyed suppressions before ``email_hash``. Rows in this form
+    cannot be re-keyed without the address, so they are still checked (and re-keyed when the
+    address suppresses itself again)."""
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from models import Event, Rsvp
-from services.tokens import rsvp_token
+from services.tokens import confirm_token, rsvp_token, unsubscribe_token
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -34,6 +34,12 @@ def event_url(event: Event) -> str:
     return absolute_url("events.show", slug=event.slug)
 
 
+def confirm_url(rsvp: Rsvp) -> str:
+    """The link in the email that confirms a new RSVP: it opens a page with the button."""
+    return absolute_url("rsvp.confirm", token=confirm_token(rsvp.token_salt))
+
+
 def unsubscribe_url(rsvp: Rsvp) -> str:
-    """The RFC 8058 one-click link: a POST to it stops reminders and updates for this RSVP."""
-    return absolute_url("mail.unsubscribe", token=rsvp_token(rsvp.token_salt))
+    """The RFC 8058 one-click link: a POST to it stops reminders and updates for this RSVP.
+    Its token only unsubscribes: it does not open the manage page."""
+    return absolute_url("mail.unsubscribe", token=unsubscribe_token(rsvp.token_salt))

@@ -1,6 +1,7 @@
-"""The mail worker (``flask --app app worker``): ticks reminders, sends the outbox, and once
-a day forgets the participants of past events. Top-level, not in ``services.mail``: it
-orchestrates mail, reminders and the RSVP purge, so it may import all of them.
+"""The mail worker (``flask --app app worker``): ticks reminders, erases RSVPs left
+unconfirmed, sends the outbox, and once a day forgets the participants of past events.
+Top-level, not in ``services.mail``: it orchestrates mail, reminders and the RSVP purge, so
+it may import all of them.
 
 Each round claims a batch of due rows and leases them (status ``sending``, ``lease_until``),
 commits, sends them on one open connection, then records every outcome. A worker that dies
@@ -73,6 +74,7 @@ def run(once: bool = False, *, now: Clock | datetime | None = None) -> None:
             if time.monotonic() - last_tick >= setting("OUTBOX_POLL_SECONDS"):
                 last_tick = time.monotonic()
                 heartbeat(name, clock())
+                expire(clock())
                 tick(clock())
             if not once and (last_purge is None or clock() - last_purge >= PURGE_EVERY):
                 last_purge = clock()
@@ -106,6 +108,19 @@ def tick(now: datetime) -> int:
             return reminders.queue_due_reminders(session, now)
     except Exception:
         log.exception("reminder tick failed")
+        return 0
+
+
+def expire(now: datetime) -> int:
+    """Erase the RSVPs still unconfirmed ``RSVP_CONFIRM_HOURS`` before ``now``, with their
+    mail, in a transaction of their own."""
+    try:
+        with db.transaction() as session:
+            return purge.expire_unconfirmed(
+                session, now=now, hours=current_app.config["RSVP_CONFIRM_HOURS"]
+            )
+    except Exception:
+        log.exception("expiring unconfirmed RSVPs failed")
         return 0
 
 

@@ -150,8 +150,19 @@ def add_role(session, event, name="Stewards", needed=None, needs_approval=False)
 
 
 def rsvp(session, event, email, party_size=1, role=None, now=None, **kw) -> Rsvp:
-    """An RSVP as a participant places it, through the service: seats, roles, the waitlist
-    and the confirmation mail all apply."""
+    """An RSVP as a participant places it: sent through the form's service, then confirmed
+    from the email. Seats, roles, the waitlist and the mail all apply."""
+    now = now or utcnow()
+    result = rsvps.confirm_rsvp(
+        session, submit_rsvp(session, event, email, party_size, role, now, **kw), now
+    )
+    session.commit()
+    return result
+
+
+def submit_rsvp(session, event, email, party_size=1, role=None, now=None, **kw) -> Rsvp:
+    """The public form sent, not confirmed: a new address's RSVP stays ``unconfirmed``; a
+    known address's RSVP comes back unchanged."""
     result = rsvps.submit_rsvp(
         session,
         event,
@@ -160,7 +171,7 @@ def rsvp(session, event, email, party_size=1, role=None, now=None, **kw) -> Rsvp
         party_size=party_size,
         role_id=role.id if role else None,
         wants_reminders=kw.get("wants_reminders", True),
-        language="en",
+        language=kw.get("language", "en"),
         now=now or utcnow(),
     )
     session.commit()

@@ -13,6 +13,8 @@ from services.mail.notify import (
     event_changed,
     organiser_update,
     reminder_row,
+    rsvp_confirm,
+    rsvp_exists,
     rsvp_promoted,
     rsvp_received,
 )
@@ -51,6 +53,8 @@ __all__ = [
     "queue_due_reminders",
     "reminder_row",
     "render",
+    "rsvp_confirm",
+    "rsvp_exists",
     "rsvp_promoted",
     "rsvp_received",
     "sender_address",

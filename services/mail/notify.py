@@ -4,6 +4,11 @@ one context and writes outbox rows in the caller's transaction; the worker sends
 Links come from ``services.urls`` (built from ``BASE_URL``, not the request), so the same
 code works in a request and in the worker (reminders are rendered there, with no request).
 
+With a neutral subject set, nothing an inbox list shows names the event: the subject uses
+the neutral subject, each body opens with a neutral preview line (and the HTML with a hidden
+preheader) before anything names it, the calendar attachment is called ``event.ics`` and its
+summary is the neutral subject, and the sender is ``MAIL_FROM`` for every event.
+
 Every email is in the participant's language (``Rsvp.language``, the language of the page
 they RSVPed on), not the language of whoever triggered it: rendering runs under
 ``force_locale``, which also sets the language of dates from ``services.times``.
@@ -27,7 +32,7 @@ from models.enums import EventStatus, Language, RsvpStatus
 from services import calendar as ical
 from services.mail import outbox
 from services.times import day_label, format_time, format_when
-from services.urls import event_url, manage_url, unsubscribe_url
+from services.urls import confirm_url, event_url, manage_url, unsubscribe_url
 
 _CHUNK = 500  # rows per INSERT when writing to many participants at once
 
@@ -44,8 +49,26 @@ def subject(event: Event, text: str) -> str:
 
 
 def event_ics(event: Event, now: datetime) -> str:
-    """The event as an iCalendar text stamped ``now``, for attaching to a message."""
-    return ical.event_ics(event, event_url(event), now).decode()
+    """The event as an iCalendar text stamped ``now``, for attaching to a message; named by
+    its neutral subject when it has one (mail apps show the summary in the inbox list)."""
+    return ical.event_ics(event, event_url(event), now, title=event.neutral_subject).decode()
+
+
+# The two answers to the public form (a new RSVP to confirm, or "you already replied") look
+# alike in an inbox list: one subject, one preview line.
+OPT_IN_KINDS = ("rsvp_confirm", "rsvp_exists")
+
+
+def preview_line(event: Event, kind: str) -> str | None:
+    """The neutral first line of an email (and its hidden HTML preheader), shown by mail
+    apps as the preview; None where the body may open as it likes."""
+    if kind in OPT_IN_KINDS:
+        return _("About your RSVP: open this email for your private link.")
+    if event.neutral_subject:
+        return _(
+            "About %(subject)s: open this email for the details.", subject=event.neutral_subject
+        )
+    return None
 
 
 def participant_row(
@@ -57,21 +80,26 @@ def participant_row(
     subject_text,
     change: EventChange | None = None,
     ics: str | None = None,
+    with_manage_link: bool = True,
     **context,
 ) -> dict:
     """The outbox columns of one email to a participant: both bodies and the subject
     rendered from one context in the participant's language, the unsubscribe headers, the
     calendar attachment if given. ``subject_text`` may be lazy (``_l``): it is translated
-    here."""
+    here. An unconfirmed RSVP is greeted without the name it was sent with (anyone can
+    type anything there) and gets no manage link (``with_manage_link``)."""
     unsubscribe = unsubscribe_url(rsvp)
     lang = language_of(rsvp)
+    unconfirmed = rsvp.status == RsvpStatus.UNCONFIRMED
     with force_locale(lang):
         context.update(
             event=event,
             rsvp=rsvp,
             change=change,
             lang=lang,
-            manage_url=manage_url(rsvp),
+            greeting_name=None if unconfirmed else rsvp.name,
+            preview=preview_line(event, kind),
+            manage_url=manage_url(rsvp) if with_manage_link and not unconfirmed else None,
             event_url=event_url(event),
             unsubscribe_url=unsubscribe,
             when=format_when(event.starts_at, event.timezone),
@@ -100,6 +128,38 @@ def participant_row(
 def _queue(session: Session, now: datetime, **row_args) -> None:
     row = participant_row(**row_args)
     outbox.enqueue(session, now=now, **row)
+
+
+def rsvp_confirm(session: Session, event: Event, rsvp: Rsvp, now: datetime, *, hours: int) -> None:
+    """Ask the owner of the address to confirm a new RSVP: its confirm link (valid
+    ``hours``), what the RSVP says, and "not you? ignore this". Queued by ``submit_rsvp``
+    for a new address, and again for an address whose RSVP is still unconfirmed."""
+    _queue(
+        session,
+        now,
+        kind="rsvp_confirm",
+        dedupe_key=f"confirm:{rsvp.id}:{secrets.token_hex(8)}",
+        event=event,
+        rsvp=rsvp,
+        subject_text=_l("Your RSVP"),
+        confirm_url=confirm_url(rsvp),
+        hours=hours,
+    )
+
+
+def rsvp_exists(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
+    """Tell the owner of an address that already has an RSVP that the form was sent again
+    and nothing changed, with their private link to change it. Same subject and preview
+    as ``rsvp_confirm``: the two answers to the form look alike."""
+    _queue(
+        session,
+        now,
+        kind="rsvp_exists",
+        dedupe_key=f"exists:{rsvp.id}:{secrets.token_hex(8)}",
+        event=event,
+        rsvp=rsvp,
+        subject_text=_l("Your RSVP"),
+    )
 
 
 def rsvp_received(

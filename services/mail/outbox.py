@@ -9,12 +9,18 @@ from sqlalchemy.orm import Session
 
 from models import OutboxMessage, Suppression
 from models.enums import OutboxStatus
-from services.tokens import email_hash
+from services.tokens import email_hash, legacy_email_hash
+
+
+def _keys(email: str) -> tuple[str, str]:
+    # Suppressions written before keyed hashes are unsalted SHA-256 and cannot be re-keyed
+    # without the address: both forms are checked, so no old suppression is lost.
+    return email_hash(email), legacy_email_hash(email)
 
 
 def is_suppressed(session: Session, email: str) -> bool:
     return (
-        session.scalar(select(Suppression.id).where(Suppression.email_hash == email_hash(email)))
+        session.scalar(select(Suppression.id).where(Suppression.email_hash.in_(_keys(email))))
         is not None
     )
 
@@ -50,11 +56,12 @@ def enqueue_many(session: Session, rows: list[dict], now: datetime) -> int:
     """
     if not rows:
         return 0
-    hashes = {email_hash(r["to_addr"]) for r in rows if r.get("to_addr")}
+    keys = {r["to_addr"]: _keys(r["to_addr"]) for r in rows if r.get("to_addr")}
+    wanted = {key for pair in keys.values() for key in pair}
     suppressed = set(
-        session.scalars(select(Suppression.email_hash).where(Suppression.email_hash.in_(hashes)))
+        session.scalars(select(Suppression.email_hash).where(Suppression.email_hash.in_(wanted)))
     )
-    rows = [r for r in rows if not r.get("to_addr") or email_hash(r["to_addr"]) not in suppressed]
+    rows = [r for r in rows if not r.get("to_addr") or suppressed.isdisjoint(keys[r["to_addr"]])]
     if not rows:
         return 0
     values = [

@@ -7,7 +7,18 @@ this package: rsvp → mail is the direction.
 """
 
 from services.rsvp.organiser import approve, decline, remove
-from services.rsvp.participant import cancel_rsvp, rsvp_by_token, submit_rsvp, update_rsvp
+from services.rsvp.participant import (
+    cancel_rsvp,
+    confirm_expires_at,
+    confirm_hours,
+    confirm_rsvp,
+    rsvp_again,
+    rsvp_by_confirm_token,
+    rsvp_by_token,
+    submit_rsvp,
+    update_rsvp,
+)
+from services.rsvp.purge import expire_unconfirmed
 from services.rsvp.seats import (
     ACTIVE,
     closed_reason,
@@ -22,11 +33,17 @@ __all__ = [
     "approve",
     "cancel_rsvp",
     "closed_reason",
+    "confirm_expires_at",
+    "confirm_hours",
+    "confirm_rsvp",
     "decline",
+    "expire_unconfirmed",
     "lock_event",
     "place",
     "promote_waitlist",
     "remove",
+    "rsvp_again",
+    "rsvp_by_confirm_token",
     "rsvp_by_token",
     "submit_rsvp",
     "update_rsvp",

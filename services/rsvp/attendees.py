@@ -20,6 +20,8 @@ from services.errors import DomainError
 from services.rsvp import seats as rsvps
 
 PER_PAGE = 50
+# Unconfirmed RSVPs are counted (``Totals.unconfirmed``) but never listed or exported: their
+# address is unproven (anyone can type anyone's), and they count nowhere until confirmed.
 PARTICIPANT = "Participant"  # English, as stored nowhere: shown through _() below
 STATUS_LABELS = {
     RsvpStatus.CONFIRMED: _l("Confirmed"),
@@ -59,6 +61,7 @@ class Totals:
     waitlist: int = 0
     waitlist_people: int = 0
     pending: int = 0
+    unconfirmed: int = 0  # RSVPs sent but not confirmed from the email: in no count above
     roles: list[RoleLine] = field(default_factory=list)
 
     def line(self, role_id: int | None) -> RoleLine | None:
@@ -87,6 +90,8 @@ def totals(session: Session, event: Event) -> Totals:
         elif status == RsvpStatus.PENDING_APPROVAL:
             result.pending += count
             line.pending += count
+        elif status == RsvpStatus.UNCONFIRMED:
+            result.unconfirmed += count
     return result
 
 
@@ -141,7 +146,8 @@ def attendee_page(
 
 def export_rows(session: Session, event_id: int) -> Iterator[tuple]:
     """Every RSVP of the event as (name, email, people, role, status, reminders, RSVP time),
-    fetched 500 at a time so an export never holds every row in memory."""
+    fetched 500 at a time so an export never holds every row in memory. Unconfirmed RSVPs
+    are left out: nobody has confirmed that their address is theirs."""
     result = session.execute(
         select(
             Rsvp.name,
@@ -153,7 +159,7 @@ def export_rows(session: Session, event_id: int) -> Iterator[tuple]:
             Rsvp.created_at,
         )
         .outerjoin(Role, Role.id == Rsvp.role_id)
-        .where(Rsvp.event_id == event_id)
+        .where(Rsvp.event_id == event_id, Rsvp.status != RsvpStatus.UNCONFIRMED)
         .order_by(Rsvp.created_at, Rsvp.id)
         .execution_options(yield_per=500)
     )

@@ -1,5 +1,6 @@
 """Forgetting participants: names and emails go a set number of days after an event ends, or
-at once when its organisers erase them after the event.
+at once when its organisers erase them after the event; RSVPs never confirmed from their
+email go entirely after ``RSVP_CONFIRM_HOURS``.
 
 Counts stay (the RSVP rows remain, with party size, role and status), so an organiser can
 still see how many came. Mail to those participants is dropped if unsent and erased if sent:
@@ -18,11 +19,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Engine, Select, select, update
+from sqlalchemy import ColumnElement, Engine, Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from models import Event, OutboxMessage, Rsvp
-from models.enums import OutboxStatus
+from models.enums import OutboxStatus, RsvpStatus
 from services.accounts.password_reset import MAX_AGE_SECONDS as RESET_LINK_SECONDS
 from services.errors import DomainError
 from services.mail.transports import mailbox_messages, remove_mailbox_files
@@ -96,6 +97,36 @@ def erase_expired_reset_mail(session: Session, *, now: datetime) -> None:
         & (OutboxMessage.created_at < now - timedelta(seconds=RESET_LINK_SECONDS))
         & OutboxMessage.to_addr.is_not(None),
     )
+
+
+def expire_unconfirmed(session: Session, *, now: datetime, hours: int) -> int:
+    """Erase every RSVP still unconfirmed ``hours`` after it was sent, with its mail: the
+    rows go, so nothing is left of an address someone else may have typed. Run by the
+    worker each round; idempotent. Returns how many RSVPs were erased."""
+    cutoff = now - timedelta(hours=hours)
+    ids = list(
+        session.scalars(
+            select(Rsvp.id).where(Rsvp.status == RsvpStatus.UNCONFIRMED, Rsvp.created_at <= cutoff)
+        )
+    )
+    erase_rsvps(session, ids)
+    return len(ids)
+
+
+def erase_rsvps(session: Session, rsvp_ids: Sequence[int]) -> None:
+    """Delete these RSVPs and every outbox row written to them (sent or not)."""
+    for start in range(0, len(rsvp_ids), 500):
+        batch = list(rsvp_ids[start : start + 500])
+        session.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.rsvp_id.in_(batch))
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            delete(Rsvp).where(Rsvp.id.in_(batch)).execution_options(synchronize_session=False)
+        )
+    if rsvp_ids:
+        session.expire_all()
 
 
 def erase_outbox(session: Session, rsvp_ids: Sequence[int]) -> None:

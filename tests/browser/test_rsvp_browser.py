@@ -1,4 +1,5 @@
-"""On a phone, with and without JavaScript: RSVP, open the emailed link, change, cancel."""
+"""On a phone, with and without JavaScript: RSVP, open the emailed link, tap "Confirm",
+change, cancel."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from playwright.sync_api import expect
 
 from core.extensions import db
 from tests.factories import make_event
-from tests.plugins.browser import PHONE, manage_path
+from tests.plugins.browser import PHONE, confirm_path
 
 
 @pytest.fixture
@@ -23,7 +24,10 @@ def rsvp_change_and_cancel(page, app, live_server, event, email: str) -> None:
     page.get_by_role("button", name="RSVP").click()
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 
-    page.goto(live_server + manage_path(app, email))
+    page.goto(live_server + confirm_path(app, email))
+    expect(page.get_by_role("heading", name="Confirm your RSVP")).to_be_visible()
+    page.get_by_role("button", name="Confirm my RSVP").click()
+    expect(page.get_by_text("Thank you: your RSVP is confirmed and counts now.")).to_be_visible()
     expect(page.get_by_text("You are confirmed, 2 people")).to_be_visible()
     page.get_by_label("Number of people, you included").fill("3")
     page.get_by_role("button", name="Save changes").click()

@@ -91,6 +91,17 @@ def log_in(page, live_server: str, email: str, password: str) -> None:
     expect(page.get_by_role("heading", name="Hello, Berlin Org")).to_be_visible()
 
 
+def confirm_path(app, email: str) -> str:
+    """The confirm link in the newest "confirm your RSVP" email to ``email``, from the outbox."""
+    with app.app_context():
+        body = db.session.scalars(
+            select(OutboxMessage.body_text)
+            .where(OutboxMessage.to_addr == email, OutboxMessage.kind == "rsvp_confirm")
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+    return re.search(r"/confirm/[A-Za-z0-9_-]{43}", body).group(0)
+
+
 def manage_path(app, email: str) -> str:
     """The link in the participant's email, read from the outbox (no mail server needed)."""
     with app.app_context():

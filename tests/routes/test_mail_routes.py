@@ -12,7 +12,7 @@ from core.extensions import db
 from models import EventChange, EventOrganiser, OutboxMessage, Rsvp, Suppression, utcnow
 from services import worker
 from services.mail import notify
-from services.tokens import rsvp_token
+from services.tokens import rsvp_token, unsubscribe_token
 from tests.factories import add_rsvp, make_event, make_user
 from tests.plugins.app import log_in
 
@@ -27,7 +27,7 @@ def event_with_rsvp(session):
     event = make_event(session)
     rsvp = add_rsvp(session, event, "ada@example.org", name="Ada")
     session.commit()
-    return event.id, rsvp.id, rsvp_token(rsvp.token_salt)
+    return event.id, rsvp.id, unsubscribe_token(rsvp.token_salt)
 
 
 def test_one_click_unsubscribe_works_without_cookies_or_csrf(app, session, event_with_rsvp):
@@ -46,6 +46,42 @@ def test_one_click_unsubscribe_works_without_cookies_or_csrf(app, session, event
 def test_unsubscribe_with_an_unknown_token_is_404(client):
     assert client.post("/unsubscribe/" + "x" * 43).status_code == 404
     assert client.get("/unsubscribe/nonsense").status_code == 404
+    forged = "0" * 32 + "." + "A" * 43
+    assert client.post(f"/unsubscribe/{forged}").status_code == 404
+
+
+def test_unsubscribe_token_only_unsubscribes_and_manage_token_cannot(app, session):
+    event = make_event(session)
+    rsvp = add_rsvp(session, event, "ada@example.org")
+    manage, unsubscribe = rsvp_token(rsvp.token_salt), unsubscribe_token(rsvp.token_salt)
+    client = app.test_client(use_cookies=False)
+
+    # The link in every email's List-Unsubscribe header carries the unsubscribe token.
+    with app.app_context():
+        header = notify.participant_row(
+            kind="reminder",
+            dedupe_key="k",
+            event=event,
+            rsvp=rsvp,
+            subject_text="Hi",
+            day="Today",
+            time="13:00",
+            assembly=None,
+        )["headers"]["List-Unsubscribe"]
+    assert header == f"<http://127.0.0.1:5000/unsubscribe/{unsubscribe}>"
+    assert manage not in header
+
+    for path in (f"/manage/{unsubscribe}", f"/manage/{unsubscribe}/cancel"):
+        assert client.get(path).status_code == 404  # it opens no RSVP
+    assert client.post(f"/manage/{unsubscribe}/cancel").status_code in (400, 404)
+    assert client.post(f"/unsubscribe/{manage}").status_code == 404  # mail providers POST it
+    assert client.get(f"/unsubscribe/{manage}").status_code == 404
+    session.refresh(rsvp)
+    assert (rsvp.wants_reminders, rsvp.wants_updates, rsvp.status) == (True, True, "confirmed")
+
+    assert client.post(f"/unsubscribe/{unsubscribe}").status_code == 200
+    session.refresh(rsvp)
+    assert (rsvp.wants_reminders, rsvp.wants_updates, rsvp.status) == (False, False, "confirmed")
 
 
 def test_never_email_me_again_suppresses_the_address(client, session, event_with_rsvp):

@@ -20,7 +20,7 @@ from core.extensions import db
 from models import OutboxMessage, WorkerHeartbeat, utcnow
 from services import worker
 from services.mail import notify, outbox
-from services.rsvp import submit_rsvp
+from services.rsvp import confirm_rsvp, submit_rsvp
 from tests.factories import make_event
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,12 +77,13 @@ def test_rsvp_confirmation_arrives_with_manage_link_and_calendar(app, session, s
         wants_reminders=True,
         language="en",
         now=utcnow(),
-    )  # queues the confirmation itself
+    )  # queues the link to confirm it
+    confirm_rsvp(session, rsvp, utcnow())  # queues where it stands
     session.commit()
 
     worker.run(once=True)
 
-    [message] = smtp_server.messages
+    [_confirm, message] = smtp_server.messages
     assert message["To"] == "ada@example.org"
     assert message["Subject"] == "You are confirmed: March for the Climate"
     text = message.get_body(("plain",)).get_content()
@@ -94,7 +95,7 @@ def test_rsvp_confirmation_arrives_with_manage_link_and_calendar(app, session, s
     [calendar] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
     assert calendar.get_param("method") == "PUBLISH"
     assert "BEGIN:VEVENT" in calendar.get_content()
-    assert statuses(session) == {"sent": 1}
+    assert statuses(session) == {"sent": 2}
 
     path = manage.removeprefix(app.config["BASE_URL"])
     page = app.test_client().get(path)

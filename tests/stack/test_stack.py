@@ -29,7 +29,7 @@ from tests.stack.harness import (
 
 pytestmark = pytest.mark.stack
 
-MANAGE_LINK = re.compile(r"https://\S+/manage/[A-Za-z0-9_-]{43}")
+CONFIRM_LINK = re.compile(r"https://\S+/confirm/[A-Za-z0-9_-]{43}")
 MANAGE_TOKEN = re.compile(r"/manage/[A-Za-z0-9_-]{20,}")
 # Three points, the first and last named: 1.1 km through Berlin's centre.
 ROUTE = """52.5096, 13.3762, Potsdamer Platz
@@ -216,23 +216,24 @@ def test_participant_rsvps_gets_the_email_changes_and_cancels(stack, event, open
     page.get_by_role("button", name="RSVP").click()
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 
-    # Two workers share the outbox; the confirmation is sent once, by one of them.
+    # Two workers share the outbox; the link to confirm is sent once, by one of them.
     stack.wait_until(
         lambda: (
             stack.scalar(
-                "SELECT status FROM outbox WHERE to_addr = :a AND kind = 'rsvp_received'", a=email
+                "SELECT status FROM outbox WHERE to_addr = :a AND kind = 'rsvp_confirm'", a=email
             )
             == "sent"
         ),
         timeout=30,
-        what="the confirmation to be sent",
+        what="the link to confirm to be sent",
     )
     [message] = stack.mail_to(email)
     body = message.get_body(("plain",)).get_content()
-    link = MANAGE_LINK.search(body)
-    assert link and link.group(0).startswith(f"{stack.base_url}/manage/"), body
+    link = CONFIRM_LINK.search(body)
+    assert link and link.group(0).startswith(f"{stack.base_url}/confirm/"), body
 
     page.goto(link.group(0))
+    page.get_by_role("button", name="Confirm my RSVP").click()
     expect(page.get_by_text("You are confirmed, 2 people")).to_be_visible()
     page.get_by_label("Number of people, you included").fill("3")
     page.get_by_role("button", name="Save changes").click()

@@ -3,6 +3,7 @@ subjects, suppressed addresses."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -76,20 +77,73 @@ def test_cancellation_gives_the_reason_and_reaches_the_waitlist(session, smtp_se
     assert "The police banned the route" in text_of(message)
 
 
-def test_neutral_subject_hides_the_title_from_subject_and_preview(session, smtp_server):
+def inbox_list_view(message) -> dict:
+    """What a mail app shows in its list: sender, subject, preview, attachment names (and the
+    calendar summary some apps show beside them)."""
+    text = text_of(message)
+    html = message.get_body(("html",)).get_content()
+    preheader = re.search(r'<div style="display: none[^>]*>(.*?)</div>', html, re.S)
+    attachments = list(message.iter_attachments())
+    return {
+        "from": message["From"],
+        "subject": message["Subject"],
+        "text_preview": text.split("Hello")[0],  # everything before the greeting
+        "first_line": text.splitlines()[0],
+        "preheader": preheader.group(1) if preheader else "",
+        "html_preview": html.split("<p>Hello")[0],
+        "files": [a.get_filename() for a in attachments],
+        "summaries": [
+            line
+            for a in attachments
+            for line in a.get_content().splitlines()
+            if line.startswith("SUMMARY")
+        ],
+    }
+
+
+def test_neutral_subject_hides_the_title_everywhere_an_inbox_list_looks(session, smtp_server):
     event = make_event(session, neutral_subject="Sunday walk")
     rsvp = add_rsvp(session, event, "a@example.org", name="Ada")
-    notify.rsvp_received(session, event, rsvp, utcnow())
+    new = add_rsvp(session, event, "new@example.org", status="unconfirmed", created_at=utcnow())
+    notify.rsvp_received(session, event, rsvp, utcnow())  # with the calendar attached
+    notify.rsvp_promoted(session, event, rsvp, utcnow())
+    notify.rsvp_exists(session, event, rsvp, utcnow())
+    notify.rsvp_confirm(session, event, new, utcnow(), hours=24)
     session.commit()
 
     worker.run(once=True)
 
-    [message] = smtp_server.messages
-    assert message["Subject"] == "You are confirmed: Sunday walk"
-    text = text_of(message)
-    first_line = text.splitlines()[0]
-    assert first_line == "Hello Ada,"
-    assert "March for the Climate" in text  # the body still says what it is
+    assert len(smtp_server.messages) == 4
+    for message in smtp_server.messages:
+        seen = inbox_list_view(message)
+        assert "March" not in str(seen) and "Climate" not in str(seen), seen
+        assert seen["subject"].endswith(": Sunday walk")
+        assert seen["first_line"].startswith("About ")
+        assert seen["preheader"].startswith(seen["first_line"])
+        assert "March for the Climate" in text_of(message)  # the body still says what it is
+    received = smtp_server.inbox.to("a@example.org")[0]
+    assert inbox_list_view(received)["files"] == ["event.ics"]
+    assert inbox_list_view(received)["summaries"] == ["SUMMARY:Sunday walk"]
+
+
+def test_the_two_answers_to_the_form_look_alike_in_an_inbox(session, smtp_server):
+    event = make_event(session)
+    known = add_rsvp(session, event, "known@example.org", name="Kim")
+    new = add_rsvp(
+        session, event, "new@example.org", status="unconfirmed", name="Typed", created_at=utcnow()
+    )
+    notify.rsvp_exists(session, event, known, utcnow())
+    notify.rsvp_confirm(session, event, new, utcnow(), hours=24)
+    session.commit()
+
+    worker.run(once=True)
+
+    exists = inbox_list_view(smtp_server.inbox.to("known@example.org")[0])
+    confirm = inbox_list_view(smtp_server.inbox.to("new@example.org")[0])
+    for key in ("from", "subject", "first_line", "preheader", "files"):
+        assert exists[key] == confirm[key], key
+    # An unconfirmed RSVP's name was typed by whoever sent the form: it is not repeated.
+    assert "Typed" not in text_of(smtp_server.inbox.to("new@example.org")[0])
 
 
 def test_organiser_update_optionally_reaches_the_waitlist(session):

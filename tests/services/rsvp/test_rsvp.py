@@ -33,7 +33,7 @@ def test_rsvp_confirms_until_capacity_then_waitlists_in_order(session):
     assert rsvps.waitlist_position(session, fourth) == 2
 
 
-def test_same_email_updates_the_first_rsvp_and_keeps_its_token(session):
+def test_same_email_changes_nothing_and_keeps_its_token(session):
     event = make_event(session)
     first = rsvp(session, event, "Anna@Example.org", party_size=1, name="Anna")
     salt, token_hash = first.token_salt, first.token_hash
@@ -41,7 +41,7 @@ def test_same_email_updates_the_first_rsvp_and_keeps_its_token(session):
     assert again.id == first.id
     rows = session.scalars(select(Rsvp)).all()
     assert len(rows) == 1
-    assert (rows[0].party_size, rows[0].name, rows[0].email) == (3, "Anna B", "anna@example.org")
+    assert (rows[0].party_size, rows[0].name, rows[0].email) == (1, "Anna", "anna@example.org")
     assert (rows[0].token_salt, rows[0].token_hash) == (salt, token_hash)
 
 

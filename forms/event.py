@@ -16,7 +16,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    EmailField,
     IntegerField,
     SelectField,
     StringField,
@@ -24,7 +23,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models import Event
 from models.enums import Visibility
@@ -236,17 +235,6 @@ class DuplicateForm(FlaskForm):
         _l("Or on this date"),
         validators=[Optional()],
         description=_l("The copy starts on this day at the same time."),
-    )
-
-
-class CoOrganiserForm(FlaskForm):
-    email = EmailField(
-        _l("Their account email"),
-        validators=[
-            DataRequired(_l("Enter the email of their Rallypoint account.")),
-            Email(_l("Enter an email address like name@example.org.")),
-            Length(max=254),
-        ],
     )
 
 

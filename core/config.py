@@ -126,6 +126,10 @@ def from_environment() -> dict:
             os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         ),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Mail about accounts (sign-up, reset, verification, invitations), per address.
+        "ACCOUNT_EMAIL_RATE_LIMIT": os.environ.get(
+            "ACCOUNT_EMAIL_RATE_LIMIT", "3 per 10 minutes;10 per day"
+        ),
         "RSVP_RATE_LIMIT": os.environ.get("RSVP_RATE_LIMIT", "20 per minute;200 per hour"),
         "RSVP_EMAIL_RATE_LIMIT": os.environ.get(
             "RSVP_EMAIL_RATE_LIMIT", "5 per 10 minutes;20 per day"

@@ -9,7 +9,15 @@ from flask import Flask, Response, request
 # Paths that carry a secret (a manage, steward, unsubscribe or reset token): never stored by
 # a cache, and never put into the language switcher's links (``core/i18n.py``), where they
 # would sit in every page's HTML and in the history.
-SECRET_PATHS = ("/manage/", "/confirm/", "/steward/", "/unsubscribe/", "/reset/")
+SECRET_PATHS = (
+    "/manage/",
+    "/confirm/",
+    "/steward/",
+    "/unsubscribe/",
+    "/reset/",
+    "/account/verify/",
+    "/organise/invitations/",
+)
 # Personal pages, and those: no cache stores them.
 NO_STORE_PATHS = (
     "/dashboard",

@@ -10,9 +10,8 @@ from forms.base import Form
 from forms.fields import email_field, new_password_fields
 
 
-class SignupForm(Form):
-    email = email_field()
-    display_name = StringField(
+def _display_name() -> StringField:
+    return StringField(
         _l("Your name as participants see it"),
         validators=[
             DataRequired(_l("Enter a name, e.g. your group's name.")),
@@ -20,6 +19,18 @@ class SignupForm(Form):
         ],
         render_kw={"autocomplete": "organization"},
     )
+
+
+class SignupForm(Form):
+    """The first step: the password is chosen from the link we email, so that nobody can
+    hold a working account for an address that is not theirs."""
+
+    email = email_field()
+    display_name = _display_name()
+
+
+class FinishSignupForm(Form):
+    display_name = _display_name()
     password, confirm = new_password_fields(_l("Password"), _l("Password again"))
 
 

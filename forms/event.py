@@ -15,7 +15,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    EmailField,
     IntegerField,
     SelectField,
     StringField,
@@ -23,7 +22,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from forms.base import Form
 from models import Event
@@ -236,17 +235,6 @@ class DuplicateForm(Form):
         _l("Or on this date"),
         validators=[Optional()],
         description=_l("The copy starts on this day at the same time."),
-    )
-
-
-class CoOrganiserForm(Form):
-    email = EmailField(
-        _l("Their account email"),
-        validators=[
-            DataRequired(_l("Enter the email of their Rallypoint account.")),
-            Email(_l("Enter an email address like name@example.org.")),
-            Length(max=254),
-        ],
     )
 
 

@@ -4,6 +4,7 @@ from models.base import Base, utcnow
 from models.event import Event, EventChange, EventOrganiser, EventTranslation
 from models.heartbeat import WorkerHeartbeat
 from models.march import MarchPosition, StewardLink
+from models.organisers import AccessLogEntry, EventInvitation
 from models.outbox import OutboxMessage, Suppression
 from models.route import RoutePoint, Waypoint
 from models.rsvp import Role, Rsvp
@@ -11,9 +12,11 @@ from models.schedule import ScheduleItem
 from models.user import User
 
 __all__ = [
+    "AccessLogEntry",
     "Base",
     "Event",
     "EventChange",
+    "EventInvitation",
     "EventOrganiser",
     "EventTranslation",
     "MarchPosition",

@@ -12,6 +12,7 @@ from enum import StrEnum
 from core.i18n import Language
 
 __all__ = [
+    "AccessKind",
     "ChangeKind",
     "EventStatus",
     "Language",
@@ -70,3 +71,10 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     DROPPED = "dropped"
+
+
+class AccessKind(StrEnum):
+    """What an organiser did with the attendee list (the owner's access log)."""
+
+    VIEWED = "viewed"
+    EXPORTED = "exported"

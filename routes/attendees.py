@@ -23,17 +23,19 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from core.extensions import db
 from forms.errors import attach_error
 from forms.rsvp import RoleForm
 from models import Rsvp, utcnow
+from models.enums import AccessKind
 from routes.access import require_organiser
 from services import mail as mailer
 from services import rsvp as rsvps
 from services.errors import DomainError
+from services.events import access_log
 from services.mail import outbox
 from services.rsvp import attendees, purge
 
@@ -53,6 +55,15 @@ CSV_HEADER = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _log_access(event, kind: AccessKind) -> None:
+    # For the owner's access log. In a transaction of its own, committed before the page
+    # renders: this request only reads, and on SQLite its own transaction could not write.
+    with db.transaction() as session:
+        access_log.record(
+            session, event_id=event.id, user_id=current_user.id, kind=kind, now=utcnow()
+        )
+
+
 def csv_cell(value) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
@@ -62,6 +73,7 @@ def csv_cell(value) -> str:
 @login_required
 def index(event_id: int):
     event = require_organiser(event_id)
+    _log_access(event, AccessKind.VIEWED)
     q = request.args.get("q", "")[:100]
     status = request.args.get("status", "")
     role = request.args.get("role", "")
@@ -148,6 +160,7 @@ def csv_chunks(rows: Iterable[tuple]) -> Iterator[str]:
 @login_required
 def export(event_id: int):
     event = require_organiser(event_id)
+    _log_access(event, AccessKind.EXPORTED)
     event_id = event.id
 
     def rows() -> Iterator[str]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from core.extensions import db
 from models import Event, EventOrganiser, utcnow
 from models.enums import EventStatus
+from routes.access import require_verified
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -16,6 +17,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 @bp.get("/")
 @login_required
 def index():
+    require_verified()
     now = utcnow()
     groups: dict[str, list[Event]] = {
         EventStatus.DRAFT: [],

@@ -34,8 +34,10 @@ def make_user(
     display_name: str = "Org",
     password: str = PASSWORD,
 ) -> User:
-    """An organiser account, made as the sign-up form makes it."""
-    user = accounts.create_user(session, email=email, display_name=display_name, password=password)
+    """An organiser account whose address is verified, as finishing sign-up makes it."""
+    user = accounts.create_user(
+        session, email=email, display_name=display_name, password=password, verified_at=NOW
+    )
     session.commit()
     return user
 

@@ -27,8 +27,7 @@ from sqlalchemy import select
 from core import migrate
 from core.extensions import db
 from models import Rsvp
-from services.accounts import users as accounts
-from tests.factories import make_event
+from tests.factories import make_event, make_user
 from tests.plugins.app import log_in, make_test_app
 from tests.plugins.smtp import free_port
 from tests.redis_server import redis_argv
@@ -141,9 +140,7 @@ def test_pages_say_unavailable_while_postgresql_is_down_and_work_again_after(own
     app = make_test_app(own_postgres.url)
     client = app.test_client()
     with app.app_context():
-        accounts.create_user(
-            db.session, email="org@example.org", display_name="Org", password="a long password!"
-        )
+        make_user(db.session, "org@example.org", display_name="Org", password="a long password!")
         slug = make_event(db.session).slug
         db.session.commit()
     log_in(client, "org@example.org", "a long password!")
@@ -260,9 +257,7 @@ def rsvp_status(client, slug: str, email: str) -> int:
 def app_with_limits_in(sqlite_url: str, storage_uri: str, **settings):
     app = make_test_app(sqlite_url, RATELIMIT_STORAGE_URI=storage_uri, **settings)
     with app.app_context():
-        accounts.create_user(
-            db.session, email="org@example.org", display_name="Org", password="a long password!"
-        )
+        make_user(db.session, "org@example.org", display_name="Org", password="a long password!")
         slug = make_event(db.session).slug
         db.session.commit()
     return app, slug

@@ -7,19 +7,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core.extensions import db
-from forms.event import ActionForm, CancelForm, DuplicateForm, EventForm, event_form_data
+from forms.event import ActionForm, CancelForm, EventForm, event_form_data
 from forms.event_texts import EventTextsForm
+from forms.organisers import DuplicateWithTeamForm
 from models import utcnow
-from routes.access import require_organiser
+from routes.access import require_organiser, require_verified
 from routes.organise.common import bp, page, save, to_overview
 from services import events
 from services.errors import DomainError
+from services.events import organisers as teams
 from services.events import translations as event_texts
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
 @login_required
 def new():
+    require_verified()
     form = EventForm()
     if form.validate_on_submit() and (
         done := save(
@@ -124,7 +127,12 @@ def cancel(event_id: int):
 @login_required
 def duplicate(event_id: int):
     event = require_organiser(event_id)
-    form = DuplicateForm()
+    others = [
+        (m.user_id, f"{m.display_name} ({m.email})")
+        for m in teams.team(db.session, event)
+        if m.user_id != current_user.id
+    ]
+    form = DuplicateWithTeamForm().setup(others)
     if form.validate_on_submit() and (
         done := save(
             form,
@@ -134,6 +142,7 @@ def duplicate(event_id: int):
                 owner_id=current_user.id,
                 weeks=form.weeks.data,
                 new_date=form.new_date.data,
+                organiser_ids=form.organisers.data or (),
             ),
             _("Copy saved as a new draft. Check its details, then publish it."),
             lambda copy: to_overview(copy.id),

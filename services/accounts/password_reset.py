@@ -14,7 +14,6 @@ from datetime import datetime
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import User
@@ -50,10 +49,23 @@ def user_for_token(session: Session, token: str, now: datetime) -> User | None:
 
 
 def request_reset(session: Session, email: str, now: datetime) -> None:
-    """Queue a reset link, valid for an hour from ``now``, to ``email`` if it has an account;
-    do nothing otherwise (the page says the same either way, so it reveals no accounts)."""
-    user = session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
+    """Queue one email to ``email``: a reset link, valid for an hour from ``now``, if it has
+    an account, else a note that it has none. The page says the same either way, and the
+    outbox gets one row either way, so neither reveals an account."""
+    user = accounts.find_user(session, email)
     if user is None:
+        address = accounts.normalise_email(email)
+        outbox.enqueue(
+            session,
+            now=now,
+            dedupe_key=f"reset:none:{secrets.token_hex(8)}",
+            kind="account_no_account",
+            to_addr=address,
+            subject=_("Choose a new Rallypoint password"),
+            body_text=render_template("emails/account_no_account.txt", email=address),
+            body_html=render_template("emails/account_no_account.html", email=address),
+            headers={},
+        )
         return
     reset_url = absolute_url("auth.reset_password", token=make_token(user, now))
     context = {"user": user, "reset_url": reset_url}
@@ -72,10 +84,12 @@ def request_reset(session: Session, email: str, now: datetime) -> None:
 
 def reset_password(session: Session, token: str, password: str, now: datetime) -> User | None:
     """Set ``password`` for the user of a valid ``token``; None when the link is expired,
-    used or forged (nothing changes then). Flushes."""
+    used or forged (nothing changes then). Every other session of the user ends, and the
+    address counts as verified: the link reached its mailbox. Flushes."""
     user = user_for_token(session, token, now)
     if user is None:
         return None
     accounts.set_password(user, password)
+    accounts.mark_verified(user, now)
     session.flush()
     return user

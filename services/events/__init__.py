@@ -5,14 +5,14 @@ May import ``models``, ``services.route`` (the geometry of a route), ``services.
 recorded change queues its notice), ``services.accounts`` (demo data) and the top-level
 helpers (``errors``, ``times``). ``services.mail`` never imports this package.
 
-The modules ``changes``, ``translations`` and ``demo`` are used as namespaces
-(``changes.record``, ``translations.save``); the verbs below are the rest.
+The modules ``changes``, ``translations``, ``demo``, ``organisers`` (reading the team and
+its invitations) and ``access_log`` are used as namespaces (``changes.record``,
+``access_log.entries``); the verbs below are the rest.
 """
 
 from services.events.details import (
     MAX_PARTY_SIZE,
     EventDetails,
-    add_co_organiser,
     cancel,
     create_event,
     format_reminder_offsets,
@@ -23,6 +23,13 @@ from services.events.details import (
     update_event,
 )
 from services.events.duplicate import duplicate
+from services.events.organisers import (
+    accept,
+    invite,
+    leave,
+    remove_organiser,
+    revoke_invitation,
+)
 from services.events.schedule import (
     ScheduleEntry,
     delete_schedule_item,
@@ -37,17 +44,21 @@ __all__ = [
     "MAX_PARTY_SIZE",
     "EventDetails",
     "ScheduleEntry",
-    "add_co_organiser",
+    "accept",
     "cancel",
     "create_event",
     "delete_schedule_item",
     "duplicate",
     "event_route",
     "format_reminder_offsets",
+    "invite",
+    "leave",
     "make_slug",
     "parse_reminder_offsets",
     "publish",
+    "remove_organiser",
     "render_description",
+    "revoke_invitation",
     "save_route",
     "save_schedule",
     "save_schedule_item",

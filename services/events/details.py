@@ -1,5 +1,5 @@
-"""What organisers do with a demonstration's details: create, edit, publish, cancel, and share
-it with co-organisers. Its route and schedule are in ``schedule``, copying it in ``duplicate``.
+"""What organisers do with a demonstration's details: create, edit, publish, cancel. Its route
+and schedule are in ``schedule``, copying it in ``duplicate``, its team in ``organisers``.
 
 Every function changes the session and flushes; the caller commits once. A rule the user can
 break raises ``DomainError`` naming the form field, before anything on the event is changed.
@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Event, EventOrganiser, User
+from models import Event, EventOrganiser
 from models.enums import EventStatus, Visibility
 from services.errors import DomainError
 from services.events import changes
@@ -200,18 +200,3 @@ def cancel(session: Session, event: Event, reason: str, now: datetime) -> None:
     event.status, event.cancel_reason = EventStatus.CANCELLED, reason
     session.flush()
     changes.record(session, event, before, now)
-
-
-def add_co_organiser(session: Session, event: Event, email: str) -> User:
-    """Let the account with ``email`` manage the event too. Raises ``DomainError`` on
-    ``email`` when no account has it or it already organises the event."""
-    user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    if user is None:
-        raise DomainError(
-            _("No organiser account uses that email. Ask them to sign up first."), "email"
-        )
-    if any(o.user_id == user.id for o in event.organisers):
-        raise DomainError(_("That account already organises this demonstration."), "email")
-    event.organisers.append(EventOrganiser(user_id=user.id, is_owner=False))
-    session.flush()
-    return user

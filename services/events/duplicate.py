@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
@@ -22,9 +23,12 @@ def duplicate(
     owner_id: int,
     weeks: int | None = None,
     new_date: date | None = None,
+    organiser_ids: Iterable[int] = (),
 ) -> Event:
-    """A new draft copying details, route, waypoints, schedule, roles and organisers, its
-    wall-clock times shifted by ``weeks`` or moved to ``new_date`` (the start's day).
+    """A new draft copying details, route, waypoints, schedule and roles, its wall-clock
+    times shifted by ``weeks`` or moved to ``new_date`` (the start's day). ``owner_id`` (who
+    copies) owns it; of the event's other organisers only those in ``organiser_ids`` come
+    along, as co-organisers (ids that do not organise the event are ignored).
     Raises ``DomainError`` (field ``weeks`` or ``new_date``) if neither is usable."""
     start_local = to_local(event.starts_at, event.timezone).replace(tzinfo=None)
     if new_date is not None:
@@ -61,8 +65,11 @@ def duplicate(
         route_length_m=event.route_length_m,
     )
     items = [(moved(i.starts_at, "new_date"), i) for i in event.schedule_items]
-    copy.organisers = [
-        EventOrganiser(user_id=o.user_id, is_owner=o.user_id == owner_id) for o in event.organisers
+    chosen = set(organiser_ids) - {owner_id}
+    copy.organisers = [EventOrganiser(user_id=owner_id, is_owner=True)] + [
+        EventOrganiser(user_id=o.user_id, is_owner=False)
+        for o in event.organisers
+        if o.user_id in chosen
     ]
     copy.roles = [
         Role(seq=r.seq, name=r.name, needed=r.needed, needs_approval=r.needs_approval)

@@ -26,6 +26,8 @@ PUBLIC = "public"  # anyone, no account (pages, feeds, assets, the language swit
 ACCOUNT = "account"  # any logged-in organiser; anonymous visitors are sent to log in
 ANONYMOUS = "anonymous"  # the log-in and sign-up forms and password reset
 ORGANISER = "organiser"  # the event's owner and co-organisers; others get 404
+OWNER = "owner"  # the event's owner only: co-organisers get 403, others 404
+INVITATION = "invitation"  # a private link that needs an account: log in first, then 404
 TOKEN = "token"  # a private link: a wrong token is 404 for everyone, logged in or not
 DEV = "dev"  # the dev mailbox: never under tests or in production
 TILES = "tiles"  # map tiles: no account asked, never a server error (their rules: test_tiles)
@@ -51,6 +53,16 @@ ACCESS = {
     "auth.login": ANONYMOUS,
     "auth.signup": ANONYMOUS,
     "auth.reset_request": ANONYMOUS,
+    "auth.signup_sent": PUBLIC,
+    "auth.verify_needed": ACCOUNT,
+    "auth.send_verification": ACCOUNT,
+    "auth.verify": TOKEN,
+    "organise.invitation": INVITATION,
+    "organise.leave": ORGANISER,
+    "organise.access": OWNER,
+    "organise.invite": OWNER,
+    "organise.revoke_invitation": OWNER,
+    "organise.remove_organiser": OWNER,
     "auth.logout": ACCOUNT,
     "dashboard.index": ACCOUNT,
     "organise.new": ACCOUNT,
@@ -101,6 +113,7 @@ class World:
     slug: str
     ids: dict[str, int]  # role_id, item_id, rsvp_id, link_id of the owner's event
     other_event_id: int
+    co_id: int
 
 
 @pytest.fixture
@@ -126,6 +139,7 @@ def world(session) -> World:
             "link_id": link.id,
         },
         other_event_id=theirs.id,
+        co_id=co.id,
     )
 
 
@@ -139,6 +153,8 @@ def _url(app: Flask, endpoint: str, world: World, event_id: int | None = None) -
         "code": "de",
         "filename": "leaflet.js" if endpoint == "assets.leaflet" else "css/app.css",
         "action": "approve",
+        "user_id": world.co_id,
+        "invitation_id": 1,
         "z": 14,
         "x": 8800,  # the tile of central Berlin at zoom 14
         "y": 5373,
@@ -227,7 +243,11 @@ def test_account_pages_send_anonymous_visitors_to_log_in(app, world, endpoint):
         response = anonymous.get(url) if method == "GET" else _post(anonymous, url, logged_in=False)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
     if "GET" in _methods(app, endpoint):
-        assert _logged_in(app, "other").get(url).status_code == 200
+        # (A verified organiser on "verify your address" is sent on to the dashboard.)
+        response = _logged_in(app, "other").get(url)
+        assert response.status_code == 200 or (
+            response.status_code == 302 and "/login" not in response.headers["Location"]
+        )
 
 
 PUBLIC_PAGES = sorted(e for e, kind in ACCESS.items() if kind == PUBLIC and e != "rsvp.submit")
@@ -257,3 +277,31 @@ def test_tiles_ask_nobody_who_they_are(app, world):
         response = _logged_in(app, who).get(url)
         assert response.status_code in (200, 404, 502), (who, response.status_code)
         assert "Set-Cookie" not in response.headers or who != "anonymous"
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, kind in ACCESS.items() if kind == OWNER))
+def test_the_team_and_its_access_log_are_the_owners(app, world, endpoint):
+    """Who organises an event, and who saw its participants, is for its owner to see and
+    change: co-organisers are refused (403), strangers do not learn it exists (404)."""
+    url = _url(app, endpoint, world)
+    methods = _methods(app, endpoint)
+    for who, expected in (("anonymous", 302), ("other", 404), ("co", 403)):
+        client = _logged_in(app, who)
+        for method in methods:
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = _post(client, url, logged_in=who != "anonymous")
+            assert response.status_code == expected, (who, method, url, response.status_code)
+    if "GET" in methods:
+        assert _logged_in(app, "owner").get(url).status_code == 200
+
+
+def test_an_invitation_link_asks_for_an_account_then_is_not_found_if_wrong(app, world):
+    url = _url(app, "organise.invitation", world)
+    response = _logged_in(app, "anonymous").get(url)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    for who in ("other", "owner"):
+        client = _logged_in(app, who)
+        assert client.get(url).status_code == 404
+        assert _post(client, url, logged_in=True).status_code == 404

@@ -12,7 +12,6 @@ from sqlalchemy.exc import OperationalError
 
 from core.extensions import db
 from models import Event, EventChange, RoutePoint
-from services.accounts import users as accounts
 from services.route import parse_geojson, parse_gpx
 from tests.factories import make_event, make_user
 from tests.plugins.app import log_in
@@ -266,26 +265,6 @@ def test_publish_cancel_with_reason_and_duplicate(logged_in, session, event_id):
     copy = session.scalar(select(Event).where(Event.id != event_id))
     assert response.headers["Location"] == f"/organise/events/{copy.id}"
     assert copy.status == "draft" and len(copy.route_points) == len(event.route_points)
-
-
-def test_co_organiser_added_by_email_can_manage(app, logged_in, event_id):
-    # No `session` fixture here: its app context would make both clients share one `g`.
-    with app.app_context():
-        accounts.create_user(
-            db.session,
-            email="friend@example.org",
-            display_name="Friend",
-            password="another long password",
-        )
-        db.session.commit()
-    path = f"/organise/events/{event_id}/organisers"
-    response = logged_in.submit(path, {"email": "nobody@example.org"})
-    assert response.status_code == 422
-    assert "No organiser account uses that email" in response.get_data(as_text=True)
-    assert logged_in.submit(path, {"email": "friend@example.org"}).status_code == 302
-    friend = app.test_client()
-    log_in(friend, "friend@example.org", "another long password")
-    assert friend.get(f"/organise/events/{event_id}/edit").status_code == 200
 
 
 def test_dashboard_groups_events_by_status(logged_in, session, organiser, event_id):

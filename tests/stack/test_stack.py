@@ -30,6 +30,10 @@ from tests.stack.harness import (
 pytestmark = pytest.mark.stack
 
 CONFIRM_LINK = re.compile(r"https://\S+/confirm/[A-Za-z0-9_-]{43}")
+
+
+MANAGE_LINK = re.compile(r"https://\S+/manage/[A-Za-z0-9_-]{43}")
+VERIFY_LINK = re.compile(r"https://\S+/account/verify/\S+")
 MANAGE_TOKEN = re.compile(r"/manage/[A-Za-z0-9_-]{20,}")
 # Three points, the first and last named: 1.1 km through Berlin's centre.
 ROUTE = """52.5096, 13.3762, Potsdamer Platz
@@ -87,8 +91,9 @@ def rsvp_form(token: str, email: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def organiser(open_context) -> Organiser:
-    """Signs up on a desktop, logs out, and logs in again with "Keep me logged in"."""
+def organiser(stack, open_context) -> Organiser:
+    """Signs up on a desktop, finishes from the emailed link, logs out, and logs in again
+    with "Keep me logged in"."""
     who = Organiser(
         email=f"org-{uuid.uuid4().hex[:8]}@example.org",
         password="a long enough password",
@@ -100,6 +105,14 @@ def organiser(open_context) -> Organiser:
     page.get_by_role("link", name="Organise a demonstration").click()
     page.get_by_label("Email").fill(who.email)
     page.get_by_label("Your name as participants see it").fill(who.name)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your inbox to finish")).to_be_visible()
+    stack.wait_until(
+        lambda: stack.mail_to(who.email), timeout=30, what="the sign-up link to be sent"
+    )
+    [message] = stack.mail_to(who.email)
+    link = VERIFY_LINK.search(message.get_body(("plain",)).get_content())
+    page.goto(link.group(0))
     page.get_by_label("Password", exact=True).fill(who.password)
     page.get_by_label("Password again").fill(who.password)
     page.get_by_role("button", name="Create account").click()

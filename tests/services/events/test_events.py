@@ -105,20 +105,6 @@ def test_save_route_replaces_points_keeps_length_and_relinks_schedule_by_label(s
     ]
 
 
-def test_add_co_organiser_by_email_and_unknown_email_is_a_field_error(session):
-    owner = make_user(session)
-    other = make_user(session, "friend@example.org")
-    event = make_event(session, owner.id, as_organiser=True, published=False, route=False)
-    events.add_co_organiser(session, event, " Friend@Example.org ")
-    assert {(o.user_id, o.is_owner) for o in event.organisers} == {
-        (owner.id, True),
-        (other.id, False),
-    }
-    with pytest.raises(DomainError) as caught:
-        events.add_co_organiser(session, event, "nobody@example.org")
-    assert caught.value.field == "email"
-
-
 def test_cancel_needs_a_reason(session):
     user = make_user(session)
     event = make_event(session, user.id, as_organiser=True)

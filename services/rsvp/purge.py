@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from models import Event, OutboxMessage, Rsvp
 from models.enums import OutboxStatus, RsvpStatus
 from services.accounts.password_reset import MAX_AGE_SECONDS as RESET_LINK_SECONDS
+from services.accounts.signup import MAX_AGE_SECONDS as SIGNUP_LINK_SECONDS
 from services.errors import DomainError
 from services.mail.transports import mailbox_messages, remove_mailbox_files
 
@@ -32,6 +33,15 @@ log = logging.getLogger(__name__)
 
 UNSENT = (OutboxStatus.QUEUED, OutboxStatus.SENDING)
 RESET_MAIL_KIND = "password_reset"
+# Mail to organisers and invitees, each kept while its link can still be used. (An
+# invitation's week is repeated here: the events package may import this one, not back.)
+ACCOUNT_MAIL_SECONDS = {
+    RESET_MAIL_KIND: RESET_LINK_SECONDS,
+    "account_no_account": RESET_LINK_SECONDS,
+    "account_verify": SIGNUP_LINK_SECONDS,
+    "account_exists": SIGNUP_LINK_SECONDS,
+    "invitation_organise": 7 * 24 * 3600,
+}
 _BATCH = 500
 
 
@@ -89,14 +99,15 @@ def _erase_participants(session: Session, events: Select, now: datetime) -> int:
 
 
 def erase_expired_reset_mail(session: Session, *, now: datetime) -> None:
-    """Erase password-reset mails whose link has expired at ``now``: they hold an
-    organiser's address, and nothing in them works any more."""
-    _erase(
-        session,
-        (OutboxMessage.kind == RESET_MAIL_KIND)
-        & (OutboxMessage.created_at < now - timedelta(seconds=RESET_LINK_SECONDS))
-        & OutboxMessage.to_addr.is_not(None),
-    )
+    """Erase password-reset, sign-up and invitation mails whose link has expired at ``now``:
+    they hold an organiser's or invitee's address, and nothing in them works any more."""
+    for kind, seconds in ACCOUNT_MAIL_SECONDS.items():
+        _erase(
+            session,
+            (OutboxMessage.kind == kind)
+            & (OutboxMessage.created_at < now - timedelta(seconds=seconds))
+            & OutboxMessage.to_addr.is_not(None),
+        )
 
 
 def expire_unconfirmed(session: Session, *, now: datetime, hours: int) -> int:

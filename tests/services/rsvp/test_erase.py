@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from core.extensions import db
 from models import OutboxMessage, utcnow
 from services import worker
-from services.accounts import password_reset
+from services.accounts import password_reset, signup
 from services.errors import DomainError
 from services.rsvp import purge
 from tests.factories import make_event, make_user, rsvp
@@ -120,3 +120,23 @@ def test_erasing_now_erases_what_the_purge_would_for_that_event_only(app, sessio
     assert ORGANISER.encode() in raw_bytes(mailbox)  # a reset mail is not the event's
     mail = session.scalars(select(OutboxMessage).where(OutboxMessage.event_id == over.id)).all()
     assert mail and all(m.to_addr is None and m.body_text == "" for m in mail)
+
+
+def test_a_sign_up_mail_goes_once_its_link_has_expired(app, session, mailbox):
+    """A sign-up link names whoever typed an address; after its two days nothing in it works,
+    so purge erases it, in the outbox and in the mailbox, like a reset mail."""
+    now = utcnow()
+    stranger = "typed-by-someone@example.org"
+    with app.test_request_context():
+        signup.request_signup(session, email=stranger, display_name="Someone", now=now)
+        session.commit()
+    worker.run(once=True, now=now)
+    purge.purge(session, now=now + timedelta(hours=47), retention_days=14, mailbox=mailbox)
+    session.commit()
+    assert stranger.encode() in raw_bytes(mailbox)  # the link still works
+
+    purge.purge(session, now=now + timedelta(hours=49), retention_days=14, mailbox=mailbox)
+    session.commit()
+    assert stranger.encode() not in raw_bytes(mailbox)
+    mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "account_verify"))
+    assert (mail.to_addr, mail.body_text) == (None, "")

@@ -224,39 +224,24 @@ def manage(token: str):
 
 @bp.post("/manage/<token>")
 def update(token: str):
-    rsvp, event = _rsvp_or_404(token)
-    form = ManageForm().setup(event, event.roles)
-    if form.validate():
-        try:
-            rsvps.update_rsvp(
-                db.session,
-                rsvp,
-                party_size=form.party_size.data,
-                role_id=form.role_id.data or None,
-                name=form.name.data,
-                wants_reminders=form.wants_reminders.data,
-                now=utcnow(),
-            )
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-            rsvp, event = _rsvp_or_404(token)
-        else:
-            db.session.commit()
-            flash(_("Your RSVP is updated."), "success")
-            return redirect(url_for("rsvp.manage", token=token), 303)
-    return _manage_page(token, rsvp, event, form, 422)
+    return _change(token, rsvps.update_rsvp, _("Your RSVP is updated."))
 
 
 @bp.post("/manage/<token>/again")
 def again(token: str):
     """RSVP again, from the manage page of a cancelled or declined RSVP: the public form no
     longer revives an RSVP, so that only the link's owner can."""
+    return _change(token, rsvps.rsvp_again, _("You have RSVPed again."))
+
+
+def _change(token: str, action, done: str):
+    """The manage form's answers given to ``action`` (change, or RSVP again); its domain
+    errors go next to their fields."""
     rsvp, event = _rsvp_or_404(token)
     form = ManageForm().setup(event, event.roles)
     if form.validate():
         try:
-            rsvps.rsvp_again(
+            action(
                 db.session,
                 rsvp,
                 party_size=form.party_size.data,
@@ -271,7 +256,7 @@ def again(token: str):
             rsvp, event = _rsvp_or_404(token)
         else:
             db.session.commit()
-            flash(_("You have RSVPed again."), "success")
+            flash(done, "success")
             return redirect(url_for("rsvp.manage", token=token), 303)
     return _manage_page(token, rsvp, event, form, 422)
 

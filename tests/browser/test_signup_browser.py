@@ -6,20 +6,13 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from core.extensions import db
-from models import OutboxMessage
+from tests.plugins.browser import last_mail_to
 
 
 def _emailed_link(app, email: str) -> str:
-    """The confirmation link in the newcomer's email, read from the outbox."""
-    with app.app_context():
-        body = db.session.scalars(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.to_addr == email)
-            .order_by(OutboxMessage.id.desc())
-        ).first()
+    """The confirmation link in the newcomer's email."""
+    body = last_mail_to(app, email)
     return re.search(r"https?://[^/\s]+(/account/verify/\S+)", body).group(1)
 
 

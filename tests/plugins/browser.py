@@ -91,23 +91,23 @@ def log_in(page, live_server: str, email: str, password: str) -> None:
     expect(page.get_by_role("heading", name="Hello, Berlin Org")).to_be_visible()
 
 
-def confirm_path(app, email: str) -> str:
-    """The confirm link in the newest "confirm your RSVP" email to ``email``, from the outbox."""
+def last_mail_to(app, email: str, kind: str | None = None) -> str:
+    """The text of the newest email to ``email`` (of ``kind``), read from the outbox: no mail
+    server needed."""
+    query = select(OutboxMessage.body_text).where(OutboxMessage.to_addr == email)
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
     with app.app_context():
-        body = db.session.scalars(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.to_addr == email, OutboxMessage.kind == "rsvp_confirm")
-            .order_by(OutboxMessage.id.desc())
-        ).first()
+        return db.session.scalars(query.order_by(OutboxMessage.id.desc())).first()
+
+
+def confirm_path(app, email: str) -> str:
+    """The confirm link in the newest "confirm your RSVP" email to ``email``."""
+    body = last_mail_to(app, email, "rsvp_confirm")
     return re.search(r"/confirm/[A-Za-z0-9_-]{43}", body).group(0)
 
 
 def manage_path(app, email: str) -> str:
-    """The link in the participant's email, read from the outbox (no mail server needed)."""
-    with app.app_context():
-        body = db.session.scalars(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.to_addr == email)
-            .order_by(OutboxMessage.id.desc())
-        ).first()
+    """The link in the participant's email."""
+    body = last_mail_to(app, email)
     return MANAGE_LINK.search(body).group(1)

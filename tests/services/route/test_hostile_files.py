@@ -103,15 +103,20 @@ def test_deeply_nested_geojson_is_refused_without_a_crash(data):
     assert said == "refused: The file is not usable GeoJSON: it is nested too deeply."
 
 
-def test_geojson_brackets_inside_strings_do_not_count_as_nesting():
-    label = '[[[[\\"{{{{' * 10
-    doc = (
+def _line_with_waypoint(label: str) -> str:
+    """A GeoJSON line with one waypoint called ``label`` (as written, escapes and all)."""
+    return (
         '{"type": "FeatureCollection", "features": ['
         '{"type": "Feature", "properties": {}, '
         '"geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}},'
         f'{{"type": "Feature", "properties": {{"label": "{label}"}}, '
         '"geometry": {"type": "Point", "coordinates": [0, 0]}}]}'
     )
+
+
+def test_geojson_brackets_inside_strings_do_not_count_as_nesting():
+    label = '[[[[\\"{{{{' * 10
+    doc = _line_with_waypoint(label)
     route = parse_geojson(doc.encode())
     assert route.waypoints[0].label == label.replace("\\", "")
 
@@ -128,12 +133,6 @@ def test_labels_with_direction_overrides_or_controls_are_refused_in_every_format
     label = f"Embassy{mark}gpx.exe"
     with pytest.raises(RouteError, match="Line 1: the label must not contain control characters"):
         parse_text(f"1, 1, {label}\n2, 2\n")
-    doc = (
-        '{"type": "FeatureCollection", "features": ['
-        '{"type": "Feature", "properties": {}, '
-        '"geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}},'
-        f'{{"type": "Feature", "properties": {{"label": "{label}"}}, '
-        '"geometry": {"type": "Point", "coordinates": [0, 0]}}]}'
-    )
+    doc = _line_with_waypoint(label)
     with pytest.raises(RouteError, match="Waypoint 1: the label must not contain control"):
         parse_geojson(doc.encode("utf-8").replace(b"\x07", b"\\u0007"))

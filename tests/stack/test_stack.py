@@ -280,6 +280,12 @@ def test_logout_after_remember_me_stays_logged_out_after_a_browser_restart(organ
     expect(again.get_by_role("heading", name="Log in")).to_be_visible()
     assert "/login" in again.url
 
+    # Logging out ends every session of the account, so the organiser's own browser is
+    # logged out too; it logs in again for the tests after this one.
+    organiser.page.goto("/dashboard/")
+    expect(organiser.page.get_by_role("heading", name="Log in")).to_be_visible()
+    log_in(organiser.page, organiser, remember=True)
+
 
 # --- the cache ---------------------------------------------------------------------------------
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, StopValidation
 
 from services.accounts.users import MIN_PASSWORD_LENGTH
 
@@ -17,9 +18,32 @@ def email_field(label=None, autocomplete: str = "email") -> EmailField:
             DataRequired(_l("Enter your email address.")),
             Length(max=254, message=_l("An email address has at most 254 characters.")),
             Email(_l("Enter an email address like name@example.org.")),
+            _deliverable,
         ],
         render_kw={"autocomplete": autocomplete, "inputmode": "email"},
     )
+
+
+def _deliverable(_form, field) -> None:
+    """Mail goes out over plain SMTP, which cannot carry letters outside ASCII before the @:
+    such an address is refused here, where the person can still give another one, instead of
+    being accepted and never reached. An international domain is kept in its ASCII form
+    (xn--...), which every mail server understands."""
+    if not field.data:
+        return
+    try:
+        address = validate_email(field.data, allow_smtputf8=False, check_deliverability=False)
+    except EmailNotValidError:
+        if not field.data.isascii():
+            raise StopValidation(
+                _l(
+                    "We cannot send mail to an address with letters like ö or я before the @. "
+                    "Please use another address."
+                )
+            ) from None
+        raise StopValidation(_l("Enter an email address like name@example.org.")) from None
+    if not field.data.isascii():
+        field.data = address.ascii_email
 
 
 def new_password_fields(label, again_label) -> tuple[PasswordField, PasswordField]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -22,11 +23,15 @@ from services.errors import DomainError
 def zone(name: str) -> ZoneInfo:
     """The IANA zone ``name``; raises ``DomainError`` (field ``timezone``) if unknown."""
     if name not in _zone_names():
-        raise DomainError(f"“{name}” is not a time zone we know, e.g. Europe/Berlin.", "timezone")
+        raise DomainError(
+            _("“%(name)s” is not a time zone we know, e.g. Europe/Berlin.", name=name), "timezone"
+        )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError(f"“{name}” is not a time zone we know.", "timezone") from None
+        raise DomainError(
+            _("“%(name)s” is not a time zone we know.", name=name), "timezone"
+        ) from None
 
 
 _ZONES: frozenset[str] | None = None
@@ -55,11 +60,20 @@ def to_utc(local: datetime, tz_name: str, field: str = "starts_at") -> datetime:
     back = aware.astimezone(UTC).astimezone(tz)
     if back.replace(tzinfo=None) != local:
         raise DomainError(
-            f"{local:%H:%M} does not exist on {local:%d %B %Y} in {tz_name}: the clocks "
-            "change that night. Choose another time.",
+            _(
+                "%(time)s does not exist on %(day)s in %(zone)s: the clocks change that night. "
+                "Choose another time.",
+                time=local.strftime("%H:%M"),
+                day=babel_format_date(local.date(), "long", locale=_babel_locale()),
+                zone=tz_name,
+            ),
             field,
         )
     return aware.astimezone(UTC)
+
+
+def _babel_locale() -> str:
+    return _PATTERNS[_language(None)][0]
 
 
 def to_local(instant: datetime, tz_name: str) -> datetime:

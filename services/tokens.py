@@ -100,4 +100,5 @@ def legacy_email_hash(email: str) -> str:
 
 
 def normalise_email(email: str) -> str:
+    """The one form of an address that is stored, compared and hashed."""
     return email.strip().lower()

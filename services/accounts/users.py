@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models import User
 from models.user import new_session_key
 from services.errors import DomainError
+from services.tokens import normalise_email
 
 MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
@@ -24,10 +25,6 @@ _DUMMY_HASH = _hasher.hash("an unused password that only burns time")
 class EmailTaken(DomainError):
     def __init__(self) -> None:
         super().__init__(_("An account with this email already exists. Log in instead."), "email")
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def find_user(session: Session, email: str) -> User | None:

@@ -54,3 +54,13 @@ def test_when_reads_naturally_in_each_language(language, expected):
 def test_date_is_the_day_in_the_events_zone():
     late = datetime(2026, 11, 28, 23, 30, tzinfo=UTC)  # already Sunday in Berlin
     assert format_date(late, "Europe/Berlin", "en") == "Sunday 29 November 2026"
+
+
+def test_time_zone_messages_speak_the_language_of_the_page(app):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("de"):
+        with pytest.raises(DomainError, match="ist keine uns bekannte Zeitzone"):
+            zone("Mars/Olympus_Mons")
+        with pytest.raises(DomainError, match="28. März 2027 in Europe/Berlin nicht"):
+            to_utc(datetime(2027, 3, 28, 2, 30), "Europe/Berlin")

@@ -169,8 +169,17 @@ def create_event(session: Session, *, owner_id: int, details: EventDetails, now:
 def update_event(session: Session, event: Event, details: EventDetails, now: datetime) -> None:
     """Replace the event's details; a published event records what participants must know
     (time, city). Made unlisted, it gets a new unguessable slug and its old link stops
-    working. Raises ``DomainError`` and then leaves the event as it was."""
+    working. A published event cannot move into the past: participants would be told of a
+    time that has gone. Raises ``DomainError`` and then leaves the event as it was."""
     values = _checked(details)
+    if event.status == EventStatus.PUBLISHED:
+        for field in ("starts_at", "ends_at"):
+            moved = values[field] != getattr(event, field)
+            if moved and values[field] < now:
+                raise DomainError(
+                    _("A published demonstration cannot move into the past. Choose a later time."),
+                    field,
+                )
     before = changes.snapshot(event)
     if values["visibility"] == Visibility.UNLISTED != event.visibility:
         # The old slug was readable and may have been listed: it stops working.

@@ -24,6 +24,8 @@ from services.route import Point, snap_to_route
 
 MAX_OFF_ROUTE_M = 300  # farther than this from the line is a mistake, not the march
 MIN_REPORT_INTERVAL = timedelta(seconds=10)  # per event and per front/end
+# People gather before the start; a report days before is a mistake that would show as "now".
+REPORTS_OPEN_BEFORE_START = timedelta(hours=1)
 
 
 def _metres(value: float) -> str:
@@ -82,12 +84,17 @@ def report_position(
 ) -> MarchPosition:
     """Record where the march's front (or end) is, snapped onto the route. Flushes.
 
-    Raises ``DomainError`` when the event is not on (not published), has no route, the
-    position is not a coordinate, is more than ``MAX_OFF_ROUTE_M`` from the route, or
-    comes within ``MIN_REPORT_INTERVAL`` of the previous report.
+    Raises ``DomainError`` when the event is not on (not published, or ``now`` is not between
+    ``REPORTS_OPEN_BEFORE_START`` before its start and its end), has no route, the position is
+    not a coordinate, is more than ``MAX_OFF_ROUTE_M`` from the route, or comes within
+    ``MIN_REPORT_INTERVAL`` of the previous report.
     """
     if event.status != EventStatus.PUBLISHED:
         raise DomainError(_("This demonstration is not taking place, so it has no position."))
+    if not event.starts_at - REPORTS_OPEN_BEFORE_START <= now <= event.ends_at:
+        raise DomainError(
+            _("Positions can be reported from an hour before the start until the end.")
+        )
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         raise DomainError(_("That is not a position on Earth."), "position")
     points = [

@@ -180,3 +180,40 @@ def test_demo_seed_creates_the_berlin_march_once_and_moves_it_when_past(session)
     )
     assert format_when(march.starts_at, march.timezone) == "Sunday 6 December 2026, 13:00 CET"
     assert format_when(march.schedule_items[-1].starts_at, march.timezone).endswith("15:00 CET")
+
+
+def test_a_published_event_cannot_move_into_the_past(session):
+    # NOW is 1 November 2026, four weeks before the march.
+    event = make_event(session, make_user(session).id, as_organiser=True)
+    before = (event.starts_at, event.ends_at, event.revision)
+    with pytest.raises(DomainError, match="cannot move into the past") as caught:
+        events.update_event(
+            session,
+            event,
+            details(starts_local=datetime(2026, 10, 20, 13, 0)),
+            NOW,
+        )
+    assert caught.value.field == "starts_at"
+    session.rollback()
+    stored = session.get(Event, event.id)
+    assert (stored.starts_at, stored.ends_at, stored.revision) == before
+
+
+def test_a_march_under_way_can_still_be_edited_without_moving_its_start(session):
+    event = make_event(session, make_user(session).id, as_organiser=True)
+    during = event.starts_at.replace(minute=30)  # half an hour after the start
+    events.update_event(session, event, details(title="March, now with a new title"), during)
+    assert event.title == "March, now with a new title"
+
+
+def test_a_draft_may_be_dated_in_the_past_while_it_is_prepared(session):
+    event = make_event(session, make_user(session).id, as_organiser=True, published=False)
+    events.update_event(
+        session,
+        event,
+        details(
+            starts_local=datetime(2026, 10, 20, 13, 0), ends_local=datetime(2026, 10, 20, 16, 0)
+        ),
+        NOW,
+    )
+    assert event.starts_at.month == 10

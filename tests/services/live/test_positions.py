@@ -78,3 +78,26 @@ def test_steward_link_opens_the_event_until_it_expires_or_is_revoked(session, ev
     link_id = session.scalar(select(march.StewardLink.id))
     march.revoke_steward_link(session, event, link_id, NOW)
     assert march.event_for_steward(session, token, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("when", "accepted"),
+    [
+        (timedelta(days=-3), False),  # the march starts at NOW - 30 min; three days before it
+        (timedelta(minutes=-91), False),  # just over an hour before the start
+        (timedelta(minutes=-89), True),  # people gather: an hour before is fine
+        (timedelta(hours=2), True),  # the last moment: the end
+        (timedelta(hours=2, minutes=1), False),  # after the end
+    ],
+)
+def test_positions_are_accepted_only_from_shortly_before_the_start_to_the_end(
+    session, event, when, accepted
+):
+    at = NOW + when
+    if accepted:
+        march.report_position(session, event, lat=52.5140, lon=13.3774, is_front=True, now=at)
+        assert session.scalar(select(MarchPosition.created_at)) is not None
+    else:
+        with pytest.raises(DomainError, match="from an hour before the start until the end"):
+            march.report_position(session, event, lat=52.5140, lon=13.3774, is_front=True, now=at)
+        assert session.scalar(select(MarchPosition.id)) is None

@@ -77,6 +77,14 @@ def offline_assets():
     return current_app.json.response(urls)
 
 
+@bp.get("/offline")
+def offline():
+    """What the service worker shows, in the phone's language, for a page it does not keep or
+    a form sent without a connection: instead of the browser's own "no internet" page."""
+    html = render_template("live/offline.html")
+    return html, 200, {"Cache-Control": "public, max-age=3600"}
+
+
 NO_STORE = {"Cache-Control": "no-store"}
 
 

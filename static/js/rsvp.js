@@ -27,15 +27,20 @@ function replacePanel(panel, html) {
   return true;
 }
 
-function showProblem(form, text) {
-  const old = form.querySelector('[data-rsvp-problem]');
+// A message in `container` (replacing an earlier one), placed by `put`.
+function problem(container, text, kind, put) {
+  const old = container.querySelector('[data-rsvp-problem]');
   if (old) old.remove();
   const p = document.createElement('p');
-  p.className = 'notice notice--error';
+  p.className = `notice notice--${kind}`;
   p.setAttribute('role', 'alert');
   p.setAttribute('data-rsvp-problem', '');
   p.textContent = text;
-  form.prepend(p);
+  put(p);
+}
+
+function showProblem(form, text) {
+  problem(form, text, 'error', (p) => form.prepend(p));
 }
 
 // The event page links to the form instead of carrying it (it stays cookie-free and
@@ -53,7 +58,13 @@ document.addEventListener('click', (event) => {
       const first = document.querySelector('[data-rsvp-panel] input:not([type=hidden])');
       if (first) first.focus();
     })
-    .catch(() => { window.location.href = link.href; });
+    .catch(() => {
+      // No network (the page may be the copy kept for offline use): say so here, instead of
+      // leaving for the browser's own "no internet" page.
+      const text = word(readWords(link), 'offline',
+        'You are offline. An RSVP needs a connection: try again when you have one.');
+      problem(panel, text, 'warning', (p) => link.closest('p').after(p));
+    });
 });
 
 document.addEventListener('submit', (event) => {

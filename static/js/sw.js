@@ -3,24 +3,29 @@
 // copies are kept: never a no-store response (an organiser's draft preview) or a private one
 // (a page made for a logged-in organiser), so a phone keeps nothing a stranger could not see.
 // The app's own scripts and styles: from the cache, refreshed behind. Tiles seen before: cached.
+// Any other page, or a form sent, without a connection: our "you are offline" page (kept at
+// install, in the phone's language, and refreshed with every event page), never the browser's.
 //
 // A classic script, not a module: it imports nothing, and Firefox runs module service
 // workers only in its most recent releases.
 'use strict';
-// v2: v1 kept draft previews; activating v2 deletes its caches.
-const VERSION = 'rallypoint-v2';
+// v2: v1 kept draft previews; activating v2 deletes its caches. v3: keeps the offline page.
+const VERSION = 'rallypoint-v3';
 const PAGES = `${VERSION}-pages`;
 const ASSETS = `${VERSION}-assets`;
 const TILES = `${VERSION}-tiles`;
 const MAX_TILES = 400;
 const EVENT_PAGE = /^\/e\/[^/]+\/?$/;
 const EVENT_DATA = /^\/e\/[^/]+\/(live\.json|route\.geojson)$/;
+const OFFLINE_PAGE = '/offline';
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
     fetch('/offline-assets.json')
       .then((r) => r.json())
       .then((urls) => caches.open(ASSETS).then((cache) => cache.addAll(urls)))
+      .catch(() => {})
+      .then(() => caches.open(PAGES).then((cache) => cache.add(OFFLINE_PAGE)))
       .catch(() => {})
       .then(() => self.skipWaiting()),
   );
@@ -48,6 +53,10 @@ function networkFirst(request, cacheName) {
     } else if (response.ok && !control.includes('private')) {
       const copy = response.clone();
       caches.open(cacheName).then((cache) => { cache.put(request, copy); });
+      // The offline page follows the language the phone now uses.
+      if (request.mode === 'navigate') {
+        caches.open(PAGES).then((cache) => cache.add(OFFLINE_PAGE)).catch(() => {});
+      }
     }
     return response;
   }).catch(() => caches.match(request, { ignoreVary: true })
@@ -90,11 +99,22 @@ function staleWhileRevalidate(request, cacheName) {
   }));
 }
 
+function offlinePage() {
+  return caches.match(OFFLINE_PAGE, { ignoreVary: true })
+    .then((page) => page || Response.error());
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
-  if (request.method !== 'GET') return;
   const url = new URL(request.url);
-  if (url.origin !== self.location.origin) {
+  const ours = url.origin === self.location.origin;
+  if (ours && request.mode === 'navigate' && !EVENT_PAGE.test(url.pathname)) {
+    // A link or a form to a page we do not keep (the RSVP form, a calendar file...).
+    event.respondWith(fetch(request).catch(offlinePage));
+    return;
+  }
+  if (request.method !== 'GET') return;
+  if (!ours) {
     if (request.destination === 'image') event.respondWith(cacheFirst(request, TILES, MAX_TILES));
     return;
   }

@@ -15,7 +15,7 @@ from core.extensions import db
 from models import Event, User, utcnow
 from services.events import demo
 from tests.factories import make_event
-from tests.plugins.browser import PHONE
+from tests.plugins.browser import PHONE, open_kept_offline, wait_until_cached
 
 DEMO_EMAIL, DEMO_PASSWORD = "demo@example.org", "demo organiser password"
 
@@ -35,9 +35,16 @@ def march(app) -> tuple[int, str]:
 
 
 def test_open_page_shows_a_new_update_and_the_marchs_position_without_reload(
-    live_server, page, browser, march
+    app, live_server, page, browser, march
 ):
     event_id, path = march
+    with app.app_context():  # on the day: the march started a little while ago
+        event = db.session.get(Event, event_id)
+        event.starts_at, event.ends_at = (
+            utcnow() - timedelta(minutes=20),
+            utcnow() + timedelta(hours=3),
+        )
+        db.session.commit()
     page.goto(live_server + path)
     expect(page.get_by_role("heading", name="Changes and updates")).to_be_visible()
     page.evaluate("window.__notReloaded = true")
@@ -66,17 +73,7 @@ def test_open_page_shows_a_new_update_and_the_marchs_position_without_reload(
 def test_event_page_opens_offline_from_the_service_worker(live_server, phone, march):
     _, path = march
     page = phone.new_page()
-    page.goto(live_server + path)
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    # Once the worker controls the page, a visit stores the page for later.
-    page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function(
-        """path => caches.keys()
-            .then(keys => Promise.all(keys.map(k => caches.open(k).then(c => c.keys()))))
-            .then(all => all.flat().some(r => r.url.endsWith(path)))""",
-        arg=path,
-    )
+    open_kept_offline(page, live_server + path, path)
     phone.set_offline(True)
     page.reload()
     expect(page.get_by_role("heading", name="Schedule")).to_be_visible()
@@ -185,12 +182,7 @@ def test_the_service_worker_keeps_public_event_pages_but_never_a_no_store_draft_
     # so once that page is in, the draft preview would be too, had it been written.
     phone.clear_cookies()
     page.goto(live_server + path)
-    page.wait_for_function(
-        """path => caches.keys()
-            .then(keys => Promise.all(keys.map(k => caches.open(k).then(c => c.keys()))))
-            .then(all => all.flat().some(r => r.url.endsWith(path)))""",
-        arg=path,
-    )
+    wait_until_cached(page, path)
     phone.set_offline(True)
     with pytest.raises(PlaywrightError):
         page.goto(live_server + draft_path)

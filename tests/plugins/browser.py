@@ -82,6 +82,26 @@ def page(phone):
     return phone.new_page()
 
 
+CACHED = """path => caches.keys()
+    .then(keys => Promise.all(keys.map(k => caches.open(k).then(c => c.keys()))))
+    .then(all => all.flat().some(r => new URL(r.url).pathname === path))"""
+
+
+def wait_until_cached(page, path: str) -> None:
+    """Wait until the service worker's caches hold ``path`` (e.g. "/offline")."""
+    page.wait_for_function(CACHED, arg=path)
+
+
+def open_kept_offline(page, url: str, path: str) -> None:
+    """Open ``url`` and wait until the service worker controls the page and has kept ``path``
+    (a visit under its control is what stores a page for later)."""
+    page.goto(url)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until_cached(page, path)
+
+
 def log_in(page, live_server: str, email: str, password: str) -> None:
     """Log the ``organiser`` fixture's account in through the form, as a user does."""
     page.goto(f"{live_server}/login")

@@ -42,6 +42,7 @@ ACCESS = {
     "events.route_gpx": PUBLIC,
     "live.feed": PUBLIC,
     "live.offline_assets": PUBLIC,
+    "live.offline": PUBLIC,
     "live.service_worker": PUBLIC,
     "rsvp.page": PUBLIC,
     "rsvp.submit": PUBLIC,

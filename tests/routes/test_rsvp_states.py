@@ -1,0 +1,42 @@
+"""What the participant reads says what actually happens to their RSVP as it stands."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.tokens import rsvp_token
+from tests.factories import add_role, make_event, rsvp
+
+
+@pytest.fixture
+def event(session):
+    return make_event(session, capacity=2)
+
+
+def cancel_page(client, app, answer) -> str:
+    with app.test_request_context():
+        token = rsvp_token(answer.token_salt)
+    return client.get(f"/manage/{token}/cancel").get_data(as_text=True)
+
+
+def test_cancelling_a_request_awaiting_approval_withdraws_it(app, client, session, event):
+    legal = add_role(session, event, "Legal observers", needs_approval=True)
+    answer = rsvp(session, event, "lawyer@example.org", role=legal)
+    assert answer.status == "pending_approval"
+    html = cancel_page(client, app, answer)
+    assert "Your request is withdrawn: the organisers will not be asked to approve it." in html
+    assert "waitlist" not in html and "freed" not in html
+
+
+def test_cancelling_from_the_waitlist_leaves_it(app, client, session, event):
+    rsvp(session, event, "first@example.org", party_size=2)
+    answer = rsvp(session, event, "late@example.org")
+    assert answer.status == "waitlisted"
+    html = cancel_page(client, app, answer)
+    assert "You leave the waitlist." in html and "freed" not in html
+
+
+def test_cancelling_a_place_frees_it_for_the_people_waiting(app, client, session, event):
+    answer = rsvp(session, event, "pair@example.org", party_size=2)
+    html = cancel_page(client, app, answer)
+    assert "Your places for 2 people are freed: if people are waiting" in html

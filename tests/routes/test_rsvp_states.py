@@ -40,3 +40,12 @@ def test_cancelling_a_place_frees_it_for_the_people_waiting(app, client, session
     answer = rsvp(session, event, "pair@example.org", party_size=2)
     html = cancel_page(client, app, answer)
     assert "Your places for 2 people are freed: if people are waiting" in html
+
+
+def test_after_the_form_the_participant_reads_what_happens_next(client, session, event):
+    form = {"email": "anna@example.org", "name": "Anna", "party_size": "1"}
+    html = client.submit(f"/e/{event.slug}/rsvp", form).get_data(as_text=True)
+    assert "What happens next" in html
+    assert "tap “Confirm” within 24 hours" in html
+    assert "where your RSVP stands" in html
+    assert "stays readable without a connection" in html

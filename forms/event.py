@@ -117,6 +117,9 @@ class EventForm(Form):
         validators=[Length(max=100)],
     )
 
+    # Shown only when editing an event that has a schedule; the view says which items move.
+    move_schedule = BooleanField(_l("Move the schedule with the start"), default=True)
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = zone_choices()
@@ -137,6 +140,7 @@ class EventForm(Form):
             is_count_public=self.is_count_public.data,
             neutral_subject=self.neutral_subject.data,
             reminder_offsets=self.reminder_offsets.data or "",
+            move_schedule=bool(self.move_schedule.data),
         )
 
 
@@ -161,6 +165,7 @@ def event_form_data(event: Event) -> dict:
         "is_count_public": event.is_count_public,
         "neutral_subject": event.neutral_subject or "",
         "reminder_offsets": format_reminder_offsets(event.reminder_offsets),
+        "move_schedule": True,
     }
 
 

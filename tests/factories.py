@@ -55,6 +55,20 @@ ROUTE = parse_text(
 )
 
 
+# The details form as an organiser fills it in (the same march as ``event_details``).
+EVENT_FORM = {
+    "title": "March against the war",
+    "starts_at": "2026-11-29T13:00",
+    "ends_at": "2026-11-29T16:00",
+    "timezone": "Europe/Berlin",
+    "city": "Berlin",
+    "visibility": "listed",
+    "max_party_size": "5",
+    "reminder_offsets": "24h, 2h",
+    "is_count_public": "y",
+}
+
+
 def event_details(**changes) -> events.EventDetails:
     """What an organiser types into the event form: a Sunday afternoon march in Berlin."""
     values = {

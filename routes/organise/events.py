@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from core.extensions import db
@@ -17,6 +18,7 @@ from services import events
 from services.errors import DomainError
 from services.events import organisers as teams
 from services.events import translations as event_texts
+from services.times import format_time
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -50,6 +52,8 @@ def overview(event_id: int):
 def edit(event_id: int):
     event = require_organiser(event_id, for_update=request.method == "POST")
     form = EventForm(data=event_form_data(event))
+    if event.schedule_items:
+        form.move_schedule.description = _schedule_moves(event)
     if form.validate_on_submit() and (
         done := save(
             form,
@@ -60,6 +64,20 @@ def edit(event_id: int):
     ):
         return done
     return page("organise/edit.html", form=form, event=event)
+
+
+def _schedule_moves(event) -> str:
+    """What "move the schedule with the start" will move, e.g. "12:30 Assembly, 13:00 ..."."""
+    items = ", ".join(
+        f"{format_time(item.starts_at, event.timezone)} {item.title}"
+        for item in sorted(event.schedule_items, key=lambda item: item.starts_at)
+    )
+    return ngettext(
+        "If you change the start, its %(num)d schedule item moves by as much: %(items)s.",
+        "If you change the start, its %(num)d schedule items move by as much: %(items)s.",
+        len(event.schedule_items),
+        items=items,
+    )
 
 
 @bp.route("/events/<int:event_id>/languages", methods=["GET", "POST"])

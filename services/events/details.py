@@ -20,11 +20,11 @@ from markdown_it import MarkdownIt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Event, EventOrganiser
+from models import Event, EventOrganiser, ScheduleItem
 from models.enums import EventStatus, Visibility
 from services.errors import DomainError
 from services.events import changes
-from services.times import to_utc, zone
+from services.times import to_local, to_utc, zone
 
 MAX_PARTY_SIZE = 50
 _SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no l/1/o/0: slugs get read aloud
@@ -53,6 +53,9 @@ class EventDetails:
     is_count_public: bool = True
     neutral_subject: str | None = None
     reminder_offsets: str = "24h, 2h"
+    # Editing: when the start moves, move the schedule items with it (same wall-clock shift).
+    # The form ticks it by default; a caller that does not ask keeps the schedule as it is.
+    move_schedule: bool = False
 
 
 def render_description(md: str) -> str:
@@ -180,7 +183,10 @@ def update_event(session: Session, event: Event, details: EventDetails, now: dat
                     _("A published demonstration cannot move into the past. Choose a later time."),
                     field,
                 )
+    moved_items = _moved_schedule(event, values, details.move_schedule)
     before = changes.snapshot(event)
+    for item, starts_at in moved_items:
+        item.starts_at = starts_at
     if values["visibility"] == Visibility.UNLISTED != event.visibility:
         # The old slug was readable and may have been listed: it stops working.
         event.slug = make_slug(session, values["title"], Visibility.UNLISTED)
@@ -188,6 +194,25 @@ def update_event(session: Session, event: Event, details: EventDetails, now: dat
         setattr(event, name, value)
     session.flush()
     changes.record(session, event, before, now)
+
+
+def _moved_schedule(event: Event, values: dict, move: bool) -> list[tuple[ScheduleItem, datetime]]:
+    """Each schedule item with its new start, when the event's start moves and ``move`` is set:
+    shifted by as much wall-clock time as the start (so 12:30 stays half an hour before a 13:00
+    start across a daylight-saving change or a new zone). Raises ``DomainError`` on
+    ``move_schedule`` if a shifted time does not exist in the zone."""
+    if not move or not event.schedule_items:
+        return []
+    old_start = to_local(event.starts_at, event.timezone).replace(tzinfo=None)
+    new_start = to_local(values["starts_at"], values["timezone"]).replace(tzinfo=None)
+    if old_start == new_start and event.timezone == values["timezone"]:
+        return []
+    shift = new_start - old_start
+    moved = []
+    for item in event.schedule_items:
+        local = to_local(item.starts_at, event.timezone).replace(tzinfo=None) + shift
+        moved.append((item, to_utc(local, values["timezone"], "move_schedule")))
+    return moved
 
 
 def publish(session: Session, event: Event) -> None:

@@ -13,20 +13,10 @@ from sqlalchemy.exc import OperationalError
 from core.extensions import db
 from models import Event, EventChange, RoutePoint
 from services.route import parse_geojson, parse_gpx
+from tests.factories import EVENT_FORM as NEW
 from tests.factories import make_event, make_user
 from tests.plugins.app import log_in
 
-NEW = {
-    "title": "March against the war",
-    "starts_at": "2026-11-29T13:00",
-    "ends_at": "2026-11-29T16:00",
-    "timezone": "Europe/Berlin",
-    "city": "Berlin",
-    "visibility": "listed",
-    "max_party_size": "5",
-    "reminder_offsets": "24h, 2h",
-    "is_count_public": "y",
-}
 TEXT_ROUTE = (
     "52.5096, 13.3762, Potsdamer Platz, assembly\n52.5130, 13.3774\n"
     "52.5168, 13.3830, Russian embassy, end\n"

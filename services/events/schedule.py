@@ -18,9 +18,12 @@ from sqlalchemy.orm import Session
 from models import Event, RoutePoint, ScheduleItem, Waypoint
 from services.errors import DomainError
 from services.events import changes
-from services.route import Point, Route, route_length_m
+from services.route import Point, Route, haversine_m, route_length_m
 from services.route import Waypoint as RouteWaypoint
 from services.times import to_local, to_utc
+
+# A waypoint dragged this far, or less, keeps its schedule items even if its label changed.
+FOLLOW_WITHIN_M = 150
 
 
 @dataclass
@@ -53,8 +56,16 @@ def save_route(session: Session, event: Event, route: Route, now: datetime) -> N
 
 def store_route(session: Session, event: Event, route: Route) -> None:
     """Replace the line and the waypoints with ``route`` without recording a change (a new
-    copy has nobody to tell); schedule items follow their waypoint by label."""
-    links = {item.id: _label_of(event, item.waypoint_id) for item in event.schedule_items}
+    copy has nobody to tell); schedule items follow their waypoint (``follow_waypoints``)."""
+    old = {w.id: w for w in event.waypoints}
+    links = {
+        item.id: (
+            old[item.waypoint_id].label,
+            Point(old[item.waypoint_id].lat, old[item.waypoint_id].lon),
+        )
+        for item in event.schedule_items
+        if item.waypoint_id in old
+    }
     for item in event.schedule_items:
         item.waypoint_id = None
     event.waypoints.clear()
@@ -76,16 +87,27 @@ def store_route(session: Session, event: Event, route: Route) -> None:
     )
     event.route_length_m = round(route_length_m(route.points))
     session.flush()
-    by_label: dict[str, int] = {}
-    for w in event.waypoints:
-        by_label.setdefault(w.label, w.id)
+    new = [(w.id, w.label, Point(w.lat, w.lon)) for w in event.waypoints]
     for item in event.schedule_items:
-        item.waypoint_id = by_label.get(links.get(item.id) or "")
+        item.waypoint_id = follow_waypoint(links.get(item.id), new)
     session.flush()
 
 
-def _label_of(event: Event, waypoint_id: int | None) -> str | None:
-    return next((w.label for w in event.waypoints if w.id == waypoint_id), None)
+def follow_waypoint(old: tuple[str, Point] | None, new: list[tuple[int, str, Point]]) -> int | None:
+    """Where a schedule item's place went when the route was saved again: the new waypoint
+    with the old one's label, else the nearest new waypoint within ``FOLLOW_WITHIN_M`` of where
+    it was (a point dragged a little, a label retyped), else none. ``old`` is the old
+    waypoint's (label, position); ``new`` the new waypoints' (id, label, position)."""
+    if old is None:
+        return None
+    label, where = old
+    if label:
+        for waypoint_id, new_label, _position in new:
+            if new_label == label:
+                return waypoint_id
+    near = [(haversine_m(where, position), waypoint_id) for waypoint_id, _, position in new]
+    near = [pair for pair in near if pair[0] <= FOLLOW_WITHIN_M]
+    return min(near)[1] if near else None
 
 
 def _schedule_values(event: Event, entry: ScheduleEntry) -> dict:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from services import events
+from services.route import parse_text
 from services.times import format_time
+from tests.factories import NOW, make_event, make_user
 from tests.factories import event_details as details
-from tests.factories import make_event, make_user
 
 
 def schedule(event) -> list[str]:
@@ -64,3 +65,39 @@ def test_across_a_clock_change_the_schedule_keeps_its_wall_clock_times(session):
     )
     assert schedule(event) == ["13:00 Assembly", "15:00 Rally at the embassy"]
     assert {item.starts_at.date().isoformat() for item in event.schedule_items} == {"2027-04-04"}
+
+
+def places(event) -> dict[str, str | None]:
+    labels = {w.id: w.label for w in event.waypoints}
+    return {item.title: labels.get(item.waypoint_id) for item in event.schedule_items}
+
+
+def test_a_saved_route_keeps_items_on_their_waypoint_by_label_then_by_nearness(session):
+    event = make_event(session, make_user(session).id, as_organiser=True)
+    # The assembly point dragged ~60 m and retyped; the embassy kept by its label.
+    events.save_route(
+        session,
+        event,
+        parse_text(
+            "52.5101, 13.3768, Potsdamer Pl., assembly\n52.5130, 13.3774\n"
+            "52.5168, 13.3830, Russian embassy, end\n"
+        ),
+        NOW,
+    )
+    assert places(event) == {
+        "Assembly": "Potsdamer Pl.",
+        "Rally at the embassy": "Russian embassy",
+    }
+
+
+def test_a_waypoint_gone_far_away_leaves_its_items_without_a_place(session):
+    event = make_event(session, make_user(session).id, as_organiser=True)
+    events.save_route(
+        session,
+        event,
+        parse_text(
+            "52.5200, 13.4050, Alexanderplatz, assembly\n52.5168, 13.3830, Russian embassy, end\n"
+        ),
+        NOW,
+    )
+    assert places(event) == {"Assembly": None, "Rally at the embassy": "Russian embassy"}

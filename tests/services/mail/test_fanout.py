@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, insert, select
 
 from core.extensions import db
@@ -268,3 +269,45 @@ def test_many_participants_are_one_insert_in_the_request_and_batches_in_the_work
     progress = fanout.delivery_progress(session, event.id)
     assert progress["preparing"] == {} and progress["preparing_all"] is None
     assert progress["by_change"][job.change_id]["queued"] == 2500
+
+
+@pytest.mark.parametrize("action", ["change", "update", "cancel"])
+def test_the_request_costs_the_same_statements_for_3_or_1200_participants(session, action):
+    def statements(participants: int) -> int:
+        event = make_event(session)
+        session.execute(
+            insert(Rsvp),
+            [
+                {
+                    "event_id": event.id,
+                    "email": f"p{event.id}-{i}@example.org",
+                    "status": "confirmed",
+                    "token_salt": f"s{event.id}-{i}",
+                    "token_hash": f"{event.id:032x}{i:032x}",
+                    "created_at": event.created_at,
+                    "updated_at": event.created_at,
+                }
+                for i in range(participants)
+            ],
+        )
+        session.commit()
+        seen: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args) -> None:
+            seen.append(statement)
+
+        sa_event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            if action == "change":
+                move_start(session, event, utcnow())
+            elif action == "update":
+                changes.post_update(session, event, "Hi", include_waitlist=True, now=utcnow())
+            else:
+                events.cancel(session, event, "Storm.", utcnow())
+            session.commit()
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    assert statements(3) == statements(1200)  # 1200: more than the old chunks of 500
+    assert count(session, OutboxMessage) == 0

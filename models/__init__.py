@@ -2,6 +2,7 @@
 
 from models.base import Base, utcnow
 from models.event import Event, EventChange, EventOrganiser, EventTranslation
+from models.fanout import FanoutJob
 from models.heartbeat import WorkerHeartbeat
 from models.march import MarchPosition, StewardLink
 from models.organisers import AccessLogEntry, EventInvitation
@@ -19,6 +20,7 @@ __all__ = [
     "EventInvitation",
     "EventOrganiser",
     "EventTranslation",
+    "FanoutJob",
     "MarchPosition",
     "OutboxMessage",
     "Role",

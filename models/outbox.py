@@ -13,7 +13,10 @@ from models.enums import OutboxStatus
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index(None, "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "change_id", "status"),  # a notice's delivery progress, without a scan
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # What makes a message unique (e.g. "reminder:{rsvp}:{offset}"): a second insert is a no-op.

@@ -36,7 +36,7 @@ from services import mail as mailer
 from services import rsvp as rsvps
 from services.errors import DomainError
 from services.events import access_log
-from services.mail import outbox
+from services.mail import fanout
 from services.rsvp import attendees, purge
 
 bp = Blueprint("attendees", __name__, url_prefix="/organise")
@@ -84,7 +84,7 @@ def index(event_id: int):
         "attendees/index.html",
         event=event,
         totals=attendees.totals(db.session, event),
-        delivery=outbox.delivery_progress(db.session, event.id),
+        delivery=fanout.delivery_progress(db.session, event.id),
         page=page,
         role_names={r.id: r.name for r in event.roles},
         statuses=attendees.STATUS_LABELS,

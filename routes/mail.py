@@ -30,7 +30,7 @@ from forms.base import Form
 from models import EventChange, utcnow
 from routes.access import require_organiser
 from services.events import changes
-from services.mail import outbox
+from services.mail import fanout
 from services.mail import transports as mailer
 from services.mail import unsubscribe as unsubscribing
 
@@ -132,7 +132,7 @@ def updates(event_id: int):
         event=event,
         form=form,
         past=past,
-        progress=outbox.delivery_progress(db.session, event.id),
+        progress=fanout.delivery_progress(db.session, event.id),
     ), status
 
 

@@ -31,7 +31,7 @@ from models import OutboxMessage, utcnow
 from models.enums import OutboxStatus
 from services import health
 from services import mail as mailer
-from services.mail import reminders
+from services.mail import fanout, reminders
 from services.rsvp import purge
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,8 @@ def run(once: bool = False, *, now: Clock | datetime | None = None) -> None:
             if not once and (last_purge is None or clock() - last_purge >= PURGE_EVERY):
                 last_purge = clock()
                 _purge(last_purge)
-            if send_batch(transport, clock, mail_from=mail_from, stop=stop):
+            expanded = fanout.expand_due(db.transaction, clock(), seconds=0.5)
+            if send_batch(transport, clock, mail_from=mail_from, stop=stop) or expanded:
                 continue
             transport.close()  # idle: do not hold a connection the server will time out
             if once:

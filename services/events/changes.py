@@ -188,7 +188,8 @@ def _schedule_parts(old: Snapshot, new: Snapshot) -> list[str]:
 
 def record(session: Session, event: Event, before: Snapshot, now: datetime) -> list[EventChange]:
     """If ``event`` was published at ``before``, store one ``EventChange`` per kind of
-    change made at ``now``, bump the revision once and queue the emails; drafts record
+    change made at ``now``, bump the revision once and queue the notice (one fan-out job,
+    whatever the number of participants: the worker writes the emails); drafts record
     nothing."""
     if before.status != EventStatus.PUBLISHED:
         return []
@@ -215,7 +216,7 @@ def post_update(
     session: Session, event: Event, message: str, *, include_waitlist: bool, now: datetime
 ) -> EventChange:
     """The organisers' own message: shown in the event page's updates and emailed to everyone
-    confirmed (and the waitlist if asked). Flushes."""
+    confirmed (and the waitlist if asked) by the worker, from one fan-out job. Flushes."""
     change = EventChange(
         event_id=event.id,
         revision=event.revision,

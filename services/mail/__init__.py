@@ -6,9 +6,11 @@ May import ``models``, ``core`` and the top-level helpers (``tokens``, ``times``
 notices through this package (rsvp → mail, events → mail), so whatever a notice needs from
 them (a waitlist position, the changes) is passed in.
 
-The mail worker that drains the outbox is ``services.worker``.
+The mail worker that drains the outbox is ``services.worker``; it also expands notices to
+many participants (``fanout``), which a request writes as one job row.
 """
 
+from services.mail.fanout import delivery_progress, expand_due
 from services.mail.notify import (
     event_changed,
     organiser_update,
@@ -18,7 +20,7 @@ from services.mail.notify import (
     rsvp_promoted,
     rsvp_received,
 )
-from services.mail.outbox import delivery_progress, enqueue, enqueue_many, is_suppressed
+from services.mail.outbox import enqueue, enqueue_many, is_suppressed
 from services.mail.reminders import queue_due_reminders
 from services.mail.rendering import Outgoing, build_message, render
 from services.mail.transports import (
@@ -47,6 +49,7 @@ __all__ = [
     "enqueue",
     "enqueue_many",
     "event_changed",
+    "expand_due",
     "is_suppressed",
     "mailbox_dir",
     "organiser_update",

@@ -1,5 +1,7 @@
 """What participants are told by email. Each function renders a text and an HTML body from
-one context and writes outbox rows in the caller's transaction; the worker sends them.
+one context and writes outbox rows in the caller's transaction; the worker sends them. A
+notice to many participants (a change, a cancellation, an organiser update) is instead one
+``FanoutJob`` row, which the worker expands into outbox rows (``services.mail.fanout``).
 
 Links come from ``services.urls`` (built from ``BASE_URL``, not the request), so the same
 code works in a request and in the worker (reminders are rendered there, with no request).
@@ -17,7 +19,6 @@ they RSVPed on), not the language of whoever triggered it: rendering runs under
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 from datetime import datetime
 
 from flask import render_template
@@ -27,14 +28,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Event, EventChange, Rsvp
+from models import Event, EventChange, FanoutJob, Rsvp
 from models.enums import EventStatus, Language, RsvpStatus
+from models.fanout import FanoutKind
 from services import calendar as ical
 from services.mail import outbox
 from services.times import day_label, format_time, format_when
 from services.urls import confirm_url, event_url, manage_url, unsubscribe_url
-
-_CHUNK = 500  # rows per INSERT when writing to many participants at once
 
 
 def language_of(rsvp: Rsvp) -> str:
@@ -89,24 +89,19 @@ def participant_row(
     here. An unconfirmed RSVP is greeted without the name it was sent with (anyone can
     type anything there) and gets no manage link (``with_manage_link``)."""
     unsubscribe = unsubscribe_url(rsvp)
-    lang = language_of(rsvp)
     unconfirmed = rsvp.status == RsvpStatus.UNCONFIRMED
-    with force_locale(lang):
-        context.update(
-            event=event,
-            rsvp=rsvp,
-            change=change,
-            lang=lang,
-            greeting_name=None if unconfirmed else rsvp.name,
-            preview=preview_line(event, kind),
-            manage_url=manage_url(rsvp) if with_manage_link and not unconfirmed else None,
-            event_url=event_url(event),
-            unsubscribe_url=unsubscribe,
-            when=format_when(event.starts_at, event.timezone),
-        )
-        subject_line = subject(event, str(subject_text))
-        body_text = render_template(f"emails/{kind}.txt", **context)
-        body_html = render_template(f"emails/{kind}.html", **context)
+    subject_line, body_text, body_html = render_parts(
+        kind=kind,
+        event=event,
+        lang=language_of(rsvp),
+        subject_text=subject_text,
+        rsvp=rsvp,
+        change=change,
+        greeting_name=None if unconfirmed else rsvp.name,
+        manage_url=manage_url(rsvp) if with_manage_link and not unconfirmed else None,
+        unsubscribe_url=unsubscribe,
+        **context,
+    )
     return {
         "dedupe_key": dedupe_key,
         "kind": kind,
@@ -114,14 +109,55 @@ def participant_row(
         "subject": subject_line,
         "body_text": body_text,
         "body_html": body_html,
-        "headers": {
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        "headers": unsubscribe_headers(unsubscribe),
         "ics": ics,
         "event_id": event.id,
         "rsvp_id": rsvp.id,
         "change_id": change.id if change else None,
+    }
+
+
+def render_parts(
+    *,
+    kind: str,
+    event: Event,
+    lang: str,
+    subject_text,
+    rsvp: Rsvp | None,
+    change: EventChange | None,
+    greeting_name: str | None,
+    manage_url: str | None,
+    unsubscribe_url: str,
+    **context,
+) -> tuple[str, str, str]:
+    """Subject, text body and HTML body of the email ``kind`` in ``lang``: the one place an
+    email to a participant is rendered. ``services.mail.fanout`` renders a notice to many
+    once per language with stand-ins for the name and the links, and fills those in."""
+    with force_locale(lang):
+        context.update(
+            event=event,
+            rsvp=rsvp,
+            change=change,
+            lang=lang,
+            greeting_name=greeting_name,
+            preview=preview_line(event, kind),
+            manage_url=manage_url,
+            event_url=event_url(event),
+            unsubscribe_url=unsubscribe_url,
+            when=format_when(event.starts_at, event.timezone),
+        )
+        return (
+            subject(event, str(subject_text)),
+            render_template(f"emails/{kind}.txt", **context),
+            render_template(f"emails/{kind}.html", **context),
+        )
+
+
+def unsubscribe_headers(unsubscribe: str) -> dict[str, str]:
+    """The RFC 8058 one-click unsubscribe headers of an email to a participant."""
+    return {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 
 
@@ -199,35 +235,23 @@ def rsvp_promoted(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> 
 
 def event_changed(
     session: Session, event: Event, changes: list[EventChange], now: datetime
-) -> None:
-    """One notice per confirmed RSVP that wants updates, listing what changed (time, place,
-    route, schedule, status) with the new ICS; a cancellation (``EventStatus.CANCELLED``)
-    gives the reason and also reaches the waitlist. Keyed by revision, so a retried request
-    sends nothing twice."""
+) -> FanoutJob | None:
+    """Queue the notice of ``changes`` (one revision): the worker sends one per confirmed
+    RSVP that wants updates, listing what changed (time, place, route, schedule, status)
+    with the new ICS; a cancellation (``EventStatus.CANCELLED``) gives the reason and also
+    reaches the waitlist. Writes one job row, whatever the number of participants; keyed
+    by revision, so a retried request queues nothing twice. Returns the new job, if any."""
     if not changes:
-        return
+        return None
     cancelled = event.status == EventStatus.CANCELLED
-    statuses = (
-        (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED, RsvpStatus.PENDING_APPROVAL)
-        if cancelled
-        else (RsvpStatus.CONFIRMED,)
+    return _queue_job(
+        session,
+        key=f"change:{event.id}:{changes[0].revision}",
+        kind=FanoutKind.CANCELLED if cancelled else FanoutKind.CHANGED,
+        event=event,
+        change=changes[0],
+        now=now,
     )
-    ics = event_ics(event, now)
-    rows = (
-        participant_row(
-            kind="event_changed",
-            dedupe_key=f"change:{event.id}:{event.revision}:{rsvp.id}",
-            event=event,
-            rsvp=rsvp,
-            change=changes[0],
-            changes=changes,
-            cancelled=cancelled,
-            ics=ics,
-            subject_text=_l("Cancelled") if cancelled else _l("Changed"),
-        )
-        for rsvp in _recipients(session, event, statuses=statuses)
-    )
-    _enqueue_chunked(session, rows, now)
 
 
 def organiser_update(
@@ -236,25 +260,52 @@ def organiser_update(
     change: EventChange,
     now: datetime,
     include_waitlist: bool = False,
-) -> None:
-    """The organisers' own message to everyone confirmed (and optionally the waitlist)."""
-    statuses = (
-        (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
-        if include_waitlist
-        else (RsvpStatus.CONFIRMED,)
+) -> FanoutJob | None:
+    """Queue the organisers' own message to everyone confirmed (and optionally the
+    waitlist): one job row, expanded by the worker. Returns the new job, if any."""
+    return _queue_job(
+        session,
+        key=f"update:{change.id}",
+        kind=FanoutKind.UPDATE,
+        event=event,
+        change=change,
+        now=now,
+        include_waitlist=include_waitlist,
     )
-    rows = (
-        participant_row(
-            kind="organiser_update",
-            dedupe_key=f"update:{change.id}:{rsvp.id}",
-            event=event,
-            rsvp=rsvp,
-            change=change,
-            subject_text=_l("Update"),
-        )
-        for rsvp in _recipients(session, event, statuses=statuses)
+
+
+def _queue_job(
+    session: Session, *, key: str, event: Event, change: EventChange, now: datetime, **fields
+) -> FanoutJob | None:
+    if session.scalar(select(FanoutJob.id).where(FanoutJob.key == key)) is not None:
+        return None
+    job = FanoutJob(
+        key=key, event_id=event.id, change_id=change.id, run_after=now, created_at=now, **fields
     )
-    _enqueue_chunked(session, rows, now)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def recipient_statuses(kind: str, include_waitlist: bool) -> tuple[str, ...]:
+    """Whose RSVP status gets a notice of ``kind`` (a ``FanoutKind``): a cancellation
+    reaches everyone still hoping to come; an update, the waitlist if asked."""
+    if kind == FanoutKind.CANCELLED:
+        return (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED, RsvpStatus.PENDING_APPROVAL)
+    if kind == FanoutKind.UPDATE and include_waitlist:
+        return (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
+    return (RsvpStatus.CONFIRMED,)
+
+
+def recipient_filter(event_id: int, statuses: tuple[str, ...]) -> tuple:
+    """The ``WHERE`` clauses of the RSVPs of ``event_id`` that get a notice sent to
+    ``statuses``: those who want updates and whose address is not erased."""
+    return (
+        Rsvp.event_id == event_id,
+        Rsvp.status.in_(statuses),
+        Rsvp.wants_updates.is_(True),
+        Rsvp.email.is_not(None),
+    )
 
 
 def reminder_row(event: Event, rsvp: Rsvp, offset: int, now: datetime) -> dict:
@@ -281,26 +332,3 @@ def reminder_row(event: Event, rsvp: Rsvp, offset: int, now: datetime) -> dict:
             time=format_time(event.starts_at, event.timezone),
             assembly=assembly,
         )
-
-
-def _enqueue_chunked(session: Session, rows: Iterable[dict], now: datetime) -> None:
-    chunk: list[dict] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == _CHUNK:
-            outbox.enqueue_many(session, chunk, now)
-            chunk = []
-    outbox.enqueue_many(session, chunk, now)
-
-
-def _recipients(session: Session, event: Event, statuses: tuple[str, ...]):
-    return session.scalars(
-        select(Rsvp)
-        .where(
-            Rsvp.event_id == event.id,
-            Rsvp.status.in_(statuses),
-            Rsvp.wants_updates.is_(True),
-            Rsvp.email.is_not(None),
-        )
-        .order_by(Rsvp.id)
-    ).all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage, Suppression
@@ -88,25 +88,3 @@ def _dialect_insert(session: Session):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert
-
-
-def delivery_progress(session: Session, event_id: int) -> dict:
-    """How the event's mail is doing, in one ``GROUP BY`` query: ``{"total": {status: n},
-    "by_change": {change_id: {status: n}}}`` with statuses queued, sent and failed (a message
-    being sent counts as queued). ``by_change`` covers change notices and organiser updates.
-    """
-    queued, sent, failed = OutboxStatus.QUEUED, OutboxStatus.SENT, OutboxStatus.FAILED
-    shown = {queued: queued, OutboxStatus.SENDING: queued, sent: sent, failed: failed}
-    rows = session.execute(
-        select(OutboxMessage.change_id, OutboxMessage.status, func.count())
-        .where(OutboxMessage.event_id == event_id, OutboxMessage.status.in_(tuple(shown)))
-        .group_by(OutboxMessage.change_id, OutboxMessage.status)
-    )
-    total = {queued: 0, sent: 0, failed: 0}
-    by_change: dict[int, dict[str, int]] = {}
-    for change_id, status, count in rows:
-        total[shown[status]] += count
-        if change_id is not None:
-            counts = by_change.setdefault(change_id, {queued: 0, sent: 0, failed: 0})
-            counts[shown[status]] += count
-    return {"total": total, "by_change": by_change}

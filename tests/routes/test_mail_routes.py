@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.extensions import db
 from models import EventChange, EventOrganiser, OutboxMessage, Rsvp, Suppression, utcnow
 from services import worker
-from services.mail import notify
+from services.mail import fanout, notify
 from services.tokens import rsvp_token, unsubscribe_token
 from tests.factories import add_rsvp, make_event, make_user
 from tests.plugins.app import log_in
@@ -120,15 +120,25 @@ def test_organiser_sends_an_update_and_sees_its_delivery(app, logged_in, session
     assert response.status_code == 303
     [update] = session.scalars(select(EventChange).where(EventChange.is_update.is_(True))).all()
     assert update.summary == "Bring water, it will be hot."
+    # The request wrote the update and one job, no email: the worker writes those.
+    assert session.scalars(select(OutboxMessage)).all() == []
     session.commit()
     page = logged_in.get(path).get_data(as_text=True)
     assert "Bring water, it will be hot." in page
-    assert "0 sent, 3 waiting, 0 failed" in page
+    assert "0 sent, 0 waiting, 0 failed · preparing" in page
+    assert "Preparing the emails." in page
+
+    with app.app_context():
+        fanout.expand_due(db.transaction, utcnow(), batch_size=1)  # one batch of one
+    page = logged_in.get(path).get_data(as_text=True)
+    assert "0 sent, 1 waiting, 0 failed · preparing: 1 of 3" in page
+    assert "Preparing the emails: 1 of 3 written." in page
 
     with app.app_context():
         worker.run(once=True)  # no MAIL_SERVER here: into the dev mailbox
     page = logged_in.get(path).get_data(as_text=True)
     assert "3 sent, 0 waiting, 0 failed" in page
+    assert "preparing" not in page.lower()
 
 
 def test_updates_page_is_404_for_someone_else(client, session, own_event):

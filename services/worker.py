@@ -1,14 +1,18 @@
 """The mail worker (``flask --app app worker``): ticks reminders, erases RSVPs left
-unconfirmed, sends the outbox, and once a day forgets the participants of past events.
+unconfirmed, sends the outbox, and once a day forgets the participants of past events and
+the bodies and rows of old mail.
 Top-level, not in ``services.mail``: it orchestrates mail, reminders and the RSVP purge, so
 it may import all of them.
 
-Each round claims a batch of due rows and leases them (status ``sending``, ``lease_until``),
-commits, sends them on one open connection, then records every outcome. A worker that dies
-leaves its rows leased; once the lease runs out another worker takes them, so a message is
-sent twice at most when a worker died after sending it but before recording that. On
-PostgreSQL several workers claim with ``FOR UPDATE SKIP LOCKED`` and never wait for each
-other; on SQLite the write lock serialises the claims of a single worker.
+Each round writes one chunk of due reminders (if a tick is under way), then claims a batch
+of due rows, transactional mail before bulk (``OutboxMessage.priority``), and leases them
+(status ``sending``, ``lease_until``), sends them on one open connection, and records the
+outcomes every ``RECORD_EVERY`` messages, renewing the lease of the rest as it goes. A worker
+that dies leaves at most ``RECORD_EVERY`` messages sent but not recorded, which are sent again,
+and its lease (``OUTBOX_LEASE_SECONDS``, short because it is renewed) runs out soon, after
+which another worker takes the rows. On PostgreSQL several workers claim with ``FOR UPDATE
+SKIP LOCKED`` and never wait for each other; on SQLite the write lock serialises the claims
+of a single worker.
 """
 
 from __future__ import annotations
@@ -23,22 +27,27 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from core.extensions import db
 from models import OutboxMessage, utcnow
-from models.enums import OutboxStatus
+from models.enums import MailPriority, OutboxStatus
+from models.outbox import status_is
 from services import health
 from services import mail as mailer
-from services.mail import reminders
+from services.mail import outbox, reminders
 from services.rsvp import purge
 
 log = logging.getLogger(__name__)
 
 PURGE_EVERY = timedelta(days=1)
+# Messages sent between two records of what was sent: also the most that a worker killed
+# mid-batch leaves sent but unrecorded, to be sent again by the next one.
+RECORD_EVERY = 10
 RETRY = "retry"  # the outcome of a send that may work later: queued again after a back-off
 
+_FORGET_STEP = 1000  # old outbox rows stripped or deleted per transaction
 Clock = Callable[[], datetime]
 
 
@@ -68,6 +77,7 @@ def run(once: bool = False, *, now: Clock | datetime | None = None) -> None:
     restore = _handle_signals(stop) if not once else {}
     last_purge: datetime | None = None
     last_tick = float("-inf")
+    ticking, cursor = False, None  # a reminder tick under way, and where it is
     try:
         while not stop.is_set():
             # Reminders need minute precision, not a query per batch while a big update drains.
@@ -75,11 +85,15 @@ def run(once: bool = False, *, now: Clock | datetime | None = None) -> None:
                 last_tick = time.monotonic()
                 heartbeat(name, clock())
                 expire(clock())
-                tick(clock())
+                if not ticking:
+                    ticking, cursor = True, None
+            if ticking:
+                cursor = tick(clock(), cursor)  # one chunk, then a batch of sending
+                ticking = cursor is not None
             if not once and (last_purge is None or clock() - last_purge >= PURGE_EVERY):
                 last_purge = clock()
                 _purge(last_purge)
-            if send_batch(transport, clock, mail_from=mail_from, stop=stop):
+            if send_batch(transport, clock, mail_from=mail_from, stop=stop) or ticking:
                 continue
             transport.close()  # idle: do not hold a connection the server will time out
             if once:
@@ -101,14 +115,16 @@ def heartbeat(name: str, now: datetime) -> None:
         log.exception("heartbeat failed")
 
 
-def tick(now: datetime) -> int:
-    """Queue the reminders due at ``now`` in a transaction of their own."""
+def tick(now: datetime, after: reminders.Cursor | None = None) -> reminders.Cursor | None:
+    """Queue one chunk of the reminders due at ``now`` (from the start of a tick when
+    ``after`` is None) in a transaction of its own. Returns where to go on, or None when the
+    tick is done (or failed: the next one starts afresh)."""
     try:
         with db.transaction() as session:
-            return reminders.queue_due_reminders(session, now)
+            return reminders.queue_reminder_chunk(session, now, after=after)[1]
     except Exception:
         log.exception("reminder tick failed")
-        return 0
+        return None
 
 
 def expire(now: datetime) -> int:
@@ -125,17 +141,24 @@ def expire(now: datetime) -> int:
 
 
 def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list[OutboxMessage]:
-    """Lease up to ``limit`` due rows to this worker: queued ones whose time has come, and
-    ``sending`` ones whose worker's lease ran out. Rows come back with ``attempts`` counted."""
-    # Two index range scans instead of one OR: the OR made PostgreSQL sort the whole table.
-    expired = select(OutboxMessage).where(
-        OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now
-    )
-    due = select(OutboxMessage).where(
-        OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now
-    )
+    """Lease up to ``limit`` due rows to this worker until ``now + lease``: ``sending`` ones
+    whose worker's lease ran out, then queued ones whose time has come, transactional before
+    bulk and each the longest waiting first. Rows come back with ``attempts`` counted."""
+    # One index range scan per kind of row, each on a partial index of live rows only: an
+    # OR made PostgreSQL sort the whole table, and sent rows would slow any other index.
+    expired = OutboxMessage.lease_until < now
+    queries = [select(OutboxMessage).where(status_is(OutboxStatus.SENDING), expired)] + [
+        select(OutboxMessage)
+        .where(
+            status_is(OutboxStatus.QUEUED),
+            OutboxMessage.priority == priority,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.next_attempt_at)
+        for priority in MailPriority
+    ]
     rows: list[OutboxMessage] = []
-    for query in (expired, due.order_by(OutboxMessage.next_attempt_at)):
+    for query in queries:
         query = query.limit(limit - len(rows))
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -155,6 +178,7 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
         )
         for row in rows:
             row.attempts += 1  # in memory only: the UPDATE above did it in the database
+            row.lease_until = now + lease
     session.expunge_all()
     return rows
 
@@ -162,73 +186,158 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
 def send_batch(
     transport: mailer.Transport, clock: Clock, *, mail_from: str, stop: threading.Event
 ) -> int:
-    """Claim one batch, send it, record the outcomes. Returns how many rows were claimed."""
+    """Claim one batch, send it, record the outcomes as it goes. Returns how many rows were
+    claimed."""
     lease = timedelta(seconds=setting("OUTBOX_LEASE_SECONDS"))
     with db.transaction() as session:
         rows = claim(session, clock(), setting("OUTBOX_BATCH_SIZE"), lease)
     if not rows:
         return 0
-    # Stop sending well before the lease runs out, or another worker would send these again.
-    deadline = time.monotonic() + lease.total_seconds() / 2
-    outcomes: dict[int, tuple[str, str | None]] = {}
+    batch = Batch(rows, lease, clock)
     unreachable: str | None = None
-    for row in rows:
+    while (row := batch.next()) is not None:
         if unreachable:
-            outcomes[row.id] = (RETRY, unreachable)
+            batch.done(row, RETRY, unreachable)
             continue
-        if stop.is_set() or time.monotonic() > deadline:
+        if stop.is_set():
             break
         try:
             message = mailer.render(row, mail_from=mail_from)
         except Exception as err:
-            outcomes[row.id] = (OutboxStatus.FAILED, f"could not build the message: {err}")
+            batch.done(row, OutboxStatus.FAILED, f"could not build the message: {err}")
             continue
         try:
             transport.send(message)
         except mailer.SendError as err:
-            outcomes[row.id] = (OutboxStatus.FAILED if err.permanent else RETRY, str(err))
+            batch.done(row, OutboxStatus.FAILED if err.permanent else RETRY, str(err))
             if err.connection:
                 unreachable = str(err)  # the rest of the batch would only wait for it too
         else:
-            outcomes[row.id] = (OutboxStatus.SENT, None)
-    record(rows, outcomes, clock())
+            batch.done(row, OutboxStatus.SENT)
+    batch.finish()
     return len(rows)
 
 
-def record(rows: list[OutboxMessage], outcomes: dict, now: datetime) -> None:
-    """Write what happened to each claimed row: sent, failed (with the reason), queued again
-    after a back-off, or released untouched (not tried: the worker is stopping)."""
-    sent = [r.id for r in rows if outcomes.get(r.id, ("",))[0] == OutboxStatus.SENT]
-    untried = [r.id for r in rows if r.id not in outcomes]
-    leased = OutboxMessage.status == OutboxStatus.SENDING
-    with db.transaction() as session:
-        if sent:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(sent), leased)
-                .values(status=OutboxStatus.SENT, sent_at=now, lease_until=None, last_error=None)
+class Batch:
+    """The rows this worker leased and has not recorded yet. Outcomes are written every
+    ``RECORD_EVERY`` messages, and then the lease of the rest is renewed if a quarter of it
+    has gone by; rows another worker took meanwhile (our lease had run out) are left to it.
+    """
+
+    def __init__(self, rows: list[OutboxMessage], lease: timedelta, clock: Clock) -> None:
+        self.waiting = list(rows)  # leased, not yet tried
+        self.outcomes: dict[int, tuple[str, str | None]] = {}
+        self.tried: list[OutboxMessage] = []
+        self.lease = lease
+        self.clock = clock
+        self.lease_until = rows[0].lease_until
+        self.renewed = time.monotonic()
+
+    def next(self) -> OutboxMessage | None:
+        if len(self.tried) >= RECORD_EVERY or self._age() > self.lease.total_seconds() / 4:
+            self.flush()
+        return self.waiting.pop(0) if self.waiting else None
+
+    def done(self, row: OutboxMessage, outcome: str, reason: str | None = None) -> None:
+        self.tried.append(row)
+        self.outcomes[row.id] = (outcome, reason)
+
+    def flush(self) -> None:
+        """Record what was tried; renew the lease of the rest when it is due."""
+        now = self.clock()
+        renew = self.waiting and self._age() > self.lease.total_seconds() / 4
+        with db.transaction() as session:
+            record(session, self.tried, self.outcomes, now, lease_until=self.lease_until)
+            if renew:
+                self._renew(session, now)
+        self.tried, self.outcomes = [], {}
+
+    def finish(self) -> None:
+        """Record what was tried and give back what was not (the worker is stopping)."""
+        now = self.clock()
+        with db.transaction() as session:
+            record(
+                session, self.tried + self.waiting, self.outcomes, now, lease_until=self.lease_until
             )
-        if untried:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(untried), leased)
-                .values(
-                    status=OutboxStatus.QUEUED,
-                    lease_until=None,
-                    attempts=OutboxMessage.attempts - 1,
+        self.tried, self.waiting, self.outcomes = [], [], {}
+
+    def _renew(self, session: Session, now: datetime) -> None:
+        ids = [r.id for r in self.waiting]
+        until = now + self.lease
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), _leased_until(self.lease_until))
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        kept = set(
+            session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.id.in_(ids), OutboxMessage.lease_until == until
                 )
             )
-        for row in rows:
-            outcome, reason = outcomes.get(row.id, ("", None))
-            if outcome == RETRY:
-                values = _retry_values(row, reason, now)
-            elif outcome == OutboxStatus.FAILED:
-                values = {"status": OutboxStatus.FAILED, "lease_until": None, "last_error": reason}
-            else:
-                continue
-            session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == row.id, leased).values(**values)
+        )
+        self.waiting = [r for r in self.waiting if r.id in kept]
+        self.lease_until = until
+        self.renewed = time.monotonic()
+
+    def _age(self) -> float:
+        return time.monotonic() - self.renewed
+
+
+def record(
+    session: Session,
+    rows: list[OutboxMessage],
+    outcomes: dict,
+    now: datetime,
+    *,
+    lease_until: datetime,
+) -> None:
+    """Write what happened to each claimed row: sent, failed (with the reason), queued again
+    after a back-off, or released untouched (not tried: the worker is stopping). Only rows
+    still under this worker's lease (``lease_until``) are failed, retried or released; a
+    sent one is recorded as sent whoever holds it now."""
+    sent = [r.id for r in rows if outcomes.get(r.id, ("",))[0] == OutboxStatus.SENT]
+    untried = [r.id for r in rows if r.id not in outcomes]
+    leased = status_is(OutboxStatus.SENDING)
+    ours = _leased_until(lease_until)
+    if sent:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(sent), leased)
+            .values(status=OutboxStatus.SENT, sent_at=now, lease_until=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+    if untried:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(untried), ours)
+            .values(
+                status=OutboxStatus.QUEUED,
+                lease_until=None,
+                attempts=OutboxMessage.attempts - 1,
             )
+            .execution_options(synchronize_session=False)
+        )
+    for row in rows:
+        outcome, reason = outcomes.get(row.id, ("", None))
+        if outcome == RETRY:
+            values = _retry_values(row, reason, now)
+        elif outcome == OutboxStatus.FAILED:
+            values = {"status": OutboxStatus.FAILED, "lease_until": None, "last_error": reason}
+        else:
+            continue
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, ours)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _leased_until(lease_until: datetime) -> ColumnElement[bool]:
+    # A lease is known by its end: a worker that takes over expired rows sets a new one.
+    return status_is(OutboxStatus.SENDING) & (OutboxMessage.lease_until == lease_until)
 
 
 def _retry_values(row: OutboxMessage, reason: str | None, now: datetime) -> dict:
@@ -258,9 +367,26 @@ def _purge(now: datetime) -> None:
                 mailbox=mailer.mailbox_dir(current_app.config),
             )
             health.forget_old_heartbeats(session, now=now)
+        _forget_sent_mail(now)
         purge.checkpoint(db.engine)
     except Exception:
         log.exception("daily purge failed")
+
+
+def _forget_sent_mail(now: datetime) -> None:
+    # In steps of their own: on SQLite a long transaction would hold every writer up.
+    config = current_app.config
+    while True:
+        with db.transaction() as session:
+            touched = outbox.forget_sent_mail(
+                session,
+                now=now,
+                body_days=config["OUTBOX_KEEP_BODIES_DAYS"],
+                row_days=config["OUTBOX_KEEP_ROWS_DAYS"],
+                limit=_FORGET_STEP,
+            )
+        if touched < _FORGET_STEP:
+            return
 
 
 def _handle_signals(stop: threading.Event) -> dict:

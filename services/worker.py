@@ -23,11 +23,13 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Connection, select, update
 from sqlalchemy.orm import Session
 
 from core.extensions import db
@@ -47,8 +49,11 @@ PURGE_EVERY = timedelta(days=1)
 RECORD_EVERY = 10
 RETRY = "retry"  # the outcome of a send that may work later: queued again after a back-off
 
+OUTBOX = OutboxMessage.__table__
 _FORGET_STEP = 1000  # old outbox rows stripped or deleted per transaction
 Clock = Callable[[], datetime]
+# What became of a message: sent, or the columns its row gets (failed, or queued again).
+Outcome = OutboxStatus | dict
 
 
 def setting(name: str):
@@ -193,151 +198,194 @@ def send_batch(
         rows = claim(session, clock(), setting("OUTBOX_BATCH_SIZE"), lease)
     if not rows:
         return 0
-    batch = Batch(rows, lease, clock)
-    unreachable: str | None = None
-    while (row := batch.next()) is not None:
-        if unreachable:
-            batch.done(row, RETRY, unreachable)
-            continue
-        if stop.is_set():
-            break
-        try:
-            message = mailer.render(row, mail_from=mail_from)
-        except Exception as err:
-            batch.done(row, OutboxStatus.FAILED, f"could not build the message: {err}")
-            continue
-        try:
-            transport.send(message)
-        except mailer.SendError as err:
-            batch.done(row, OutboxStatus.FAILED if err.permanent else RETRY, str(err))
-            if err.connection:
-                unreachable = str(err)  # the rest of the batch would only wait for it too
-        else:
-            batch.done(row, OutboxStatus.SENT)
-    batch.finish()
+    # One connection for the batch's records: no pool checkout and ping every ten messages.
+    with db.engine.connect() as connection, _for_records(connection) as recording:
+        batch = Batch(rows, lease, clock, recording)
+        unreachable: str | None = None
+        while (row := batch.next()) is not None:
+            if unreachable:
+                batch.done(row, RETRY, unreachable)
+                continue
+            if stop.is_set():
+                break
+            try:
+                message = mailer.render(row, mail_from=mail_from)
+            except Exception as err:
+                batch.done(row, OutboxStatus.FAILED, f"could not build the message: {err}")
+                continue
+            try:
+                transport.send(message)
+            except mailer.SendError as err:
+                batch.done(row, OutboxStatus.FAILED if err.permanent else RETRY, str(err))
+                if err.connection:
+                    unreachable = str(err)  # the rest of the batch would only wait for it too
+            else:
+                batch.done(row, OutboxStatus.SENT)
+        batch.finish()
     return len(rows)
 
 
 class Batch:
-    """The rows this worker leased and has not recorded yet. Outcomes are written every
-    ``RECORD_EVERY`` messages, and then the lease of the rest is renewed if a quarter of it
-    has gone by; rows another worker took meanwhile (our lease had run out) are left to it.
+    """The rows this worker leased and has not recorded yet.
+
+    Outcomes are written by a thread of the batch's own while the next messages go out (a
+    database round trip need not hold up SMTP), at most ``RECORD_EVERY`` messages behind the
+    last one the server took; with them, once a quarter of the lease has gone by, the lease
+    of the rest is renewed. Rows another worker took meanwhile (our lease had run out) are
+    left to it.
     """
 
-    def __init__(self, rows: list[OutboxMessage], lease: timedelta, clock: Clock) -> None:
+    def __init__(
+        self, rows: list[OutboxMessage], lease: timedelta, clock: Clock, connection: Connection
+    ) -> None:
+        self.connection = connection
         self.waiting = list(rows)  # leased, not yet tried
-        self.outcomes: dict[int, tuple[str, str | None]] = {}
+        self.outcomes: dict[int, Outcome] = {}
         self.tried: list[OutboxMessage] = []
         self.lease = lease
         self.clock = clock
         self.lease_until = rows[0].lease_until
         self.renewed = time.monotonic()
+        self.recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-record")
+        self.pending: Future | None = None  # the records being written
+        self.pending_count = 0
 
     def next(self) -> OutboxMessage | None:
-        if len(self.tried) >= RECORD_EVERY or self._age() > self.lease.total_seconds() / 4:
-            self.flush()
+        """The next row to send, once the records are close enough behind."""
+        while self.pending_count + len(self.tried) >= RECORD_EVERY:
+            self._collect()
+        renew_due = self._age() > self.lease.total_seconds() / 4
+        if self.pending is None and (len(self.tried) >= RECORD_EVERY // 2 or renew_due):
+            self._submit(renew=renew_due and bool(self.waiting))
         return self.waiting.pop(0) if self.waiting else None
 
     def done(self, row: OutboxMessage, outcome: str, reason: str | None = None) -> None:
+        """Note how sending ``row`` went: sent, failed or to retry, with the reason."""
         self.tried.append(row)
-        self.outcomes[row.id] = (outcome, reason)
-
-    def flush(self) -> None:
-        """Record what was tried; renew the lease of the rest when it is due."""
-        now = self.clock()
-        renew = self.waiting and self._age() > self.lease.total_seconds() / 4
-        with db.transaction() as session:
-            record(session, self.tried, self.outcomes, now, lease_until=self.lease_until)
-            if renew:
-                self._renew(session, now)
-        self.tried, self.outcomes = [], {}
+        if outcome == RETRY:
+            self.outcomes[row.id] = _retry_values(row, reason, self.clock())
+        elif outcome == OutboxStatus.FAILED:
+            self.outcomes[row.id] = {
+                "status": OutboxStatus.FAILED,
+                "lease_until": None,
+                "last_error": reason,
+            }
+        else:
+            self.outcomes[row.id] = OutboxStatus.SENT
 
     def finish(self) -> None:
         """Record what was tried and give back what was not (the worker is stopping)."""
-        now = self.clock()
-        with db.transaction() as session:
-            record(
-                session, self.tried + self.waiting, self.outcomes, now, lease_until=self.lease_until
-            )
-        self.tried, self.waiting, self.outcomes = [], [], {}
+        try:
+            self._collect()
+            now = self.clock()
+            with self.connection.begin():
+                rows = self.tried + self.waiting
+                record(self.connection, rows, self.outcomes, now, lease_until=self.lease_until)
+            self.tried, self.waiting, self.outcomes = [], [], {}
+        finally:
+            self.recorder.shutdown()
 
-    def _renew(self, session: Session, now: datetime) -> None:
-        ids = [r.id for r in self.waiting]
-        until = now + self.lease
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), _leased_until(self.lease_until))
-            .values(lease_until=until)
-            .execution_options(synchronize_session=False)
+    def _submit(self, *, renew: bool) -> None:
+        tried, outcomes = self.tried, self.outcomes
+        self.tried, self.outcomes = [], {}
+        waiting = [r.id for r in self.waiting] if renew else []
+        self.pending = self.recorder.submit(
+            self._write, tried, outcomes, waiting, self.clock(), self.lease_until
         )
-        kept = set(
-            session.scalars(
-                select(OutboxMessage.id).where(
-                    OutboxMessage.id.in_(ids), OutboxMessage.lease_until == until
+        self.pending_count = len(tried)
+
+    def _collect(self) -> None:
+        """Wait for the records being written; drop rows another worker took."""
+        if self.pending is None:
+            return
+        renewed = self.pending.result()  # raises what the thread raised
+        self.pending, self.pending_count = None, 0
+        if renewed is not None:
+            until, asked, kept = renewed
+            self.waiting = [r for r in self.waiting if r.id in kept or r.id not in asked]
+            self.lease_until, self.renewed = until, time.monotonic()
+
+    def _write(self, tried, outcomes, waiting: list[int], now: datetime, lease_until: datetime):
+        # In the recorder thread: plain SQL, not the ORM, as this runs every few messages.
+        with self.connection.begin():
+            record(self.connection, tried, outcomes, now, lease_until=lease_until)
+            if not waiting:
+                return None
+            until = now + self.lease
+            kept = set(
+                self.connection.scalars(
+                    OUTBOX.update()
+                    .where(OUTBOX.c.id.in_(waiting), _leased_until(lease_until))
+                    .values(lease_until=until)
+                    .returning(OUTBOX.c.id)
                 )
             )
-        )
-        self.waiting = [r for r in self.waiting if r.id in kept]
-        self.lease_until = until
-        self.renewed = time.monotonic()
+        return until, set(waiting), kept
 
     def _age(self) -> float:
         return time.monotonic() - self.renewed
 
 
+@contextmanager
+def _for_records(connection: Connection) -> Iterator[Connection]:
+    """``connection`` set up for recording a batch, which happens every ten messages.
+
+    On PostgreSQL each statement commits by itself (each of ``record``'s statements stands
+    alone; one round trip instead of three) and without waiting for the log to reach the
+    disk, a wait that would take longer than sending the ten: a crash of the database server
+    (not of the worker) may then forget the last fraction of a second of records, so a few
+    messages would be sent twice; none is ever lost. SQLite (WAL, synchronous=NORMAL) does not
+    wait for the disk at commit anyway, and keeps its transactions (``BEGIN IMMEDIATE``).
+    """
+    if connection.dialect.name != "postgresql":
+        yield connection
+        return
+    connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    connection.exec_driver_sql("SET synchronous_commit TO OFF")
+    connection.commit()  # ends SQLAlchemy's view of a transaction; the database had none
+    try:
+        yield connection
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("RESET synchronous_commit")  # the pool hands it on
+        connection.commit()
+
+
 def record(
-    session: Session,
+    connection: Connection,
     rows: list[OutboxMessage],
-    outcomes: dict,
+    outcomes: dict[int, Outcome],
     now: datetime,
     *,
     lease_until: datetime,
 ) -> None:
-    """Write what happened to each claimed row: sent, failed (with the reason), queued again
-    after a back-off, or released untouched (not tried: the worker is stopping). Only rows
-    still under this worker's lease (``lease_until``) are failed, retried or released; a
-    sent one is recorded as sent whoever holds it now."""
-    sent = [r.id for r in rows if outcomes.get(r.id, ("",))[0] == OutboxStatus.SENT]
+    """Write what happened to each claimed row: sent, or the row's new values (failed with
+    the reason, queued again after a back-off), or released untouched (not tried: the
+    worker is stopping). Only rows still under this worker's lease (``lease_until``) are
+    failed, retried or released; a sent one is recorded as sent whoever holds it now."""
+    sent = [r.id for r in rows if outcomes.get(r.id) == OutboxStatus.SENT]
     untried = [r.id for r in rows if r.id not in outcomes]
-    leased = status_is(OutboxStatus.SENDING)
     ours = _leased_until(lease_until)
     if sent:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(sent), leased)
+        connection.execute(
+            OUTBOX.update()
+            .where(OUTBOX.c.id.in_(sent), status_is(OutboxStatus.SENDING))
             .values(status=OutboxStatus.SENT, sent_at=now, lease_until=None, last_error=None)
-            .execution_options(synchronize_session=False)
         )
     if untried:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(untried), ours)
-            .values(
-                status=OutboxStatus.QUEUED,
-                lease_until=None,
-                attempts=OutboxMessage.attempts - 1,
-            )
-            .execution_options(synchronize_session=False)
+        connection.execute(
+            OUTBOX.update()
+            .where(OUTBOX.c.id.in_(untried), ours)
+            .values(status=OutboxStatus.QUEUED, lease_until=None, attempts=OUTBOX.c.attempts - 1)
         )
-    for row in rows:
-        outcome, reason = outcomes.get(row.id, ("", None))
-        if outcome == RETRY:
-            values = _retry_values(row, reason, now)
-        elif outcome == OutboxStatus.FAILED:
-            values = {"status": OutboxStatus.FAILED, "lease_until": None, "last_error": reason}
-        else:
-            continue
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, ours)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+    for row_id, values in outcomes.items():
+        if isinstance(values, dict):
+            connection.execute(OUTBOX.update().where(OUTBOX.c.id == row_id, ours).values(**values))
 
 
 def _leased_until(lease_until: datetime) -> ColumnElement[bool]:
     # A lease is known by its end: a worker that takes over expired rows sets a new one.
-    return status_is(OutboxStatus.SENDING) & (OutboxMessage.lease_until == lease_until)
+    return status_is(OutboxStatus.SENDING) & (OUTBOX.c.lease_until == lease_until)
 
 
 def _retry_values(row: OutboxMessage, reason: str | None, now: datetime) -> dict:

@@ -7,7 +7,8 @@ it may import all of them.
 Each round writes one chunk of due reminders (if a tick is under way), then claims a batch
 of due rows, transactional mail before bulk (``OutboxMessage.priority``), and leases them
 (status ``sending``, ``lease_until``), sends them on one open connection, and records the
-outcomes every ``RECORD_EVERY`` messages, renewing the lease of the rest as it goes. A worker
+outcomes at most ``RECORD_EVERY`` messages behind, renewing the lease of the rest as it
+goes; the daily purge waits until nothing is due. A worker
 that dies leaves at most ``RECORD_EVERY`` messages sent but not recorded, which are sent again,
 and its lease (``OUTBOX_LEASE_SECONDS``, short because it is renewed) runs out soon, after
 which another worker takes the rows. On PostgreSQL several workers claim with ``FOR UPDATE
@@ -95,14 +96,17 @@ def run(once: bool = False, *, now: Clock | datetime | None = None) -> None:
             if ticking:
                 cursor = tick(clock(), cursor)  # one chunk, then a batch of sending
                 ticking = cursor is not None
-            if not once and (last_purge is None or clock() - last_purge >= PURGE_EVERY):
-                last_purge = clock()
-                _purge(last_purge)
             if send_batch(transport, clock, mail_from=mail_from, stop=stop) or ticking:
                 continue
             transport.close()  # idle: do not hold a connection the server will time out
             if once:
                 break
+            # Once a day, when nothing is due: the purge reads the whole outbox, which must not
+            # hold up a fan-out, nor a worker that has just started to take over a dead one's.
+            if last_purge is None or clock() - last_purge >= PURGE_EVERY:
+                last_purge = clock()
+                _purge(last_purge)
+                continue
             stop.wait(setting("OUTBOX_POLL_SECONDS"))
     finally:
         transport.close()

@@ -141,17 +141,22 @@ def from_environment() -> dict:
         ),
         "LIVE_POLL_SECONDS": _int("LIVE_POLL_SECONDS", 30),
         "MAIL_TIMEOUT": _float("MAIL_TIMEOUT", SMTP_TIMEOUT_SECONDS),
-        # The mail worker: rows claimed at once (also the most a killed worker can send
-        # twice), how long a claim holds before another worker may retry, and the pause when
-        # nothing is due (also how often reminders tick).
+        # The mail worker: rows claimed at once (sent on one connection), how long a claim
+        # holds unless renewed (a working worker renews it every quarter; a dead one's rows
+        # go to another worker once it runs out), and the pause when nothing is due (also how
+        # often reminders tick).
         "OUTBOX_BATCH_SIZE": _int("OUTBOX_BATCH_SIZE", 100),
-        "OUTBOX_LEASE_SECONDS": _int("OUTBOX_LEASE_SECONDS", 300),
+        "OUTBOX_LEASE_SECONDS": _int("OUTBOX_LEASE_SECONDS", 20),
         "OUTBOX_POLL_SECONDS": _float("OUTBOX_POLL_SECONDS", 1.0),
         # A message that could not be sent waits 60 s, then twice as long each attempt, up to
         # an hour; one still failing a day after it was written fails for good.
         "OUTBOX_RETRY_FIRST_SECONDS": _int("OUTBOX_RETRY_FIRST_SECONDS", 60),
         "OUTBOX_RETRY_MAX_SECONDS": _int("OUTBOX_RETRY_MAX_SECONDS", 3600),
         "OUTBOX_GIVE_UP_SECONDS": _int("OUTBOX_GIVE_UP_SECONDS", 86400),
+        # Sent (or failed) mail loses its bodies after 2 days and its row after 30, once its
+        # event has ended (so its dedupe key cannot come round again); daily, by the worker.
+        "OUTBOX_KEEP_BODIES_DAYS": _int("OUTBOX_KEEP_BODIES_DAYS", 2),
+        "OUTBOX_KEEP_ROWS_DAYS": _int("OUTBOX_KEEP_ROWS_DAYS", 30),
         "RETENTION_DAYS": _int("RETENTION_DAYS", 14),
         # How long a new RSVP's confirm link works; unconfirmed RSVPs are erased after it.
         "RSVP_CONFIRM_HOURS": _int("RSVP_CONFIRM_HOURS", 24),

@@ -3,11 +3,12 @@
 These are ``StrEnum``s: a member compares equal to its string, so the columns stay plain
 strings in the database (no migration), while code, templates (through the ``enums`` Jinja
 global) and scripts (through data the templates hand them) spell each state one way.
+``MailPriority`` is the one ``IntEnum``: the worker sorts by its column.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from core.i18n import Language
 
@@ -16,6 +17,8 @@ __all__ = [
     "ChangeKind",
     "EventStatus",
     "Language",
+    "MailKind",
+    "MailPriority",
     "OutboxStatus",
     "RsvpStatus",
     "Visibility",
@@ -71,6 +74,34 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     DROPPED = "dropped"
+
+
+class MailKind(StrEnum):
+    """What an outbox row is (its template, ``templates/emails/<kind>.txt``)."""
+
+    # To one participant, about their own RSVP
+    RSVP_CONFIRM = "rsvp_confirm"
+    RSVP_EXISTS = "rsvp_exists"
+    RSVP_RECEIVED = "rsvp_received"
+    RSVP_PROMOTED = "rsvp_promoted"
+    # To organisers and invitees, about their account
+    ACCOUNT_VERIFY = "account_verify"
+    ACCOUNT_EXISTS = "account_exists"
+    ACCOUNT_NO_ACCOUNT = "account_no_account"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a template name
+    INVITATION_ORGANISE = "invitation_organise"
+    # To everyone of an event
+    EVENT_CHANGED = "event_changed"
+    EVENT_CANCELLED = "event_cancelled"
+    ORGANISER_UPDATE = "organiser_update"
+    REMINDER = "reminder"
+
+
+class MailPriority(IntEnum):
+    """The order the worker sends in (lower first); ``OutboxMessage.priority``."""
+
+    TRANSACTIONAL = 0  # someone is waiting for it: a link to confirm, reset, accept
+    BULK = 1  # one of many to an event's participants; minutes do not matter
 
 
 class AccessKind(StrEnum):

@@ -4,17 +4,35 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
-from models.enums import OutboxStatus
+from models.enums import MailPriority, OutboxStatus
+
+
+def _only(status: OutboxStatus) -> dict:
+    where = text(f"status = '{status}'")
+    return {"postgresql_where": where, "sqlite_where": where}
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
+    # Only the live rows (queued, being sent) are indexed for the worker's claims: sent rows
+    # pile up by the hundred thousand and must not make a claim slower.
     __table_args__ = (
-        Index(None, "status", "next_attempt_at"),
+        Index(None, "priority", "next_attempt_at", **_only(OutboxStatus.QUEUED)),
+        Index(None, "lease_until", **_only(OutboxStatus.SENDING)),
         Index(None, "change_id", "status"),  # a notice's delivery progress, without a scan
     )
 
@@ -36,12 +54,23 @@ class OutboxMessage(Base):
         ForeignKey("event_changes.id", ondelete="SET NULL")
     )
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED)
+    # MailPriority, from the kind (services.mail.outbox.priority_of): lower goes first.
+    priority: Mapped[int] = mapped_column(
+        Integer, default=MailPriority.TRANSACTIONAL, server_default=text("0")
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+def status_is(status: OutboxStatus) -> ColumnElement[bool]:
+    """``status = '<status>'`` with the value written into the SQL, not bound: only then do
+    PostgreSQL (in a generic plan) and SQLite know that a query may use the partial indexes."""
+    column = OutboxMessage.__table__.c.status  # the table's, so plain SQL can use it too
+    return column == literal_column(f"'{OutboxStatus(status)}'")  # a member: no injection
 
 
 class Suppression(Base):

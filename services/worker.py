@@ -1,14 +1,19 @@
 """The mail worker (``flask --app app worker``): ticks reminders, erases RSVPs left
-unconfirmed, sends the outbox, and once a day forgets the participants of past events.
+unconfirmed, sends the outbox, and once a day forgets the participants of past events and
+the bodies and rows of old mail.
 Top-level, not in ``services.mail``: it orchestrates mail, reminders and the RSVP purge, so
 it may import all of them.
 
-Each round claims a batch of due rows and leases them (status ``sending``, ``lease_until``),
-commits, sends them on one open connection, then records every outcome. A worker that dies
-leaves its rows leased; once the lease runs out another worker takes them, so a message is
-sent twice at most when a worker died after sending it but before recording that. On
-PostgreSQL several workers claim with ``FOR UPDATE SKIP LOCKED`` and never wait for each
-other; on SQLite the write lock serialises the claims of a single worker.
+Each round writes one chunk of due reminders (if a tick is under way), then claims a batch
+of due rows, transactional mail before bulk (``OutboxMessage.priority``), and leases them
+(status ``sending``, ``lease_until``), sends them on one open connection, and records the
+outcomes at most ``RECORD_EVERY`` messages behind, renewing the lease of the rest as it
+goes; the daily purge waits until nothing is due. A worker
+that dies leaves at most ``RECORD_EVERY`` messages sent but not recorded, which are sent again,
+and its lease (``OUTBOX_LEASE_SECONDS``, short because it is renewed) runs out soon, after
+which another worker takes the rows. On PostgreSQL several workers claim with ``FOR UPDATE
+SKIP LOCKED`` and never wait for each other; on SQLite the write lock serialises the claims
+of a single worker.
 """
 
 from __future__ import annotations
@@ -19,27 +24,37 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Connection, select, update
 from sqlalchemy.orm import Session
 
 from core.extensions import db
 from models import OutboxMessage, utcnow
-from models.enums import OutboxStatus
+from models.enums import MailPriority, OutboxStatus
+from models.outbox import status_is
 from services import health
 from services import mail as mailer
-from services.mail import fanout, reminders
+from services.mail import fanout, outbox, reminders
 from services.rsvp import purge
 
 log = logging.getLogger(__name__)
 
 PURGE_EVERY = timedelta(days=1)
+# Messages sent between two records of what was sent: also the most that a worker killed
+# mid-batch leaves sent but unrecorded, to be sent again by the next one.
+RECORD_EVERY = 10
 RETRY = "retry"  # the outcome of a send that may work later: queued again after a back-off
 
+OUTBOX = OutboxMessage.__table__
+_FORGET_STEP = 1000  # old outbox rows stripped or deleted per transaction
 Clock = Callable[[], datetime]
+# What became of a message: sent, or the columns its row gets (failed, or queued again).
+Outcome = OutboxStatus | dict
 
 
 def setting(name: str):
@@ -68,6 +83,7 @@ def run(once: bool = False, *, now: Clock | datetime | None = None) -> None:
     restore = _handle_signals(stop) if not once else {}
     last_purge: datetime | None = None
     last_tick = float("-inf")
+    ticking, cursor = False, None  # a reminder tick under way, and where it is
     try:
         while not stop.is_set():
             # Reminders need minute precision, not a query per batch while a big update drains.
@@ -75,16 +91,23 @@ def run(once: bool = False, *, now: Clock | datetime | None = None) -> None:
                 last_tick = time.monotonic()
                 heartbeat(name, clock())
                 expire(clock())
-                tick(clock())
-            if not once and (last_purge is None or clock() - last_purge >= PURGE_EVERY):
-                last_purge = clock()
-                _purge(last_purge)
+                if not ticking:
+                    ticking, cursor = True, None
+            if ticking:
+                cursor = tick(clock(), cursor)  # one chunk, then a batch of sending
+                ticking = cursor is not None
             expanded = fanout.expand_due(db.transaction, clock(), seconds=0.5)
-            if send_batch(transport, clock, mail_from=mail_from, stop=stop) or expanded:
+            if send_batch(transport, clock, mail_from=mail_from, stop=stop) or ticking or expanded:
                 continue
             transport.close()  # idle: do not hold a connection the server will time out
             if once:
                 break
+            # Once a day, when nothing is due: the purge reads the whole outbox, which must not
+            # hold up a fan-out, nor a worker that has just started to take over a dead one's.
+            if last_purge is None or clock() - last_purge >= PURGE_EVERY:
+                last_purge = clock()
+                _purge(last_purge)
+                continue
             stop.wait(setting("OUTBOX_POLL_SECONDS"))
     finally:
         transport.close()
@@ -102,14 +125,16 @@ def heartbeat(name: str, now: datetime) -> None:
         log.exception("heartbeat failed")
 
 
-def tick(now: datetime) -> int:
-    """Queue the reminders due at ``now`` in a transaction of their own."""
+def tick(now: datetime, after: reminders.Cursor | None = None) -> reminders.Cursor | None:
+    """Queue one chunk of the reminders due at ``now`` (from the start of a tick when
+    ``after`` is None) in a transaction of its own. Returns where to go on, or None when the
+    tick is done (or failed: the next one starts afresh)."""
     try:
         with db.transaction() as session:
-            return reminders.queue_due_reminders(session, now)
+            return reminders.queue_reminder_chunk(session, now, after=after)[1]
     except Exception:
         log.exception("reminder tick failed")
-        return 0
+        return None
 
 
 def expire(now: datetime) -> int:
@@ -126,17 +151,24 @@ def expire(now: datetime) -> int:
 
 
 def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list[OutboxMessage]:
-    """Lease up to ``limit`` due rows to this worker: queued ones whose time has come, and
-    ``sending`` ones whose worker's lease ran out. Rows come back with ``attempts`` counted."""
-    # Two index range scans instead of one OR: the OR made PostgreSQL sort the whole table.
-    expired = select(OutboxMessage).where(
-        OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now
-    )
-    due = select(OutboxMessage).where(
-        OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now
-    )
+    """Lease up to ``limit`` due rows to this worker until ``now + lease``: ``sending`` ones
+    whose worker's lease ran out, then queued ones whose time has come, transactional before
+    bulk and each the longest waiting first. Rows come back with ``attempts`` counted."""
+    # One index range scan per kind of row, each on a partial index of live rows only: an
+    # OR made PostgreSQL sort the whole table, and sent rows would slow any other index.
+    expired = OutboxMessage.lease_until < now
+    queries = [select(OutboxMessage).where(status_is(OutboxStatus.SENDING), expired)] + [
+        select(OutboxMessage)
+        .where(
+            status_is(OutboxStatus.QUEUED),
+            OutboxMessage.priority == priority,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.next_attempt_at)
+        for priority in MailPriority
+    ]
     rows: list[OutboxMessage] = []
-    for query in (expired, due.order_by(OutboxMessage.next_attempt_at)):
+    for query in queries:
         query = query.limit(limit - len(rows))
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -156,6 +188,7 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
         )
         for row in rows:
             row.attempts += 1  # in memory only: the UPDATE above did it in the database
+            row.lease_until = now + lease
     session.expunge_all()
     return rows
 
@@ -163,73 +196,201 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
 def send_batch(
     transport: mailer.Transport, clock: Clock, *, mail_from: str, stop: threading.Event
 ) -> int:
-    """Claim one batch, send it, record the outcomes. Returns how many rows were claimed."""
+    """Claim one batch, send it, record the outcomes as it goes. Returns how many rows were
+    claimed."""
     lease = timedelta(seconds=setting("OUTBOX_LEASE_SECONDS"))
     with db.transaction() as session:
         rows = claim(session, clock(), setting("OUTBOX_BATCH_SIZE"), lease)
     if not rows:
         return 0
-    # Stop sending well before the lease runs out, or another worker would send these again.
-    deadline = time.monotonic() + lease.total_seconds() / 2
-    outcomes: dict[int, tuple[str, str | None]] = {}
-    unreachable: str | None = None
-    for row in rows:
-        if unreachable:
-            outcomes[row.id] = (RETRY, unreachable)
-            continue
-        if stop.is_set() or time.monotonic() > deadline:
-            break
-        try:
-            message = mailer.render(row, mail_from=mail_from)
-        except Exception as err:
-            outcomes[row.id] = (OutboxStatus.FAILED, f"could not build the message: {err}")
-            continue
-        try:
-            transport.send(message)
-        except mailer.SendError as err:
-            outcomes[row.id] = (OutboxStatus.FAILED if err.permanent else RETRY, str(err))
-            if err.connection:
-                unreachable = str(err)  # the rest of the batch would only wait for it too
-        else:
-            outcomes[row.id] = (OutboxStatus.SENT, None)
-    record(rows, outcomes, clock())
+    # One connection for the batch's records: no pool checkout and ping every ten messages.
+    with db.engine.connect() as connection, _for_records(connection) as recording:
+        batch = Batch(rows, lease, clock, recording)
+        unreachable: str | None = None
+        while (row := batch.next()) is not None:
+            if unreachable:
+                batch.done(row, RETRY, unreachable)
+                continue
+            if stop.is_set():
+                break
+            try:
+                message = mailer.render(row, mail_from=mail_from)
+            except Exception as err:
+                batch.done(row, OutboxStatus.FAILED, f"could not build the message: {err}")
+                continue
+            try:
+                transport.send(message)
+            except mailer.SendError as err:
+                batch.done(row, OutboxStatus.FAILED if err.permanent else RETRY, str(err))
+                if err.connection:
+                    unreachable = str(err)  # the rest of the batch would only wait for it too
+            else:
+                batch.done(row, OutboxStatus.SENT)
+        batch.finish()
     return len(rows)
 
 
-def record(rows: list[OutboxMessage], outcomes: dict, now: datetime) -> None:
-    """Write what happened to each claimed row: sent, failed (with the reason), queued again
-    after a back-off, or released untouched (not tried: the worker is stopping)."""
-    sent = [r.id for r in rows if outcomes.get(r.id, ("",))[0] == OutboxStatus.SENT]
-    untried = [r.id for r in rows if r.id not in outcomes]
-    leased = OutboxMessage.status == OutboxStatus.SENDING
-    with db.transaction() as session:
-        if sent:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(sent), leased)
-                .values(status=OutboxStatus.SENT, sent_at=now, lease_until=None, last_error=None)
-            )
-        if untried:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(untried), leased)
-                .values(
-                    status=OutboxStatus.QUEUED,
-                    lease_until=None,
-                    attempts=OutboxMessage.attempts - 1,
+class Batch:
+    """The rows this worker leased and has not recorded yet.
+
+    Outcomes are written by a thread of the batch's own while the next messages go out (a
+    database round trip need not hold up SMTP), at most ``RECORD_EVERY`` messages behind the
+    last one the server took; with them, once a quarter of the lease has gone by, the lease
+    of the rest is renewed. Rows another worker took meanwhile (our lease had run out) are
+    left to it.
+    """
+
+    def __init__(
+        self, rows: list[OutboxMessage], lease: timedelta, clock: Clock, connection: Connection
+    ) -> None:
+        self.connection = connection
+        self.waiting = list(rows)  # leased, not yet tried
+        self.outcomes: dict[int, Outcome] = {}
+        self.tried: list[OutboxMessage] = []
+        self.lease = lease
+        self.clock = clock
+        self.lease_until = rows[0].lease_until
+        self.renewed = time.monotonic()
+        self.recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-record")
+        self.pending: Future | None = None  # the records being written
+        self.pending_count = 0
+
+    def next(self) -> OutboxMessage | None:
+        """The next row to send, once the records are close enough behind."""
+        while self.pending_count + len(self.tried) >= RECORD_EVERY:
+            self._collect()
+        renew_due = self._age() > self.lease.total_seconds() / 4
+        if self.pending is None and (len(self.tried) >= RECORD_EVERY // 2 or renew_due):
+            self._submit(renew=renew_due and bool(self.waiting))
+        return self.waiting.pop(0) if self.waiting else None
+
+    def done(self, row: OutboxMessage, outcome: str, reason: str | None = None) -> None:
+        """Note how sending ``row`` went: sent, failed or to retry, with the reason."""
+        self.tried.append(row)
+        if outcome == RETRY:
+            self.outcomes[row.id] = _retry_values(row, reason, self.clock())
+        elif outcome == OutboxStatus.FAILED:
+            self.outcomes[row.id] = {
+                "status": OutboxStatus.FAILED,
+                "lease_until": None,
+                "last_error": reason,
+            }
+        else:
+            self.outcomes[row.id] = OutboxStatus.SENT
+
+    def finish(self) -> None:
+        """Record what was tried and give back what was not (the worker is stopping)."""
+        try:
+            self._collect()
+            now = self.clock()
+            with self.connection.begin():
+                rows = self.tried + self.waiting
+                record(self.connection, rows, self.outcomes, now, lease_until=self.lease_until)
+            self.tried, self.waiting, self.outcomes = [], [], {}
+        finally:
+            self.recorder.shutdown()
+
+    def _submit(self, *, renew: bool) -> None:
+        tried, outcomes = self.tried, self.outcomes
+        self.tried, self.outcomes = [], {}
+        waiting = [r.id for r in self.waiting] if renew else []
+        self.pending = self.recorder.submit(
+            self._write, tried, outcomes, waiting, self.clock(), self.lease_until
+        )
+        self.pending_count = len(tried)
+
+    def _collect(self) -> None:
+        """Wait for the records being written; drop rows another worker took."""
+        if self.pending is None:
+            return
+        renewed = self.pending.result()  # raises what the thread raised
+        self.pending, self.pending_count = None, 0
+        if renewed is not None:
+            until, asked, kept = renewed
+            self.waiting = [r for r in self.waiting if r.id in kept or r.id not in asked]
+            self.lease_until, self.renewed = until, time.monotonic()
+
+    def _write(self, tried, outcomes, waiting: list[int], now: datetime, lease_until: datetime):
+        # In the recorder thread: plain SQL, not the ORM, as this runs every few messages.
+        with self.connection.begin():
+            record(self.connection, tried, outcomes, now, lease_until=lease_until)
+            if not waiting:
+                return None
+            until = now + self.lease
+            kept = set(
+                self.connection.scalars(
+                    OUTBOX.update()
+                    .where(OUTBOX.c.id.in_(waiting), _leased_until(lease_until))
+                    .values(lease_until=until)
+                    .returning(OUTBOX.c.id)
                 )
             )
-        for row in rows:
-            outcome, reason = outcomes.get(row.id, ("", None))
-            if outcome == RETRY:
-                values = _retry_values(row, reason, now)
-            elif outcome == OutboxStatus.FAILED:
-                values = {"status": OutboxStatus.FAILED, "lease_until": None, "last_error": reason}
-            else:
-                continue
-            session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == row.id, leased).values(**values)
-            )
+        return until, set(waiting), kept
+
+    def _age(self) -> float:
+        return time.monotonic() - self.renewed
+
+
+@contextmanager
+def _for_records(connection: Connection) -> Iterator[Connection]:
+    """``connection`` set up for recording a batch, which happens every ten messages.
+
+    On PostgreSQL each statement commits by itself (each of ``record``'s statements stands
+    alone; one round trip instead of three) and without waiting for the log to reach the
+    disk, a wait that would take longer than sending the ten: a crash of the database server
+    (not of the worker) may then forget the last fraction of a second of records, so a few
+    messages would be sent twice; none is ever lost. SQLite (WAL, synchronous=NORMAL) does not
+    wait for the disk at commit anyway, and keeps its transactions (``BEGIN IMMEDIATE``).
+    """
+    if connection.dialect.name != "postgresql":
+        yield connection
+        return
+    connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    connection.exec_driver_sql("SET synchronous_commit TO OFF")
+    connection.commit()  # ends SQLAlchemy's view of a transaction; the database had none
+    try:
+        yield connection
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("RESET synchronous_commit")  # the pool hands it on
+        connection.commit()
+
+
+def record(
+    connection: Connection,
+    rows: list[OutboxMessage],
+    outcomes: dict[int, Outcome],
+    now: datetime,
+    *,
+    lease_until: datetime,
+) -> None:
+    """Write what happened to each claimed row: sent, or the row's new values (failed with
+    the reason, queued again after a back-off), or released untouched (not tried: the
+    worker is stopping). Only rows still under this worker's lease (``lease_until``) are
+    failed, retried or released; a sent one is recorded as sent whoever holds it now."""
+    sent = [r.id for r in rows if outcomes.get(r.id) == OutboxStatus.SENT]
+    untried = [r.id for r in rows if r.id not in outcomes]
+    ours = _leased_until(lease_until)
+    if sent:
+        connection.execute(
+            OUTBOX.update()
+            .where(OUTBOX.c.id.in_(sent), status_is(OutboxStatus.SENDING))
+            .values(status=OutboxStatus.SENT, sent_at=now, lease_until=None, last_error=None)
+        )
+    if untried:
+        connection.execute(
+            OUTBOX.update()
+            .where(OUTBOX.c.id.in_(untried), ours)
+            .values(status=OutboxStatus.QUEUED, lease_until=None, attempts=OUTBOX.c.attempts - 1)
+        )
+    for row_id, values in outcomes.items():
+        if isinstance(values, dict):
+            connection.execute(OUTBOX.update().where(OUTBOX.c.id == row_id, ours).values(**values))
+
+
+def _leased_until(lease_until: datetime) -> ColumnElement[bool]:
+    # A lease is known by its end: a worker that takes over expired rows sets a new one.
+    return status_is(OutboxStatus.SENDING) & (OUTBOX.c.lease_until == lease_until)
 
 
 def _retry_values(row: OutboxMessage, reason: str | None, now: datetime) -> dict:
@@ -259,9 +420,26 @@ def _purge(now: datetime) -> None:
                 mailbox=mailer.mailbox_dir(current_app.config),
             )
             health.forget_old_heartbeats(session, now=now)
+        _forget_sent_mail(now)
         purge.checkpoint(db.engine)
     except Exception:
         log.exception("daily purge failed")
+
+
+def _forget_sent_mail(now: datetime) -> None:
+    # In steps of their own: on SQLite a long transaction would hold every writer up.
+    config = current_app.config
+    while True:
+        with db.transaction() as session:
+            touched = outbox.forget_sent_mail(
+                session,
+                now=now,
+                body_days=config["OUTBOX_KEEP_BODIES_DAYS"],
+                row_days=config["OUTBOX_KEEP_ROWS_DAYS"],
+                limit=_FORGET_STEP,
+            )
+        if touched < _FORGET_STEP:
+            return
 
 
 def _handle_signals(stop: threading.Event) -> dict:

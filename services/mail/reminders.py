@@ -9,13 +9,15 @@ workers tick at the same moment.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, cast, literal, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models import Event, OutboxMessage, Rsvp
-from models.enums import EventStatus, OutboxStatus, RsvpStatus
+from models.enums import EventStatus, MailKind, OutboxStatus, RsvpStatus
+from models.outbox import status_is
 from services.mail import notify, outbox
 
 log = logging.getLogger(__name__)
@@ -41,39 +43,78 @@ def due_offset(event: Event, now: datetime) -> int | None:
     return min(due) if due else None
 
 
+# Reminders written per transaction by the worker: a tick with 10,000 due is twenty short
+# steps between which mail goes out, not one long transaction that holds up everything.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a tick left off: the last RSVP considered, of the event being worked through."""
+
+    event_id: int
+    rsvp_id: int
+
+
 def queue_due_reminders(session: Session, now: datetime) -> int:
-    """Write the reminders due at ``now`` to the outbox: for published events, for confirmed
-    RSVPs that want reminders, except RSVPs made after the reminder's moment (their
-    confirmation said it all). Returns how many were queued; a reminder already in the outbox
-    is not queued again. Also drops queued reminders that no longer apply.
+    """Write all the reminders due at ``now`` to the outbox in the caller's transaction:
+    ``queue_reminder_chunk`` until done. Returns how many were queued."""
+    queued, cursor = queue_reminder_chunk(session, now)
+    while cursor is not None:
+        more, cursor = queue_reminder_chunk(session, now, after=cursor)
+        queued += more
+    return queued
+
+
+def queue_reminder_chunk(
+    session: Session, now: datetime, *, after: Cursor | None = None, limit: int = CHUNK
+) -> tuple[int, Cursor | None]:
+    """Write up to ``limit`` of the reminders due at ``now`` to the outbox: for published
+    events, for confirmed RSVPs that want reminders, except RSVPs made after the reminder's
+    moment (their confirmation said it all). A reminder already in the outbox is not queued
+    again. A tick starts with ``after=None``, which also drops queued reminders that no longer
+    apply, and goes on with the returned cursor, each chunk in a transaction of its own, until
+    the cursor is None. Returns (how many were queued, the cursor).
 
     A template error for one event is logged and that event skipped; the others still go.
     """
-    drop_stale_reminders(session)
+    if after is None:
+        drop_stale_reminders(session)
     events = session.scalars(
         select(Event)
         .where(
             Event.status == EventStatus.PUBLISHED,
             Event.starts_at > now,
             Event.starts_at <= now + _HORIZON,
+            Event.id >= (after.event_id if after else 0),
         )
+        .order_by(Event.id)
         .options(selectinload(Event.waypoints))
     ).all()
-    queued = 0
+    queued, budget = 0, limit
     for event in events:
         offset = due_offset(event, now)
         if offset is None:
             continue
+        start = after.rsvp_id if after and after.event_id == event.id else 0
+        rsvps = _due_rsvps(session, event, offset, after_rsvp=start, limit=budget)
         try:
             with session.begin_nested():
-                queued += _queue_for_event(session, event, offset, now)
+                rows = [notify.reminder_row(event, rsvp, offset, now) for rsvp in rsvps]
+                queued += outbox.enqueue_many(session, rows, now)
         except Exception:
             # One broken template must not stop every other event's reminders.
             log.exception("reminders for event %s failed", event.id)
-    return queued
+            continue
+        budget -= len(rsvps)
+        if budget == 0:
+            return queued, Cursor(event.id, rsvps[-1].id)
+    return queued, None
 
 
-def _queue_for_event(session: Session, event: Event, offset: int, now: datetime) -> int:
+def _due_rsvps(
+    session: Session, event: Event, offset: int, *, after_rsvp: int, limit: int
+) -> list[Rsvp]:
     key = (
         literal("reminder:")
         + cast(Rsvp.id, String)
@@ -81,21 +122,25 @@ def _queue_for_event(session: Session, event: Event, offset: int, now: datetime)
     )
     # The unique index on dedupe_key answers "already queued?" for every RSVP in one query,
     # so a tick during the hours a reminder is due costs almost nothing once it is queued.
-    rsvps = session.scalars(
-        select(Rsvp)
-        .outerjoin(OutboxMessage, OutboxMessage.dedupe_key == key)
-        .where(
-            Rsvp.event_id == event.id,
-            Rsvp.status == RsvpStatus.CONFIRMED,
-            Rsvp.wants_reminders.is_(True),
-            Rsvp.email.is_not(None),
-            Rsvp.created_at <= event.starts_at - timedelta(minutes=offset),
-            OutboxMessage.id.is_(None),
+    # Suppressed addresses are found again each tick (they are skipped when inserting); the
+    # cursor, not the outbox, is what moves a tick past them.
+    return list(
+        session.scalars(
+            select(Rsvp)
+            .outerjoin(OutboxMessage, OutboxMessage.dedupe_key == key)
+            .where(
+                Rsvp.event_id == event.id,
+                Rsvp.id > after_rsvp,
+                Rsvp.status == RsvpStatus.CONFIRMED,
+                Rsvp.wants_reminders.is_(True),
+                Rsvp.email.is_not(None),
+                Rsvp.created_at <= event.starts_at - timedelta(minutes=offset),
+                OutboxMessage.id.is_(None),
+            )
+            .order_by(Rsvp.id)
+            .limit(limit)
         )
-        .order_by(Rsvp.id)
-    ).all()
-    rows = [notify.reminder_row(event, rsvp, offset, now) for rsvp in rsvps]
-    return outbox.enqueue_many(session, rows, now)
+    )
 
 
 def drop_stale_reminders(session: Session) -> int:
@@ -113,7 +158,7 @@ def drop_stale_reminders(session: Session) -> int:
         )
         .join(Event, Event.id == OutboxMessage.event_id)
         .join(Rsvp, Rsvp.id == OutboxMessage.rsvp_id)
-        .where(OutboxMessage.kind == "reminder", OutboxMessage.status == OutboxStatus.QUEUED)
+        .where(OutboxMessage.kind == MailKind.REMINDER, status_is(OutboxStatus.QUEUED))
     ).all()
     stale = [
         row_id

@@ -14,14 +14,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from core.database import make_engine
 from core.extensions import db
 from models import OutboxMessage, WorkerHeartbeat, utcnow
 from services import worker
 from services.mail import notify, outbox
 from services.rsvp import confirm_rsvp, submit_rsvp
 from tests.factories import make_event
+from tests.plugins.smtp import Inbox, SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,6 +52,21 @@ def queue_plain(session, count: int, *, prefix: str = "bulk") -> None:
     )
 
 
+def rsvp_from_form(session, event, email: str):
+    """Ada's RSVP as the public form sends it; queues the link to confirm it."""
+    return submit_rsvp(
+        session,
+        event,
+        email=email,
+        name="Ada",
+        party_size=1,
+        role_id=None,
+        wants_reminders=True,
+        language="en",
+        now=utcnow(),
+    )
+
+
 def read(session, query) -> list:
     """Rows as the database has them now; the read transaction ends at once, because on
     SQLite it would hold the write lock the worker needs."""
@@ -67,17 +84,7 @@ def statuses(session) -> dict[str, int]:
 
 def test_rsvp_confirmation_arrives_with_manage_link_and_calendar(app, session, smtp_server):
     event = make_event(session)
-    rsvp = submit_rsvp(
-        session,
-        event,
-        email="Ada@Example.org",
-        name="Ada",
-        party_size=1,
-        role_id=None,
-        wants_reminders=True,
-        language="en",
-        now=utcnow(),
-    )  # queues the link to confirm it
+    rsvp = rsvp_from_form(session, event, "Ada@Example.org")  # queues the link to confirm it
     confirm_rsvp(session, rsvp, utcnow())  # queues where it stands
     session.commit()
 
@@ -185,8 +192,10 @@ def test_a_message_that_cannot_be_built_does_not_stop_the_others(session, smtp_s
     assert row.last_error.startswith("could not build the message")
 
 
-def test_worker_killed_mid_batch_loses_nothing(app, session, smtp_server, database_url):
-    total, batch = 40, 10
+def test_worker_killed_mid_batch_resends_a_handful_and_another_takes_over(
+    app, session, smtp_server, database_url
+):
+    total = 60  # one batch: before sub-batch records, a kill re-sent all that had gone
     queue_plain(session, total)
     session.commit()
     smtp_server.inbox.delay = 0.05  # slow enough that the kill lands mid-batch
@@ -196,14 +205,14 @@ def test_worker_killed_mid_batch_loses_nothing(app, session, smtp_server, databa
         "MAIL_SERVER": smtp_server.host,
         "MAIL_PORT": str(smtp_server.port),
         "OUTBOX_LEASE_SECONDS": "2",
-        "OUTBOX_BATCH_SIZE": str(batch),
+        "OUTBOX_BATCH_SIZE": "100",
         "OUTBOX_POLL_SECONDS": "0.2",
         "SECRET_KEY": "test-secret-key",
     }
     command = [str(Path(sys.executable).with_name("flask")), "--app", "app", "worker"]
 
     first = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own flask
-    smtp_server.inbox.wait_for(15)
+    smtp_server.inbox.wait_for(25)
     first.send_signal(signal.SIGKILL)
     first.wait()
     assert len(smtp_server.messages) < total
@@ -214,11 +223,97 @@ def test_worker_killed_mid_batch_loses_nothing(app, session, smtp_server, databa
         smtp_server.inbox.wait_for(total, timeout=60)
         arrived = Counter(m["To"] for m in smtp_server.messages)
         assert set(arrived) == {f"person{i}@example.org" for i in range(total)}
-        assert sum(n - 1 for n in arrived.values()) <= batch
+        assert sum(n - 1 for n in arrived.values()) <= worker.RECORD_EVERY
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=30) == 0  # a clean stop
     assert statuses(session) == {"sent": total}
+
+
+def test_rows_of_a_dead_worker_go_out_once_its_short_lease_runs_out(app, session, smtp_server):
+    queue_plain(session, 5)
+    session.commit()
+    start = utcnow()
+    lease = timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"])
+    assert lease <= timedelta(seconds=30)
+    with db.transaction() as dead:  # a worker that claimed the rows and died
+        assert len(worker.claim(dead, start, 100, lease)) == 5
+
+    worker.run(once=True, now=start + lease - timedelta(seconds=1))
+    assert smtp_server.messages == []
+    assert statuses(session) == {"sending": 5}
+
+    worker.run(once=True, now=start + lease + timedelta(seconds=1))
+    assert len(smtp_server.messages) == 5
+    assert statuses(session) == {"sent": 5}
+
+
+def test_a_confirmation_goes_before_a_big_update_queued_earlier(app, session, smtp_server):
+    queue_plain(session, 1000)  # an organiser update to 1,000 people, due a minute ago
+    session.execute(update(OutboxMessage).values(next_attempt_at=utcnow() - timedelta(minutes=1)))
+    event = make_event(session)
+    rsvp_from_form(session, event, "ada@example.org")  # queues the link to confirm it
+    session.commit()
+
+    with db.transaction() as claiming:
+        first_batch = worker.claim(claiming, utcnow(), 100, timedelta(seconds=20))
+    assert first_batch[0].to_addr == "ada@example.org"
+    assert [r.kind for r in first_batch[1:]] == ["organiser_update"] * 99
+
+
+class DroppingInbox(Inbox):
+    """Hangs up instead of accepting once ``accept`` messages arrived, and counts, as each
+    message arrives, how many rows the database already has as sent."""
+
+    def __init__(self, accept: int, database_url: str) -> None:
+        super().__init__()
+        self.accept = accept
+        self.engine = make_engine(database_url)
+        self.sent_on_arrival: list[int] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        if len(self.raw) >= self.accept:
+            server.transport.close()
+            return "421 closing"
+        with self.engine.connect() as connection:
+            self.sent_on_arrival.append(
+                connection.scalar(select(func.count()).where(OutboxMessage.status == "sent"))
+            )
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_each_message_is_recorded_as_sent_soon_after_the_server_takes_it(
+    app, session, database_url
+):
+    total, accept = 50, 35
+    server = SmtpServer()
+    server.inbox = DroppingInbox(accept, database_url)
+    server.start()
+    app.config.update(MAIL_SERVER=server.host, MAIL_PORT=server.port)
+    queue_plain(session, total)
+    session.commit()
+    start = utcnow()
+    try:
+        worker.run(once=True, now=start)
+
+        # While the batch went out, the records kept up with what the server had taken.
+        assert all(
+            sent >= arrived - worker.RECORD_EVERY
+            for arrived, sent in enumerate(server.inbox.sent_on_arrival)
+        )
+        assert statuses(session) == {"sent": accept, "queued": total - accept}
+        taken = {int(i.split(b"<rp")[1].split(b".")[0]) for i in server.inbox.message_ids()}
+        sent = set(read(session, select(OutboxMessage.id).where(OutboxMessage.status == "sent")))
+        assert taken == sent
+
+        server.inbox.accept = total  # the server is back: only the rest go, none again
+        worker.run(once=True, now=start + timedelta(minutes=5))
+        assert Counter(server.inbox.message_ids()).most_common(1)[0][1] == 1
+        assert server.inbox.distinct() == total
+        assert statuses(session) == {"sent": total}
+    finally:
+        server.stop()
+        server.inbox.engine.dispose()
 
 
 def test_three_workers_drain_3000_messages_without_duplicates(app, backend, smtp_server):
@@ -249,6 +344,38 @@ def test_three_workers_drain_3000_messages_without_duplicates(app, backend, smtp
     assert max(arrived.values()) == 1
     with app.app_context():
         assert statuses(db.session) == {"sent": total}
+
+
+def test_a_worker_renews_its_lease_while_a_long_batch_goes_out(app, backend, smtp_server):
+    if backend == "sqlite":
+        pytest.skip("SQLite runs one worker")
+    total = 40
+    app.config.update(OUTBOX_LEASE_SECONDS=1, OUTBOX_BATCH_SIZE=total)
+    with app.app_context():
+        queue_plain(db.session, total)
+        db.session.commit()
+    smtp_server.inbox.delay = 0.05  # the batch takes twice the lease
+    errors = []
+
+    def work() -> None:
+        try:
+            with app.app_context():
+                # Round after round until all went: it would take over an unrenewed lease.
+                while smtp_server.inbox.distinct() < total:
+                    worker.run(once=True)
+        except Exception as err:  # reported below: a thread's exception is otherwise lost
+            errors.append(err)
+
+    first = threading.Thread(target=work)
+    first.start()
+    smtp_server.inbox.wait_for(1)
+    second = threading.Thread(target=work)
+    second.start()
+    first.join(timeout=60)
+    second.join(timeout=60)
+
+    assert errors == []
+    assert max(Counter(smtp_server.inbox.message_ids()).values()) == 1
 
 
 def test_each_round_leaves_a_heartbeat_under_host_and_process(app, session):

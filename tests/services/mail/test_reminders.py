@@ -11,7 +11,8 @@ from sqlalchemy import select
 from models import OutboxMessage, Rsvp, Waypoint
 from services import worker
 from services.mail import notify, outbox
-from services.mail.reminders import queue_due_reminders
+from services.mail.reminders import queue_due_reminders, queue_reminder_chunk
+from services.mail.unsubscribe import suppress
 from services.times import to_utc
 from tests.factories import add_rsvp, make_event
 
@@ -166,3 +167,30 @@ def test_day_before_reminder_across_daylight_saving_change(session, local_start,
 
     assert queue_due_reminders(session, utc_due - timedelta(seconds=1)) == 0
     assert queue_due_reminders(session, utc_due) == 1
+
+
+def test_a_tick_with_more_due_than_a_chunk_queues_all_of_them_once(session):
+    first = make_event(session, starts_at=START, slug="first")
+    second = make_event(session, starts_at=START, slug="second")
+    for i in range(12):
+        add_rsvp(session, first, f"first{i}@example.org")
+    for i in range(9):
+        add_rsvp(session, second, f"second{i}@example.org")
+    suppress(session, "first3@example.org", START)  # found each chunk, never queued
+    now = START - timedelta(hours=1)
+
+    chunks = []
+    queued, cursor = queue_reminder_chunk(session, now, limit=5)
+    chunks.append(queued)
+    while cursor is not None:
+        queued, cursor = queue_reminder_chunk(session, now, after=cursor, limit=5)
+        chunks.append(queued)
+
+    assert max(chunks) <= 5
+    assert sum(chunks) == 20
+    addresses = [to for to, _status in reminders(session)]
+    assert sorted(addresses) == sorted(
+        [f"first{i}@example.org" for i in range(12) if i != 3]
+        + [f"second{i}@example.org" for i in range(9)]
+    )
+    assert queue_due_reminders(session, now) == 0  # the next tick finds nothing left

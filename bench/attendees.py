@@ -65,6 +65,7 @@ NEW_INDEXES = (
     "ix_rsvps_name_trgm",
     "ix_rsvps_event_id_created_at_id",
     "ix_rsvps_role_id",
+    "ix_rsvps_event_id_status_role_id_party_size",
 )
 REPEATS = 5
 
@@ -109,7 +110,7 @@ def seed(session: Session, attendees_count: int, other: int) -> Event:
     for target, count in ((events[0], attendees_count), (events[1], other)):
         batch = []
         for n in range(count):
-            first, last = rng.choice(FIRST.split()), rng.choice(LAST.split())
+            first, last = rng.choice(FIRST), rng.choice(LAST)
             batch.append(
                 {
                     "event_id": target.id,
@@ -141,6 +142,8 @@ def measure(session: Session, clock: SqlClock, target: Event, attendees_count: i
     last_page = attendees_count // attendees.PER_PAGE
     cases = {
         "list, page 1": {},
+        f"list, page {last_page // 4}": {"page": last_page // 4},
+        f"list, page {last_page // 2 - 100} (the middle)": {"page": last_page // 2 - 100},
         f"list, page {last_page} (clamped to the last)": {"page": last_page},
         "list, waitlist": {"status": "waitlisted"},
         "list, stewards": {"role": "stewards"},

@@ -34,6 +34,8 @@ class Rsvp(Base):
         Index(None, "token_salt"),  # unsubscribe links name the salt (``services.tokens``)
         Index(None, "event_id", "created_at", "id"),  # the attendee list's order, paged
         Index(None, "role_id"),  # the list by role; deleting a role (ON DELETE SET NULL)
+        # The grouped counts of the attendee page (``attendees.totals``), from the index alone.
+        Index(None, "event_id", "status", "role_id", "party_size"),
         # The attendee search ("name or email contains"): trigram indexes, on PostgreSQL
         # only (``pg_trgm``, migration 0011); SQLite scans the event's rows instead.
         *(

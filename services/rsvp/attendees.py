@@ -143,13 +143,26 @@ def attendee_page(
     conditions = _filters(event, q, status, role)
     total = session.scalar(select(func.count()).select_from(Rsvp).where(*conditions)) or 0
     page = max(1, min(page, -(-total // PER_PAGE) or 1))
-    rows = session.scalars(
-        select(Rsvp)
-        .where(*conditions)
-        .order_by(Rsvp.created_at, Rsvp.id)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+    start = (page - 1) * PER_PAGE
+    if start <= total // 2:
+        rows = session.scalars(
+            select(Rsvp)
+            .where(*conditions)
+            .order_by(Rsvp.created_at, Rsvp.id)
+            .limit(PER_PAGE)
+            .offset(start)
+        ).all()
+    else:
+        # The later pages are read from the newest end, so no page skips more than half
+        # of the list (an OFFSET still walks every row it skips).
+        end = min(start + PER_PAGE, total)
+        rows = session.scalars(
+            select(Rsvp)
+            .where(*conditions)
+            .order_by(Rsvp.created_at.desc(), Rsvp.id.desc())
+            .limit(end - start)
+            .offset(total - end)
+        ).all()[::-1]
     return Page(list(rows), total, page)
 
 

@@ -23,12 +23,20 @@ def _url() -> str:
     )
 
 
+def _include_object(item, name, type_, reflected, compare_to) -> bool:
+    """Leave out of the comparison what a model marks as one dialect's only (e.g. the
+    trigram indexes: ``info={"only_on": "postgresql"}``) when running on another."""
+    only_on = getattr(item, "info", {}).get("only_on")
+    return only_on is None or only_on == context.get_context().dialect.name
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=_url(),
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=_url().startswith("sqlite"),
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -52,6 +60,7 @@ def _run(connection) -> None:
         compare_type=True,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

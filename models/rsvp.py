@@ -32,6 +32,22 @@ class Rsvp(Base):
         Index(None, "event_id", "status", "waitlisted_at"),
         Index(None, "status", "created_at"),  # the worker's search for expired ones
         Index(None, "token_salt"),  # unsubscribe links name the salt (``services.tokens``)
+        Index(None, "event_id", "created_at", "id"),  # the attendee list's order, paged
+        Index(None, "role_id"),  # the list by role; deleting a role (ON DELETE SET NULL)
+        # The grouped counts of the attendee page (``attendees.totals``), from the index alone.
+        Index(None, "event_id", "status", "role_id", "party_size"),
+        # The attendee search ("name or email contains"): trigram indexes, on PostgreSQL
+        # only (``pg_trgm``, migration 0011); SQLite scans the event's rows instead.
+        *(
+            Index(
+                f"ix_rsvps_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+                info={"only_on": "postgresql"},
+            )
+            for column in ("email", "name")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,6 +20,7 @@ from services.errors import DomainError
 from services.rsvp import seats as rsvps
 
 PER_PAGE = 50
+SEARCH_ANYWHERE = 3  # characters from which a search matches anywhere in a name or email
 # Unconfirmed RSVPs are counted (``Totals.unconfirmed``) but never listed or exported: their
 # address is unproven (anyone can type anyone's), and they count nowhere until confirmed.
 PARTICIPANT = "Participant"  # English, as stored nowhere: shown through _() below
@@ -118,29 +119,50 @@ def _filters(event: Event, q: str, status: str, role: str) -> list:
         conditions.append(Rsvp.role_id == int(role))
     q = q.strip()
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(
-            or_(Rsvp.email.ilike(pattern, escape="\\"), Rsvp.name.ilike(pattern, escape="\\"))
-        )
+        conditions.append(or_(*(_matches(column, q) for column in (Rsvp.email, Rsvp.name))))
     return conditions
+
+
+def _matches(column, q: str):
+    """``column`` contains ``q``; for one or two characters, a word of it starts with ``q``
+    (trigram indexes find three letters anywhere, but shorter ones only at a word's start,
+    and "li" anywhere would match half of all names anyway)."""
+    text = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if len(q) >= SEARCH_ANYWHERE:
+        return column.ilike(f"%{text}%", escape="\\")
+    return or_(column.ilike(f"{text}%", escape="\\"), column.ilike(f"% {text}%", escape="\\"))
 
 
 def attendee_page(
     session: Session, event: Event, *, q: str = "", status: str = "", role: str = "", page: int = 1
 ) -> Page:
     """One page (``PER_PAGE`` rows, oldest first) of the RSVPs matching a search (name or
-    email contains ``q``), a ``status`` (default: the active ones) and a ``role`` ("participant"
-    or a role id). Two queries, whatever the number of RSVPs."""
+    email contains ``q``; starts with it, for one or two characters), a ``status``
+    (default: the active ones) and a ``role`` ("participant" or a role id). Two queries,
+    whatever the number of RSVPs."""
     conditions = _filters(event, q, status, role)
     total = session.scalar(select(func.count()).select_from(Rsvp).where(*conditions)) or 0
     page = max(1, min(page, -(-total // PER_PAGE) or 1))
-    rows = session.scalars(
-        select(Rsvp)
-        .where(*conditions)
-        .order_by(Rsvp.created_at, Rsvp.id)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+    start = (page - 1) * PER_PAGE
+    if start <= total // 2:
+        rows = session.scalars(
+            select(Rsvp)
+            .where(*conditions)
+            .order_by(Rsvp.created_at, Rsvp.id)
+            .limit(PER_PAGE)
+            .offset(start)
+        ).all()
+    else:
+        # The later pages are read from the newest end, so no page skips more than half
+        # of the list (an OFFSET still walks every row it skips).
+        end = min(start + PER_PAGE, total)
+        rows = session.scalars(
+            select(Rsvp)
+            .where(*conditions)
+            .order_by(Rsvp.created_at.desc(), Rsvp.id.desc())
+            .limit(end - start)
+            .offset(total - end)
+        ).all()[::-1]
     return Page(list(rows), total, page)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import brotli
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
@@ -339,6 +340,39 @@ def test_event_page_comes_from_nginx_cache_and_shows_an_update_within_its_max_ag
         )
     except AssertionError as err:
         raise AssertionError(f"{err}; X-Cache-Status of each try: {answers}") from None
+
+
+# --- streams -----------------------------------------------------------------------------------
+
+
+def test_csv_export_comes_compressed_and_streamed_through_nginx(stack, organiser, event):
+    """The organiser's export arrives brotli-compressed in chunks (no Content-Length: nothing
+    on the way held the whole file back), and decodes to the same list as uncompressed."""
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in organiser.page.context.cookies())
+
+    def export(accept: str) -> tuple[http.client.HTTPResponse, bytes]:
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", stack.https_port, context=stack.tls, timeout=60
+        )
+        try:
+            conn.request(
+                "GET",
+                f"/organise/events/{event.id}/attendees.csv",
+                headers={"Cookie": cookies, "Accept-Encoding": accept},
+            )
+            response = conn.getresponse()
+            return response, response.read()
+        finally:
+            conn.close()
+
+    compressed, data = export("br, gzip")
+    assert compressed.status == 200
+    assert compressed.getheader("Content-Encoding") == "br"
+    assert compressed.getheader("Content-Length") is None
+    assert compressed.getheader("Transfer-Encoding") == "chunked"
+    plain, text = export("identity")
+    assert plain.getheader("Content-Encoding") is None
+    assert brotli.decompress(data) == text and text.startswith(b"Name,Email,People,")
 
 
 # --- rate limits -------------------------------------------------------------------------------

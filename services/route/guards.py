@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import struct
 import zipfile
 import zlib
 from itertools import accumulate
@@ -253,6 +254,15 @@ def _kmz_refused(detail: str) -> RouteError:
     return RouteError(_("The KMZ file could not be read: %(detail)s", detail=detail))
 
 
+def _kml_too_big() -> RouteError:
+    return _kmz_refused(
+        _(
+            "its KML file is larger than %(mb)d MB once unpacked.",
+            mb=MAX_KML_BYTES // (1024 * 1024),
+        )
+    )
+
+
 def _safe_member_name(name: str) -> bool:
     """A plain relative path: no absolute path, no "..", no backslash, drive or control."""
     parts = name.split("/")
@@ -272,9 +282,9 @@ def unpack_kmz(data: bytes) -> bytes:
     file that is itself an archive, one that unpacks to more than MAX_KML_BYTES, or one that
     unpacks more than MAX_KMZ_RATIO times its packed size (a zip bomb).
 
-    Only that one entry is unpacked, in memory, and the byte counts are ours, counted while
-    inflating: the sizes in the zip headers are never trusted. Only stored and deflated
-    entries are read (bzip2 and LZMA inflate without a bound per call).
+    zipfile only lists the entries; that one entry is inflated here, in memory, counting
+    bytes while inflating: the unpacked sizes in the zip headers are never trusted, and its
+    checksum is checked. Only stored and deflated entries are read (as KMZ allows).
     """
     check_size(data)
     try:
@@ -285,7 +295,7 @@ def unpack_kmz(data: bytes) -> bytes:
             if not all(_safe_member_name(e.filename) for e in entries):
                 raise _kmz_refused(_("a file inside it has a path that leaves the archive."))
             entry = _kml_entry(entries)
-            return _inflate(archive, entry)
+        return _inflate(data, entry)
     except RouteError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError):
@@ -309,24 +319,38 @@ def _kml_entry(entries: list[zipfile.ZipInfo]) -> zipfile.ZipInfo:
     return entry
 
 
-def _inflate(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
-    packed = max(entry.compress_size, 1)
-    chunks: list[bytes] = []
-    total = 0
-    with archive.open(entry) as stream:
-        while chunk := stream.read(64 * 1024):  # inflates at most this much per call
-            total += len(chunk)
-            if total > MAX_KMZ_RATIO * packed:
-                raise _kmz_refused(_("it unpacks to far more than its size (a “zip bomb”)."))
-            if total > MAX_KML_BYTES:
-                raise _kmz_refused(
-                    _(
-                        "its KML file is larger than %(mb)d MB once unpacked.",
-                        mb=MAX_KML_BYTES // (1024 * 1024),
-                    )
-                )
-            chunks.append(chunk)
-    kml = b"".join(chunks)
+def _inflate(data: bytes, entry: zipfile.ZipInfo) -> bytes:
+    """The entry's bytes, inflated here from the raw archive so that every step knows how
+    many packed bytes gave how many unpacked ones: a bomb is stopped by its ratio as soon as
+    it shows, anything else at MAX_KML_BYTES."""
+    at = entry.header_offset
+    local = data[at : at + 30]
+    if len(local) < 30 or not local.startswith(_ZIP_MAGIC) or entry.flag_bits & 0x1:
+        raise _kmz_refused(_("it is not a valid zip archive."))  # or encrypted: unreadable
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    begin = at + 30 + name_length + extra_length
+    packed = data[begin : begin + entry.compress_size]  # never more than the upload itself
+    if entry.compress_type == zipfile.ZIP_STORED:
+        kml = packed
+    else:
+        inflater, chunks, total, consumed = zlib.decompressobj(-15), [], 0, 0
+        for offset in range(0, len(packed), 16 * 1024):
+            piece = packed[offset : offset + 16 * 1024]
+            consumed += len(piece)
+            while piece and not inflater.eof:
+                chunk = inflater.decompress(piece, 64 * 1024)  # at most this much per call
+                total += len(chunk)
+                if total > 1024 * 1024 and total > MAX_KMZ_RATIO * consumed:
+                    raise _kmz_refused(_("it unpacks to far more than its size (a “zip bomb”)."))
+                if total > MAX_KML_BYTES:
+                    raise _kml_too_big()
+                chunks.append(chunk)
+                piece = inflater.unconsumed_tail
+        kml = b"".join(chunks)
+    if len(kml) > MAX_KML_BYTES:
+        raise _kml_too_big()
+    if zlib.crc32(kml) != entry.CRC:
+        raise _kmz_refused(_("it is not a valid zip archive."))
     if is_zip(kml):
         raise _kmz_refused(_("it holds another archive instead of a KML file."))
     return kml

@@ -71,7 +71,11 @@ def _read(text: str) -> Route | Choice:
         root = fromstring(text, forbid_dtd=True)
     except (ParseError, DefusedXmlException) as err:  # the guard has refused these already
         raise RouteError(
-            _("The KML file could not be read: %(detail)s.", detail=shorten(str(err), 200))
+            _(
+                "The %(format)s file could not be read: %(detail)s.",
+                format="KML",
+                detail=shorten(str(err), 200),
+            )
         ) from None
     lines: list[tuple[str, list[Point]]] = []
     spots: list[tuple[Point, str, str | None]] = []

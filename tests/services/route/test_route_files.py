@@ -223,3 +223,24 @@ def test_an_edited_answer_is_read_like_any_upload_and_refused_next_to_the_field(
     assert empty.status_code == 422
     assert "Upload the file again and choose once more." in empty.get_data(as_text=True)
     assert stored(session, event_id) == before
+
+
+def test_the_largest_possible_answer_fits_in_its_form(logged_in, session, event_id):
+    # 5000 points and 200 waypoints with 120-letter Cyrillic labels: the biggest route there
+    # is, so the biggest GeoJSON a button can carry (within the form-field size limit)
+    line = " ".join(f"-179.{i:06d},-89.{i:06d}" for i in range(5000))
+    spots = "".join(
+        f"<Placemark><name>{'Ж' * 120}</name><Point><coordinates>13.4,52.5</coordinates>"
+        "</Point></Placemark>"
+        for _ in range(200)
+    )
+    doc = (
+        f"<kml><Placemark><name>Long</name><LineString><coordinates>{line}</coordinates>"
+        "</LineString></Placemark><Placemark><name>Short</name><LineString><coordinates>"
+        f"13.4,52.5 13.5,52.5</coordinates></LineString></Placemark>{spots}</kml>"
+    )
+    page = upload(logged_in, event_id, doc.encode(), "big.kml")
+    assert page.status_code == 200
+    assert answer(logged_in, event_id, page).status_code == 302
+    points, labels = stored(session, event_id)
+    assert len(points) == 5000 and len(labels) == 200

@@ -23,7 +23,7 @@ MAX_LINE_OPTIONS = 30  # each option's route travels in the page; more lines tha
 class LineOption:
     """One line of a file with several: its name in the file, its size, and the route it
     gives with the file's waypoints; `route` is None and `problem` says why when that route
-    is not usable (too many points, say)."""
+    is not usable (too many points, say: then `length_m` may cover only its first part)."""
 
     name: str
     point_count: int
@@ -49,35 +49,39 @@ class ConnectPoints:
 Choice = PickLine | ConnectPoints
 
 
+def too_many_lines(n: int) -> RouteError:
+    return RouteError(
+        _(
+            "The file contains %(n)d lines, too many to choose from (at most %(max)d). "
+            "Keep only the march's line, or its layer, and export again.",
+            n=n,
+            max=MAX_LINE_OPTIONS,
+        )
+    )
+
+
 def route_or_choice(
-    lines: Sequence[tuple[str, Sequence[Point]]], waypoints: Sequence[Waypoint]
+    lines: Sequence[tuple[str, Sequence[Point], int]], waypoints: Sequence[Waypoint]
 ) -> Route | Choice:
-    """What a file with these named lines and waypoints gives: the route of its one line,
-    a `PickLine` for several (empty lines are left out), or a `ConnectPoints` of the
-    waypoints when it has no line. Raises RouteError when nothing usable comes of it."""
-    lines = [(name, tuple(points)) for name, points in lines if points]
+    """What a file with these lines (name, points, how many points the file has for it:
+    a parser may stop reading a line past MAX_POINTS) and waypoints gives: the route of its
+    one line, a `PickLine` for several, or a `ConnectPoints` of the waypoints when it has no
+    line. Raises RouteError when nothing usable comes of it."""
     if not lines:
         if not waypoints:
             raise RouteError(_("The file contains no route points."))
         return connect_points([Point(w.lat, w.lon) for w in waypoints], waypoints)
     if len(lines) == 1:
-        return validate(Route(lines[0][1], tuple(waypoints)))
+        return validate(Route(tuple(lines[0][1]), tuple(waypoints)))
     if len(lines) > MAX_LINE_OPTIONS:
-        raise RouteError(
-            _(
-                "The file contains %(n)d lines, too many to choose from (at most %(max)d). "
-                "Keep only the march's line, or its layer, and export again.",
-                n=len(lines),
-                max=MAX_LINE_OPTIONS,
-            )
-        )
+        raise too_many_lines(len(lines))
     options = []
-    for name, points in lines:
+    for name, points, count in lines:
         try:
-            route, problem = validate(Route(points, tuple(waypoints))), None
+            route, problem = validate(Route(tuple(points), tuple(waypoints))), None
         except RouteError as err:
             route, problem = None, str(err)
-        options.append(LineOption(name, len(points), route_length_m(points), route, problem))
+        options.append(LineOption(name, count, route_length_m(points), route, problem))
     if all(option.route is None for option in options):
         raise RouteError(options[0].problem)
     return PickLine(tuple(options))

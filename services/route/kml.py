@@ -17,9 +17,11 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from flask_babel import gettext as _
 
-from services.route.choices import Choice, route_or_choice
+from services.route.choices import MAX_LINE_OPTIONS, Choice, route_or_choice, too_many_lines
 from services.route.guards import check_size, decode_xml, guard_xml, unpack_kmz
 from services.route.values import (
+    MAX_POINTS,
+    MAX_WAYPOINTS,
     Point,
     Route,
     RouteError,
@@ -77,22 +79,36 @@ def _read(text: str) -> Route | Choice:
                 detail=shorten(str(err), 200),
             )
         ) from None
-    lines: list[tuple[str, list[Point]]] = []
-    spots: list[tuple[Point, str, str | None]] = []
+    # First only gather the coordinate texts (cheap), then convert what can be used: a line
+    # is read up to MAX_POINTS + 1 points (enough to say it is too long), at most
+    # MAX_LINE_OPTIONS + 1 lines and MAX_WAYPOINTS + 1 points, so an 8 MB KML unpacked from
+    # a KMZ costs no more than a route can hold.
+    lines: list[tuple[str, str, list[str]]] = []  # (name, where, position texts)
+    spots: list[tuple[str, str, str | None, str]] = []  # (name, where, kind, position text)
     for number, placemark in enumerate((e for e in root.iter() if _is(e, "Placemark")), 1):
         name = " ".join((_child_text(placemark, "name") or "").split())
         where = shorten(name) if name else _("Placemark %(n)d", n=number)
-        pieces: list[list[Point]] = []
-        points: list[Point] = []
+        pieces: list[list[str]] = []
+        points: list[str] = []
         for geometry in placemark:
-            _geometry(geometry, where, pieces, points)
-        if pieces:
-            lines.append((name, [p for piece in pieces for p in piece]))
+            _geometry(geometry, pieces, points)
+        if line := [position for piece in pieces for position in piece]:
+            lines.append((name, where, line))
         kind = _kind(placemark)
-        spots.extend((p, name, kind) for p in points)
-    kinds = assign_kinds([kind for _p, _n, kind in spots], last_is_end=True)
-    waypoints = [Waypoint(p.lat, p.lon, k, name) for (p, name, _k), k in zip(spots, kinds)]
-    return route_or_choice(lines, waypoints)
+        spots.extend((name, where, kind, p) for p in points)
+    if len(lines) > MAX_LINE_OPTIONS:
+        raise too_many_lines(len(lines))
+    read = [
+        (name, [_position(t, where, n) for n, t in enumerate(line[: MAX_POINTS + 1], 1)], len(line))
+        for name, where, line in lines
+    ]
+    spots = spots[: MAX_WAYPOINTS + 1]
+    kinds = assign_kinds([kind for _n, _w, kind, _p in spots], last_is_end=True)
+    waypoints = []
+    for (name, where, _given, text), kind in zip(spots, kinds):
+        spot = _position(text, where, 1)
+        waypoints.append(Waypoint(spot.lat, spot.lon, kind, name))
+    return route_or_choice(read, waypoints)
 
 
 def _split(tag: object) -> tuple[str, str]:
@@ -130,32 +146,31 @@ def _kind(placemark: Element) -> str | None:
     return None
 
 
-def _geometry(element: Element, where: str, lines: list[list[Point]], points: list[Point]):
-    """Add the lines and points of one geometry element (MultiGeometry: of its parts)."""
+def _geometry(element: Element, lines: list[list[str]], points: list[str]) -> None:
+    """Add the position texts of one geometry element's lines and points (a MultiGeometry's:
+    of its parts)."""
     if _is(element, "LineString"):
-        lines.append(_coordinates(_child_text(element, "coordinates"), where))
+        lines.append(_positions(_child_text(element, "coordinates")))
     elif _is(element, "Point"):
-        points.extend(_coordinates(_child_text(element, "coordinates"), where)[:1])
+        points.extend(_positions(_child_text(element, "coordinates"))[:1])
     elif _is_gx(element, "Track"):
-        lines.append(
-            [
-                _position(c.text or "", where, n)
-                for n, c in enumerate((c for c in element if _is_gx(c, "coord")), 1)
-            ]
-        )
+        lines.append([c.text or "" for c in element if _is_gx(c, "coord")])
     elif _is(element, "MultiGeometry") or _is_gx(element, "MultiTrack"):
         for part in element:  # the guard bounds how deep this goes
-            _geometry(part, where, lines, points)
+            _geometry(part, lines, points)
 
 
-def _coordinates(text: str | None, where: str) -> list[Point]:
-    tuples = _AROUND_COMMAS.sub(",", text or "").split()
-    return [_position(t.replace(",", " "), where, n) for n, t in enumerate(tuples, 1)]
+def _positions(coordinates: str | None) -> list[str]:
+    """KML's "lon,lat[,alt]" tuples, separated by any white space."""
+    tuples = (coordinates or "").split()
+    if any(t.startswith(",") or t.endswith(",") for t in tuples):  # "lon, lat": spaced out
+        tuples = _AROUND_COMMAS.sub(",", coordinates or "").split()
+    return tuples
 
 
 def _position(text: str, where: str, n: int) -> Point:
-    """A point from "longitude latitude [altitude]" (gx:coord's form)."""
-    fields = text.split()
+    """A point from "longitude,latitude[,altitude]" or gx:coord's "lon lat alt"."""
+    fields = text.replace(",", " ").split()
     if len(fields) < 2 or not all(_NUMBER.fullmatch(f) for f in fields[:3]):
         raise RouteError(
             _(

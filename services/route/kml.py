@@ -80,9 +80,9 @@ def _read(text: str) -> Route | Choice:
             )
         ) from None
     # First only gather the coordinate texts (cheap), then convert what can be used: a line
-    # is read up to MAX_POINTS + 1 points (enough to say it is too long), at most
-    # MAX_LINE_OPTIONS + 1 lines and MAX_WAYPOINTS + 1 points, so an 8 MB KML unpacked from
-    # a KMZ costs no more than a route can hold.
+    # up to MAX_POINTS + 1 points (enough to say it is too long), at most MAX_LINE_OPTIONS
+    # lines and MAX_WAYPOINTS + 1 points, so an 8 MB KML unpacked from a KMZ costs no more
+    # than a route can hold.
     lines: list[tuple[str, str, list[str]]] = []  # (name, where, position texts)
     spots: list[tuple[str, str, str | None, str]] = []  # (name, where, kind, position text)
     for number, placemark in enumerate((e for e in root.iter() if _is(e, "Placemark")), 1):

@@ -26,15 +26,14 @@ from services.route import (
     to_kml,
 )
 from services.route.guards import MAX_KMZ_ENTRIES
-from tests.services.route.test_route import ROUTE as ON_LINE
 
-# test_route's route, plus a waypoint off the line (KML keeps it where it is)
-ROUTE = Route(
-    ON_LINE.points,
-    (
-        *ON_LINE.waypoints[:2],
+ROUTE = Route(  # a waypoint off the line too: KML keeps it where it is
+    points=(Point(52.5096, 13.3762), Point(52.512345, 13.377001), Point(52.5163, 13.3777)),
+    waypoints=(
+        Waypoint(52.5096, 13.3762, "assembly", "Potsdamer Platz"),
+        Waypoint(52.512345, 13.377001, "first_aid", 'Café & <Tent>, "north"'),
         Waypoint(52.52, 13.39, "toilets", "Off the route"),
-        ON_LINE.waypoints[2],
+        Waypoint(52.5163, 13.3777, "end", "Brandenburger Tor"),
     ),
 )
 LINE = "13.3762,52.5096 13.377001,52.512345 13.3777,52.5163"

@@ -180,9 +180,16 @@ class RouteForm(Form):
         render_kw={"rows": 12, "spellcheck": "false", "autocomplete": "off"},
     )
     route_file = FileField(
-        _l("Or upload a GPX or GeoJSON file"),
-        description=_l("At most 2 MB. An upload replaces the points typed above."),
-        render_kw={"accept": ".gpx,.geojson,.json,application/gpx+xml,application/geo+json"},
+        _l("Or upload a GPX, KML, KMZ or GeoJSON file"),
+        description=_l(
+            "At most 2 MB. Google My Maps, uMap and Google Earth export KML or KMZ. "
+            "An upload replaces the points typed above."
+        ),
+        render_kw={
+            "accept": ".gpx,.kml,.kmz,.geojson,.json,application/gpx+xml,"
+            "application/vnd.google-earth.kml+xml,application/vnd.google-earth.kmz,"
+            "application/geo+json"
+        },
     )
 
 

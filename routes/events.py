@@ -29,7 +29,7 @@ from services import calendar as ical
 from services.events import event_route
 from services.events import page as pages
 from services.live import feed as live
-from services.route import to_geojson, to_gpx
+from services.route import to_geojson, to_gpx, to_kml
 
 bp = Blueprint("events", __name__)
 
@@ -100,6 +100,15 @@ def route_geojson(slug: str):
     body = json.dumps(to_geojson(event_route(event), event.title), ensure_ascii=False)
     response = Response(body, mimetype="application/geo+json")
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.geojson"'
+    return _cached(response, event)
+
+
+@bp.get("/e/<slug>/route.kml")
+def route_kml(slug: str):
+    event = _load(slug)
+    kml = to_kml(event_route(event), event.title)
+    response = Response(kml, mimetype="application/vnd.google-earth.kml+xml")
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.kml"'
     return _cached(response, event)
 
 

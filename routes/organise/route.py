@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -12,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from core.extensions import db
 from forms.errors import attach_error
 from forms.event import ActionForm, RouteForm, ScheduleItemForm
+from forms.route import ChosenRouteForm
 from models import utcnow
 from routes.access import require_organiser
 from routes.errors import render_error
@@ -21,36 +24,27 @@ from services.errors import DomainError
 from services.events import page as pages
 from services.route import (
     MAX_UPLOAD_BYTES,
+    Choice,
+    ConnectPoints,
     Route,
     RouteError,
     format_text,
     parse_geojson,
-    parse_gpx,
     parse_text,
+    read_route_file,
+    to_geojson,
 )
 from services.times import to_local
 
 
-def _uploaded_route(upload) -> Route:
-    """Parse an uploaded GPX or GeoJSON file, told apart by extension, else by content."""
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
-    name = (upload.filename or "").lower()
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if name.endswith(".gpx") or (not name.endswith((".json", ".geojson")) and head == b"<"):
-        return parse_gpx(data)
-    if name.endswith((".json", ".geojson")) or head in (b"{", b"["):
-        return parse_geojson(data)
-    raise RouteError(_("Upload a GPX (.gpx) or GeoJSON (.geojson) file."))
-
-
-def _submitted_route(form: RouteForm) -> Route:
-    """The uploaded file's route if there is one, else the typed text's; a route that cannot
-    be read is a ``DomainError`` on the field it came from."""
+def _submitted_route(form: RouteForm) -> Route | Choice:
+    """The uploaded file's route (or the question it raises) if there is one, else the
+    typed text's; a route that cannot be read is a ``DomainError`` on the field it came from."""
     upload = form.route_file.data
     field = form.route_file if upload and upload.filename else form.points_text
     try:
         if field is form.route_file:
-            return _uploaded_route(upload)
+            return read_route_file(upload.read(MAX_UPLOAD_BYTES + 1), upload.filename or "")
         return parse_text(form.points_text.data or "")
     except RouteError as err:
         raise DomainError(str(err), field.name) from None
@@ -60,9 +54,56 @@ def _route_form(event, **kwargs) -> RouteForm:
     return RouteForm(data={"points_text": format_text(events.event_route(event))}, **kwargs)
 
 
-def _route_page(event, form: RouteForm):
+def _route_page(event, form: RouteForm, choice: Choice | None = None):
     map_data = pages.map_data(event, current_app.config)
-    return render_template("organise/route.html", form=form, event=event, map_data=map_data)
+    return render_template(
+        "organise/route.html",
+        form=form,
+        event=event,
+        map_data=map_data,
+        choice=_choice_view(choice),
+    )
+
+
+def _choice_view(choice: Choice | None) -> dict | None:
+    """What the page shows of a question about an uploaded file: per answer, the route it
+    stands for as compact GeoJSON (see ``forms.route.ChosenRouteForm``)."""
+    if choice is None:
+        return None
+    if isinstance(choice, ConnectPoints):
+        return {"connect": _geojson(choice.route), "count": len(choice.route.points)}
+    lines = [
+        {
+            "name": option.name,
+            "km": f"{option.length_m / 1000:.1f}",
+            "points": option.point_count,
+            "problem": option.problem,
+            "geojson": _geojson(option.route) if option.route else None,
+        }
+        for option in choice.options
+    ]
+    return {"lines": lines}
+
+
+def _geojson(route: Route) -> str:
+    return json.dumps(to_geojson(route, ""), ensure_ascii=False, separators=(",", ":"))
+
+
+def _save_route(form, event_id: int, submitted: Route):
+    """Lock the event (still theirs?), store ``submitted``, flash and redirect; None (with
+    the error on ``form``) if the service refused it."""
+    event = require_organiser(event_id, for_update=True)
+    return save(
+        form,
+        lambda: events.save_route(db.session, event, submitted, utcnow()),
+        lambda _result: ngettext(
+            "Route saved: %(km)s km, %(num)d waypoint.",
+            "Route saved: %(km)s km, %(num)d waypoints.",
+            len(event.waypoints),
+            km=f"{event.route_length_m / 1000:.1f}",
+        ),
+        lambda _result: redirect(url_for(".route", event_id=event.id)),
+    )
 
 
 @bp.route("/events/<int:event_id>/route", methods=["GET", "POST"])
@@ -83,19 +124,34 @@ def route(event_id: int):
         except DomainError as err:
             attach_error(form, err)
         else:
-            event = require_organiser(event_id, for_update=True)  # still theirs?
-            if done := save(
-                form,
-                lambda: events.save_route(db.session, event, submitted, utcnow()),
-                lambda _result: ngettext(
-                    "Route saved: %(km)s km, %(num)d waypoint.",
-                    "Route saved: %(km)s km, %(num)d waypoints.",
-                    len(event.waypoints),
-                    km=f"{event.route_length_m / 1000:.1f}",
-                ),
-                lambda _result: redirect(url_for(".route", event_id=event.id)),
-            ):
+            if not isinstance(submitted, Route):  # a question to answer first: ask it
+                with db.reading():
+                    return _route_page(require_organiser(event_id), form, submitted), 200
+            if done := _save_route(form, event_id, submitted):
                 return done
+    with db.reading():
+        return _route_page(require_organiser(event_id), form), 422
+
+
+@bp.post("/events/<int:event_id>/route/choose")
+@login_required
+def route_choose(event_id: int):
+    """The answer to an upload's question (which line? connect the points?): the route it
+    stands for, read like an uploaded GeoJSON file; a refusal shows next to the file field."""
+    with db.reading():
+        form = _route_form(require_organiser(event_id), formdata=None)
+        chosen = ChosenRouteForm()
+        valid = chosen.validate_on_submit()
+    if valid:
+        try:
+            submitted = parse_geojson(chosen.route_geojson.data.encode())
+        except RouteError as err:
+            attach_error(form, DomainError(str(err), form.route_file.name))
+        else:
+            if done := _save_route(form, event_id, submitted):
+                return done
+    else:
+        attach_error(form, DomainError(_("Upload the file again and choose once more."), None))
     with db.reading():
         return _route_page(require_organiser(event_id), form), 422
 

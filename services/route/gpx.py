@@ -9,7 +9,8 @@ import gpxpy
 import gpxpy.gpx
 from flask_babel import gettext as _
 
-from services.route.guards import check_size, guard_xml
+from services.route.choices import Choice, connect_points
+from services.route.guards import check_size, decode_xml, guard_xml
 from services.route.values import (
     Point,
     Route,
@@ -24,36 +25,36 @@ from services.route.values import (
 _gpx_lock = threading.Lock()  # makes snapshot/restore of the namespace map atomic
 
 
-def parse_gpx(data: bytes) -> Route:
+def parse_gpx(data: bytes) -> Route | Choice:
     """Read a GPX file (UTF-8, at most 2 MB) into a validated route.
 
-    The line is every track point of every track and segment in order or, if there are
-    none, the points of the <rte> routes. Each <wpt> becomes a waypoint labelled by its
-    <name>; its kind comes from <type> when that is a known kind, else "stop" (without a
-    <type> the first is "assembly" and the last "end"). Files with a DTD or entities, or
-    nested or sized beyond what a route needs, are refused before gpxpy sees them, and
-    gpxpy never sees <extensions>. Raises RouteError.
+    The line is every track point of every track and segment in order. Each <wpt> becomes
+    a waypoint labelled by its <name>; its kind comes from <type> when that is a known kind,
+    else "stop" (without a <type> the first is "assembly" and the last "end"). A file with
+    no track is not refused: it gives a `ConnectPoints` to confirm, through the points of
+    its <rte> routes or, without those, through its waypoints. Files with a DTD or
+    entities, or nested or sized beyond what a route needs, are refused before gpxpy sees
+    them, and gpxpy never sees <extensions>. Raises RouteError.
     """
     check_size(data)
-    try:
-        text = data.decode("utf-8-sig")  # so the guard and gpxpy parse exactly the same text
-    except UnicodeDecodeError:
-        raise RouteError(_("The GPX file could not be read: it is not UTF-8 text.")) from None
-    gpx = _gpxpy_parse(guard_xml(text))
-    points = [p for t in gpx.tracks for s in t.segments for p in s.points]
-    points = points or [p for r in gpx.routes for p in r.points]
-    if not points:
-        raise RouteError(_("The file contains no route points."))
+    gpx = _gpxpy_parse(guard_xml(decode_xml(data, "gpx")))
     kinds = assign_kinds([w.type for w in gpx.waypoints], last_is_end=True)
-    return validate(
-        Route(
-            tuple(Point(round_coord(p.latitude), round_coord(p.longitude)) for p in points),
-            tuple(
-                Waypoint(round_coord(w.latitude), round_coord(w.longitude), kind, w.name or "")
-                for w, kind in zip(gpx.waypoints, kinds)
-            ),
-        )
+    waypoints = tuple(
+        Waypoint(round_coord(w.latitude), round_coord(w.longitude), kind, w.name or "")
+        for w, kind in zip(gpx.waypoints, kinds)
     )
+    track = _points(p for t in gpx.tracks for s in t.segments for p in s.points)
+    if track:
+        return validate(Route(track, waypoints))
+    if stops := _points(p for r in gpx.routes for p in r.points):
+        return connect_points(stops, waypoints)
+    if waypoints:
+        return connect_points([Point(w.lat, w.lon) for w in waypoints], waypoints)
+    raise RouteError(_("The file contains no route points."))
+
+
+def _points(gpx_points) -> tuple[Point, ...]:
+    return tuple(Point(round_coord(p.latitude), round_coord(p.longitude)) for p in gpx_points)
 
 
 def _gpxpy_parse(text: str) -> gpxpy.gpx.GPX:

@@ -1,15 +1,18 @@
-"""Every route parser, fed anything: it returns a valid route or raises RouteError, nothing
-else, within the profile's deadline and a memory bound.
+"""Every route parser, fed anything: it returns a valid route (or, for a file, a choice of
+valid routes) or raises RouteError, nothing else, within the profile's deadline and a memory
+bound.
 
 Inputs come three ways: arbitrary bytes or text; arbitrary values in the shape of a real
-file (near-valid GPX and GeoJSON, lines of the text format), which get much further into
-the parsers; and those near-valid files cut off or with a byte flipped.
+file (near-valid GPX, KML, KMZ and GeoJSON, lines of the text format), which get much further
+into the parsers; and those near-valid files cut off or with a byte flipped.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import tracemalloc
+import zipfile
 from xml.sax.saxutils import escape, quoteattr
 
 from hypothesis import given
@@ -17,11 +20,16 @@ from hypothesis import strategies as st
 
 from services.route import (
     MAX_UPLOAD_BYTES,
+    ConnectPoints,
+    PickLine,
     Route,
     RouteError,
     parse_geojson,
     parse_gpx,
+    parse_kml,
+    parse_kmz,
     parse_text,
+    read_route_file,
     validate,
 )
 
@@ -40,6 +48,14 @@ def read_or_refuse(parser, data) -> Route | None:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert peak < MEMORY_BOUND, f"{parser.__name__} held {peak} bytes"
+    if isinstance(route, ConnectPoints):
+        route = route.route
+    if isinstance(route, PickLine):
+        assert len(route.options) >= 2
+        assert all(o.route is not None or o.problem for o in route.options)
+        usable = [o.route for o in route.options if o.route is not None]
+        assert usable and all(validate(r) == r for r in usable)
+        return usable[0]
     assert isinstance(route, Route)
     assert validate(route) == route  # what a parser returns is always a valid route
     return route
@@ -102,6 +118,74 @@ def gpx_documents(draw) -> bytes:
         + f"</{root}>"
     ).encode()
     return draw(damaged(doc))
+
+
+@st.composite
+def kml_documents(draw) -> bytes:
+    def coordinates() -> str:
+        tuples = [
+            draw(st.sampled_from([",", ", ", " ,"])).join(
+                [draw(number_text), draw(number_text)] + draw(st.lists(number_text, max_size=1))
+            )
+            for _ in range(draw(st.integers(0, 5)))
+        ]
+        return draw(st.sampled_from([" ", "\n", "\t", "\r\n  "])).join(tuples)
+
+    def geometry(depth: int = 0) -> str:
+        choice = draw(st.sampled_from(["line", "point", "track", "multi", "junk"]))
+        if choice == "line":
+            return f"<LineString><coordinates>{escape(coordinates())}</coordinates></LineString>"
+        if choice == "point":
+            return f"<Point><coordinates>{escape(coordinates())}</coordinates></Point>"
+        if choice == "track":
+            coords = "".join(
+                f"<gx:coord>{escape(draw(number_text))} {escape(draw(number_text))}</gx:coord>"
+                for _ in range(draw(st.integers(0, 4)))
+            )
+            return f"<gx:Track>{coords}</gx:Track>"
+        if choice == "multi" and depth < 2:
+            parts = "".join(geometry(depth + 1) for _ in range(draw(st.integers(0, 3))))
+            return f"<MultiGeometry>{parts}</MultiGeometry>"
+        return draw(text)  # raw: may break the XML
+
+    def placemark() -> str:
+        name = f"<name>{escape(draw(text))}</name>" if draw(st.booleans()) else ""
+        kind_data = (
+            f'<ExtendedData><Data name="kind"><value>{escape(draw(kind))}</value></Data>'
+            "</ExtendedData>"
+            if draw(st.booleans())
+            else ""
+        )
+        return f"<Placemark>{name}{kind_data}{geometry()}</Placemark>"
+
+    body = "".join(
+        draw(
+            st.sampled_from(
+                ["{}", "<Folder>{}</Folder>", "<Document><Folder>{}</Folder></Document>"]
+            )
+        ).format(placemark())
+        for _ in range(draw(st.integers(0, 5)))
+    )
+    namespace = draw(
+        st.sampled_from(["http://www.opengis.net/kml/2.2", "http://earth.google.com/kml/2.1", ""])
+    )
+    root = draw(st.sampled_from(["kml", "kml", "gpx", "kml:kml"]))
+    xmlns = f' xmlns="{namespace}"' if namespace else ""
+    doc = (
+        f'<?xml version="1.0" encoding="UTF-8"?><{root}{xmlns} '
+        f'xmlns:gx="http://www.google.com/kml/ext/2.2"><Document>{body}</Document></{root}>'
+    ).encode()
+    return draw(damaged(doc))
+
+
+@st.composite
+def kmz_files(draw) -> bytes:
+    names = ["doc.kml", "a.kml", "images/icon-1.png", "../x.kml", "x.kmz"]
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", draw(st.sampled_from([zipfile.ZIP_DEFLATED, 0]))) as kmz:
+        for name in draw(st.lists(st.sampled_from(names), max_size=3, unique=True)):
+            kmz.writestr(name, draw(st.one_of(kml_documents(), st.binary(max_size=200))))
+    return draw(damaged(packed.getvalue()))
 
 
 def damaged(doc: bytes):
@@ -196,6 +280,31 @@ def test_geojson_from_near_valid_files(data):
     read_or_refuse(parse_geojson, data)
 
 
+@given(st.binary(max_size=2000))
+def test_kml_and_kmz_from_any_bytes(data):
+    read_or_refuse(parse_kml, data)
+    read_or_refuse(parse_kmz, data)
+    read_or_refuse(parse_kmz, b"PK\x03\x04" + data)
+
+
+@given(kml_documents())
+def test_kml_from_near_valid_files(data):
+    read_or_refuse(parse_kml, data)
+
+
+@given(kmz_files())
+def test_kmz_from_near_valid_archives(data):
+    read_or_refuse(parse_kmz, data)
+
+
+@given(st.one_of(st.binary(max_size=2000), kml_documents(), gpx_documents(), kmz_files()))
+def test_any_upload_is_told_apart_and_read_or_refused(data):
+    def read_upload(data: bytes):
+        return read_route_file(data, "upload")
+
+    read_or_refuse(read_upload, data)
+
+
 @given(st.text(max_size=2000))
 def test_text_format_from_any_text(value):
     read_or_refuse(parse_text, value)
@@ -206,10 +315,14 @@ def test_text_format_from_near_valid_lines(value):
     read_or_refuse(parse_text, value)
 
 
-@given(st.sampled_from([b"<", b"[", b"{", b"<x>", b'{"a":', b"<gpx>"]), st.sampled_from([1, 7, 20]))
+@given(
+    st.sampled_from([b"<", b"[", b"{", b"<x>", b'{"a":', b"<gpx>", b"<kml>", b"<Folder>"]),
+    st.sampled_from([1, 7, 20]),
+)
 def test_big_inputs_stay_within_the_bounds(unit, times):
     # Up to the upload limit, made of one repeated opening: the worst shape for nesting
     data = unit * (MAX_UPLOAD_BYTES // len(unit) * times // 20)
     read_or_refuse(parse_gpx, data)
+    read_or_refuse(parse_kml, data)
     read_or_refuse(parse_geojson, data)
     read_or_refuse(parse_text, data.decode())

@@ -146,7 +146,7 @@ BAD_FILES = [
         "latitude must be between",
     ),
     ("route.geojson", b"{not json", "not valid JSON"),
-    ("notes.txt", b"hello", "Upload a GPX (.gpx) or GeoJSON"),
+    ("notes.txt", b"hello", "Upload a GPX (.gpx), KML (.kml), KMZ (.kmz) or GeoJSON"),
 ]
 
 

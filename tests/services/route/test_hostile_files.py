@@ -4,13 +4,15 @@ The worst ones are read in a child process, so that a crash (SIGSEGV) fails the 
 instead of killing pytest; the child also runs under a memory limit.
 """
 
+import io
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from services.route import RouteError, parse_geojson, parse_gpx, parse_text
+from services.route import MAX_UPLOAD_BYTES, RouteError, parse_geojson, parse_gpx, parse_text
 from services.route.guards import MAX_XML_DEPTH, guard_xml
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -136,3 +138,43 @@ def test_labels_with_direction_overrides_or_controls_are_refused_in_every_format
     doc = _line_with_waypoint(label)
     with pytest.raises(RouteError, match="Waypoint 1: the label must not contain control"):
         parse_geojson(doc.encode("utf-8").replace(b"\x07", b"\\u0007"))
+
+
+def kmz(name: str, data: bytes) -> bytes:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(name, data)
+    return packed.getvalue()
+
+
+def test_kml_with_100000_nested_folders_is_refused_without_a_crash():
+    nested = "<Folder>" * 100_000 + "</Folder>" * 100_000
+    said = read_in_child("parse_kml", f"<kml><Document>{nested}</Document></kml>".encode())
+    assert said == "refused: The KML file could not be read: its elements are nested too deeply."
+
+
+def test_kml_with_a_flood_of_placemarks_is_refused_without_a_crash():
+    said = read_in_child("parse_kml", b"<kml>" + b"<a/>" * 250_000 + b"</kml>")
+    assert said == "refused: The KML file could not be read: it has too many elements."
+
+
+def test_a_kmz_bomb_of_half_a_gigabyte_is_refused_within_the_memory_limit():
+    # 500 MB of spaces pack into about 500 kB; the child may use 1 GiB at most
+    bomb = io.BytesIO()
+    archive = zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=6)
+    with archive, archive.open("doc.kml", "w", force_zip64=True) as entry:
+        entry.write(b"<kml>")
+        for _ in range(500):
+            entry.write(b" " * 1_000_000)
+    assert len(bomb.getvalue()) < MAX_UPLOAD_BYTES
+    said = read_in_child("parse_kmz", bomb.getvalue())
+    assert said == (
+        "refused: The KMZ file could not be read: it unpacks to far more than its size "
+        "(a “zip bomb”)."
+    )
+
+
+def test_a_kmz_with_a_nested_kmz_bomb_is_refused_without_unpacking_it():
+    inner = kmz("doc.kml", b"<kml>" + b" " * 20_000_000 + b"</kml>")
+    said = read_in_child("parse_kmz", kmz("doc.kml", inner))
+    assert said.startswith("refused: The KMZ file could not be read: it ")

@@ -7,6 +7,7 @@ import pytest
 from services.route import (
     MAX_POINTS,
     MAX_UPLOAD_BYTES,
+    ConnectPoints,
     Point,
     Route,
     RouteError,
@@ -355,9 +356,16 @@ def test_gpx_concatenates_all_tracks_and_segments_in_order():
     assert route.points == tuple(Point(i, i) for i in (1, 2, 3, 4))
 
 
-def test_gpx_without_tracks_uses_route_points():
-    route = parse_gpx(gpx('<rte><rtept lat="9" lon="9"/><rtept lat="8.1234567" lon="8"/></rte>'))
-    assert route.points == (Point(9, 9), Point(8.123457, 8))
+def test_gpx_without_tracks_offers_to_connect_its_route_points():
+    choice = parse_gpx(
+        gpx(
+            '<wpt lat="9" lon="9"><name>Start</name></wpt>'
+            '<rte><rtept lat="9" lon="9"/><rtept lat="8.1234567" lon="8"/></rte>'
+        )
+    )
+    assert isinstance(choice, ConnectPoints)
+    assert choice.route.points == (Point(9, 9), Point(8.123457, 8))
+    assert [w.label for w in choice.route.waypoints] == ["Start"]
 
 
 def test_gpx_waypoint_kinds_default_by_position_or_come_from_type():
@@ -380,9 +388,31 @@ def test_gpx_waypoint_kinds_default_by_position_or_come_from_type():
     ]
 
 
-def test_gpx_with_only_waypoints_has_no_route_points():
-    with pytest.raises(RouteError, match="^The file contains no route points.$"):
+def test_gpx_with_only_waypoints_offers_to_connect_them_in_order():
+    choice = parse_gpx(
+        gpx(
+            '<wpt lat="1" lon="1"><name>A</name></wpt>'
+            '<wpt lat="2" lon="2"><name>B</name><type>toilets</type></wpt>'
+            '<wpt lat="3" lon="3"><name>C</name></wpt>'
+        )
+    )
+    assert isinstance(choice, ConnectPoints)
+    assert choice.route.points == (Point(1, 1), Point(2, 2), Point(3, 3))
+    assert [(w.label, w.kind) for w in choice.route.waypoints] == [
+        ("A", "assembly"),
+        ("B", "toilets"),
+        ("C", "end"),
+    ]
+
+
+def test_gpx_with_one_waypoint_and_no_track_cannot_be_connected():
+    with pytest.raises(RouteError, match="^A route needs at least two points.$"):
         parse_gpx(gpx('<wpt lat="1" lon="1"><name>A</name></wpt>'))
+
+
+def test_gpx_with_nothing_has_no_route_points():
+    with pytest.raises(RouteError, match="^The file contains no route points.$"):
+        parse_gpx(gpx("<metadata><name>x</name></metadata>"))
 
 
 def test_gpx_waypoint_without_name_is_rejected_clearly():
@@ -503,7 +533,7 @@ def test_gpx_label_with_newlines_and_tabs_is_tidied():
     route = parse_gpx(
         gpx(
             '<wpt lat="1" lon="1"><name>\n  Meeting\tpoint\n</name></wpt>'
-            '<rte><rtept lat="1" lon="1"/><rtept lat="2" lon="2"/></rte>'
+            '<trk><trkseg><trkpt lat="1" lon="1"/><trkpt lat="2" lon="2"/></trkseg></trk>'
         )
     )
     assert route.waypoints[0].label == "Meeting point"

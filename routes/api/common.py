@@ -89,7 +89,7 @@ def api_key() -> str:
     """Per token where one is sent (a hash: the store never holds a token), else per
     client address."""
     scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and secret.strip():
+    if scheme.lower() == "bearer" and api_tokens.is_well_formed(secret.strip()):
         return "api-token:" + hashlib.sha256(secret.strip().encode()).hexdigest()[:32]
     return "api-address:" + get_remote_address()
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import copy
 
-from flask import current_app, render_template
+from flask import current_app, render_template, session
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from routes.api.common import bp, spec
@@ -74,5 +75,8 @@ def docs():
             schemas=doc["components"]["schemas"],
         )
     )
-    response.headers["Cache-Control"] = "public, max-age=300"
+    # The page's header greets a logged-in organiser (and carries a CSRF token): as the
+    # public pages, such a copy is for that browser alone.
+    personal = current_user.is_authenticated or session.modified
+    response.headers["Cache-Control"] = "private, no-cache" if personal else "public, max-age=300"
     return response

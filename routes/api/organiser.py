@@ -2,12 +2,14 @@
 the organiser pages (so the same rules, change records, notices and team permissions), and,
 with a token allowed to, the attendee list (every read written to the access log).
 
-Each view: the token and its scope, the event (404 unless the token's account organises
-it), the form, one service call, one commit.
+The token and its scopes are checked before a view runs (``common._authorised``). Each view:
+the event (404 unless the token's account organises it), the form, one service call, one
+commit (``_saved``, as ``routes/organise/common.save``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask import current_app, request, url_for
@@ -34,24 +36,33 @@ from services import events
 from services.api import schemas, serialise
 from services.errors import DomainError
 from services.events import access_log, changes
-from services.route import RouteError, parse_geojson, parse_gpx, parse_text
+from services.route import Route, RouteError, parse_geojson, parse_gpx, parse_text
 from services.times import to_local
 
 P = schemas.Problem
-READ_ERRORS = {"HTTP_401": P, "HTTP_404": P, "HTTP_429": P}
-WRITE_ERRORS = {
-    **READ_ERRORS,
-    "HTTP_400": P,
-    "HTTP_403": P,
-    "HTTP_413": P,
-    "HTTP_415": P,
-    "HTTP_422": P,
-}
-TAGS = ["organisers"]
+READ_ERRORS = {"HTTP_401": P, "HTTP_403": P, "HTTP_404": P, "HTTP_429": P}
+WRITE_ERRORS = {**READ_ERRORS, "HTTP_400": P, "HTTP_413": P, "HTTP_415": P, "HTTP_422": P}
 # The details form names the local times after the instants they become.
-EVENT_FIELDS = {"starts_local": "starts_at", "ends_local": "ends_at"}
-EVENT_FIELDS["rsvp_deadline_local"] = "rsvp_deadline_at"
+EVENT_FIELDS = {
+    "starts_local": "starts_at",
+    "ends_local": "ends_at",
+    "rsvp_deadline_local": "rsvp_deadline_at",
+}
 API_NAMES = {form: api for api, form in EVENT_FIELDS.items()}
+
+
+def documented(
+    answer=schemas.OrganiserEvent, *, json=None, query=None, status: int = 200, writes=False
+):
+    """Checked against and documented by these models; a view with a body writes."""
+    errors = WRITE_ERRORS if writes or json is not None else READ_ERRORS
+    return spec.validate(
+        json=json,
+        query=query,
+        resp=Responses(**{f"HTTP_{status}": answer}, **errors),
+        tags=["organisers"],
+        security=TOKEN,
+    )
 
 
 def _url(event: Event) -> str:
@@ -59,49 +70,48 @@ def _url(event: Event) -> str:
 
 
 def _answer(event: Event, is_owner: bool, status: int = 200):
-    return json_response(
-        serialise.organiser_event(event, is_owner=is_owner, url=_url(event)), status
-    )
+    answer = serialise.organiser_event(event, is_owner=is_owner, url=_url(event))
+    return json_response(answer, status)
+
+
+def _saved(event_id: int, change: Callable[[Event], object], names=None):
+    """Lock the caller's event, ``change`` it through a service, commit, answer with it; a
+    ``DomainError`` is a 422 naming its field, and nothing is stored."""
+    event, is_owner = organised_event(caller(), event_id, for_update=True)
+    try:
+        change(event)
+    except DomainError as err:
+        domain_problem(err, names)
+    db.session.commit()
+    return _answer(event, is_owner)
 
 
 def _event_form(body: schemas.EventInput) -> EventForm:
-    values = body.model_dump()
-    data = {EVENT_FIELDS.get(name, name): value for name, value in values.items()}
+    data = {EVENT_FIELDS.get(name, name): value for name, value in body.model_dump().items()}
     return validated(EventForm, data, names=API_NAMES)
 
 
 @bp.get("/organiser/events")
-@spec.validate(
-    resp=Responses(HTTP_200=schemas.OrganiserEventList, HTTP_401=P, HTTP_429=P),
-    tags=TAGS,
-    security=TOKEN,
-)
+@documented(schemas.OrganiserEventList)
 def my_events():
     """Your events
 
     Every event the token's account organises (owner or co-organiser), drafts included.
     """
-    who = caller()
-    return json_response(serialise.organisers_events(db.session, who.user.id, _url))
+    return json_response(serialise.organisers_events(db.session, caller().user.id, _url))
 
 
 @bp.post("/organiser/events")
-@spec.validate(
-    json=schemas.EventInput,
-    resp=Responses(HTTP_201=schemas.OrganiserEvent, **WRITE_ERRORS),
-    tags=TAGS,
-    security=TOKEN,
-)
+@documented(json=schemas.EventInput, status=201)
 def create_event():
     """Create a draft
 
     The details form's fields; the token's account owns the new draft.
     """
-    who = caller()
     form = _event_form(request.context.json)
     try:
         event = events.create_event(
-            db.session, owner_id=who.user.id, details=form.details(), now=utcnow()
+            db.session, owner_id=caller().user.id, details=form.details(), now=utcnow()
         )
     except DomainError as err:
         domain_problem(err, API_NAMES)
@@ -110,79 +120,52 @@ def create_event():
 
 
 @bp.get("/organiser/events/<int:event_id>")
-@spec.validate(
-    resp=Responses(HTTP_200=schemas.OrganiserEvent, **READ_ERRORS), tags=TAGS, security=TOKEN
-)
+@documented()
 def my_event(event_id: int):
     """One of your events
 
     As its organiser pages show it, drafts included.
     """
-    event, is_owner = organised_event(caller(), event_id)
-    return _answer(event, is_owner)
+    return _answer(*organised_event(caller(), event_id))
 
 
 @bp.put("/organiser/events/<int:event_id>")
-@spec.validate(
-    json=schemas.EventInput,
-    resp=Responses(HTTP_200=schemas.OrganiserEvent, **WRITE_ERRORS),
-    tags=TAGS,
-    security=TOKEN,
-)
+@documented(json=schemas.EventInput)
 def update_event(event_id: int):
     """Change an event's details
 
     All of the details form's fields. On a published event, participants are told what
     changed (time, place), as when the form is saved.
     """
-    event, is_owner = organised_event(caller(), event_id, for_update=True)
     form = _event_form(request.context.json)
-    try:
-        events.update_event(db.session, event, form.details(), utcnow())
-    except DomainError as err:
-        domain_problem(err, API_NAMES)
-    db.session.commit()
-    return _answer(event, is_owner)
+    return _saved(
+        event_id,
+        lambda event: events.update_event(db.session, event, form.details(), utcnow()),
+        API_NAMES,
+    )
 
 
 @bp.post("/organiser/events/<int:event_id>/publish")
-@spec.validate(
-    resp=Responses(HTTP_200=schemas.OrganiserEvent, **WRITE_ERRORS), tags=TAGS, security=TOKEN
-)
+@documented(writes=True)
 def publish(event_id: int):
     """Publish a draft"""
-    event, is_owner = organised_event(caller(), event_id, for_update=True)
-    try:
-        events.publish(db.session, event)
-    except DomainError as err:
-        domain_problem(err)
-    db.session.commit()
-    return _answer(event, is_owner)
+    return _saved(event_id, lambda event: events.publish(db.session, event))
 
 
 @bp.post("/organiser/events/<int:event_id>/cancel")
-@spec.validate(
-    json=schemas.CancelInput,
-    resp=Responses(HTTP_200=schemas.OrganiserEvent, **WRITE_ERRORS),
-    tags=TAGS,
-    security=TOKEN,
-)
+@documented(json=schemas.CancelInput)
 def cancel(event_id: int):
     """Cancel an event
 
     With the reason participants read on the page and in their email.
     """
-    event, is_owner = organised_event(caller(), event_id, for_update=True)
     form = validated(CancelForm, request.context.json.model_dump())
-    try:
-        events.cancel(db.session, event, form.reason.data, utcnow())
-    except DomainError as err:
-        domain_problem(err)
-    db.session.commit()
-    return _answer(event, is_owner)
+    return _saved(
+        event_id, lambda event: events.cancel(db.session, event, form.reason.data, utcnow())
+    )
 
 
-def _route(body: schemas.RouteInput):
+def _route(body: schemas.RouteInput) -> Route:
     try:
         if body.format == "text":
             return parse_text(body.data)
@@ -193,27 +176,18 @@ def _route(body: schemas.RouteInput):
 
 
 @bp.put("/organiser/events/<int:event_id>/route")
-@spec.validate(
-    json=schemas.RouteInput,
-    resp=Responses(HTTP_200=schemas.OrganiserEvent, **WRITE_ERRORS),
-    tags=TAGS,
-    security=TOKEN,
-)
+@documented(json=schemas.RouteInput)
 def set_route(event_id: int):
     """Replace the route
 
     As the route page: typed points, or a GPX or GeoJSON file's content (at most 2 MB).
     Schedule items keep their waypoint by its label.
     """
-    who = caller()
     # As the route page: no lock while a large route is parsed, then lock and store.
     with db.reading():
-        organised_event(who, event_id)
+        organised_event(caller(), event_id)
     route = _route(request.context.json)
-    event, is_owner = organised_event(who, event_id, for_update=True)
-    events.save_route(db.session, event, route, utcnow())
-    db.session.commit()
-    return _answer(event, is_owner)
+    return _saved(event_id, lambda event: events.save_route(db.session, event, route, utcnow()))
 
 
 def _entries(event: Event, items: list[schemas.ScheduleItemInput]) -> list[events.ScheduleEntry]:
@@ -231,35 +205,22 @@ def _entries(event: Event, items: list[schemas.ScheduleItemInput]) -> list[event
 
 
 @bp.put("/organiser/events/<int:event_id>/schedule")
-@spec.validate(
-    json=schemas.ScheduleInput,
-    resp=Responses(HTTP_200=schemas.OrganiserEvent, **WRITE_ERRORS),
-    tags=TAGS,
-    security=TOKEN,
-)
+@documented(json=schemas.ScheduleInput)
 def set_schedule(event_id: int):
     """Replace the schedule
 
     The whole schedule, in any order; times are local to the event. A waypoint is named by
     its id (see `waypoints` of the event).
     """
-    event, is_owner = organised_event(caller(), event_id, for_update=True)
-    entries = _entries(event, request.context.json.items)
-    try:
-        events.save_schedule(db.session, event, entries, utcnow())
-    except DomainError as err:
-        domain_problem(err)
-    db.session.commit()
-    return _answer(event, is_owner)
+    items = request.context.json.items
+    return _saved(
+        event_id,
+        lambda event: events.save_schedule(db.session, event, _entries(event, items), utcnow()),
+    )
 
 
 @bp.post("/organiser/events/<int:event_id>/updates")
-@spec.validate(
-    json=schemas.UpdateInput,
-    resp=Responses(HTTP_201=schemas.UpdatePosted, **WRITE_ERRORS),
-    tags=TAGS,
-    security=TOKEN,
-)
+@documented(schemas.UpdatePosted, json=schemas.UpdateInput, status=201)
 def post_update(event_id: int):
     """Post an update
 
@@ -281,12 +242,7 @@ def post_update(event_id: int):
 
 
 @bp.get("/organiser/events/<int:event_id>/attendees")
-@spec.validate(
-    query=schemas.AttendeesQuery,
-    resp=Responses(HTTP_200=schemas.AttendeeList, HTTP_403=P, **READ_ERRORS),
-    tags=TAGS,
-    security=TOKEN,
-)
+@documented(schemas.AttendeeList, query=schemas.AttendeesQuery)
 def attendees(event_id: int):
     """Who is coming
 
@@ -300,5 +256,4 @@ def attendees(event_id: int):
         access_log.record(
             session, event_id=event.id, user_id=who.user.id, kind=AccessKind.VIEWED, now=utcnow()
         )
-    answer = serialise.attendee_list(db.session, event, request.context.query)
-    return json_response(answer)
+    return json_response(serialise.attendee_list(db.session, event, request.context.query))

@@ -21,6 +21,16 @@ from services.events import page as pages
 ERRORS = {"HTTP_404": schemas.Problem, "HTTP_429": schemas.Problem}
 
 
+def documented(answer, query=None):
+    """Checked against and documented by ``answer`` (and ``query``); 304 when unchanged."""
+    return spec.validate(
+        query=query,
+        resp=Responses("HTTP_304", HTTP_200=answer, **ERRORS),
+        tags=["public"],
+        security=PUBLIC,
+    )
+
+
 def _url(event: Event) -> str:
     return current_app.config["BASE_URL"] + url_for("events.show", slug=event.slug)
 
@@ -40,12 +50,7 @@ def _public(event: Event | None) -> Event:
 
 
 @bp.get("/events")
-@spec.validate(
-    query=schemas.ListingQuery,
-    resp=Responses("HTTP_304", HTTP_200=schemas.EventList, **ERRORS),
-    tags=["public"],
-    security=PUBLIC,
-)
+@documented(schemas.EventList, query=schemas.ListingQuery)
 def events():
     """Listed events
 
@@ -64,11 +69,7 @@ def events():
 
 
 @bp.get("/events/<slug>")
-@spec.validate(
-    resp=Responses("HTTP_304", HTTP_200=schemas.EventDetail, **ERRORS),
-    tags=["public"],
-    security=PUBLIC,
-)
+@documented(schemas.EventDetail)
 def event(slug: str):
     """One event
 
@@ -80,11 +81,7 @@ def event(slug: str):
 
 
 @bp.get("/events/<slug>/live")
-@spec.validate(
-    resp=Responses("HTTP_304", HTTP_200=schemas.LiveState, **ERRORS),
-    tags=["public"],
-    security=PUBLIC,
-)
+@documented(schemas.LiveState)
 def live(slug: str):
     """An event's live state
 

@@ -43,7 +43,7 @@ class Problem(BaseModel):
 # --- public ---------------------------------------------------------------------------------
 
 
-class ListingQuery(Strict):
+class ListingQuery(BaseModel):
     q: str = Field("", max_length=100, description="Words in the title or the city.")
     city: str = Field("", max_length=100, description="Only events in this city (any case).")
     starts_from: datetime | None = Field(
@@ -244,7 +244,7 @@ class UpdatePosted(BaseModel):
     summary: str
 
 
-class AttendeesQuery(Strict):
+class AttendeesQuery(BaseModel):
     status: Literal[
         "", "unconfirmed", "confirmed", "waitlisted", "pending_approval", "declined", "cancelled"
     ] = ""

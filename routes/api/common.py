@@ -58,8 +58,8 @@ spec = SpecTree(
     version="1",
     description=(
         "Public events (read-only, no token) and organisers' events (a personal token from "
-        "the account's API tokens page, sent as `Authorization: Bearer <token>`). Errors are "
-        "`application/problem+json`."
+        "the account's API tokens page, sent as Authorization: Bearer <token>). Errors are "
+        "application/problem+json."
     ),
     mode="strict",  # only the views decorated below: the HTML pages are not API
     path="_spectree",  # its own doc pages (from a CDN) are never registered

@@ -67,7 +67,7 @@ def docs():
         for path, ops in doc["paths"].items()
         for method, op in ops.items()
     ]
-    response = Response(
+    response = current_app.response_class(
         render_template(
             "api/docs.html",
             info=doc["info"],

@@ -478,6 +478,7 @@ def test_the_document_is_openapi_3_1_and_its_page_is_served_here(client):
     assert document["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
     page = client.get("/api/docs")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "GET /api/events/{slug}" in html
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "GET /api/events/{slug}" in html
     assert "<script" not in html.replace('<script src="/static/', "") and "style=" not in html
     assert "http" not in page.headers["Content-Security-Policy"]

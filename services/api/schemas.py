@@ -9,13 +9,24 @@ message per field.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 LOCAL_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"
 MAX_TEXT = 20_000
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # "0001-01-01T00:00+14:00" is before the first instant there is
+        raise ValueError("Give a time between the years 1 and 9999.") from None
+
+
+# An instant asked for: with its offset (a naive time is ambiguous), and one UTC can hold.
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 class Strict(BaseModel):
@@ -46,10 +57,10 @@ class Problem(BaseModel):
 class ListingQuery(BaseModel):
     q: str = Field("", max_length=100, description="Words in the title or the city.")
     city: str = Field("", max_length=100, description="Only events in this city (any case).")
-    starts_from: datetime | None = Field(
+    starts_from: Instant | None = Field(
         None, description="Only events that have not ended by then (default: now)."
     )
-    starts_before: datetime | None = Field(None, description="Only events starting before.")
+    starts_before: Instant | None = Field(None, description="Only events starting before.")
     page: int = Field(1, ge=1, le=10_000)
     per_page: int = Field(20, ge=1, le=100)
 

@@ -363,6 +363,9 @@ def test_rules_broken_are_problems_naming_the_field(client, session, team):
         "/api/organiser/events", json=details(ends_local="2026-11-29T12:00"), headers=headers
     )
     assert_problem(backwards, 422, "ends_local")
+    first_hour = details(starts_local="0001-01-01T00:00", timezone="Asia/Tokyo")
+    early = client.post("/api/organiser/events", json=first_hour, headers=headers)
+    assert_problem(early, 422, "starts_local")
     control = client.post(
         "/api/organiser/events", json=details(city="Ber\u202elin"), headers=headers
     )
@@ -421,6 +424,9 @@ def test_every_error_under_api_is_problem_json(client, session, team):
         413,
     )
     assert_problem(client.get("/api/events?page=0"), 422, "page")
+    assert_problem(client.get("/api/events?starts_from=2030-05-02T00:00:00"), 422, "starts_from")
+    early = "/api/events?starts_before=0001-01-01T00:00:00%2B14:00"
+    assert_problem(client.get(early), 422, "starts_before")
 
 
 @pytest.mark.parametrize("app_settings", [{"API_RATE_LIMIT": "3 per minute"}])

@@ -56,6 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from routes import (
+        api,
         assets,
         attendees,
         auth,
@@ -75,6 +76,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(tiles.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api.tokens.bp)
     errors.register(app)
 
 

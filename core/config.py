@@ -134,6 +134,8 @@ def from_environment() -> dict:
         "RSVP_EMAIL_RATE_LIMIT": os.environ.get(
             "RSVP_EMAIL_RATE_LIMIT", "5 per 10 minutes;20 per day"
         ),
+        # Per API token (per client address without one), all API requests together.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "60 per minute;1000 per hour"),
         "POSITION_RATE_LIMIT": os.environ.get("POSITION_RATE_LIMIT", "12 per minute"),
         # Answers "not found" on pages found by a slug or a token (link guessing), per client.
         "NOT_FOUND_RATE_LIMIT": os.environ.get(

@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the app see one complete metadata."""
 
+from models.api_token import ApiToken
 from models.base import Base, utcnow
 from models.event import Event, EventChange, EventOrganiser, EventTranslation
 from models.fanout import FanoutJob
@@ -14,6 +15,7 @@ from models.user import User
 
 __all__ = [
     "AccessLogEntry",
+    "ApiToken",
     "Base",
     "Event",
     "EventChange",

@@ -14,6 +14,7 @@ from core.i18n import Language
 
 __all__ = [
     "AccessKind",
+    "ApiAccess",
     "ChangeKind",
     "EventStatus",
     "Language",
@@ -109,3 +110,10 @@ class AccessKind(StrEnum):
 
     VIEWED = "viewed"
     EXPORTED = "exported"
+
+
+class ApiAccess(StrEnum):
+    """What a personal API token may do with its account's events."""
+
+    READ = "read"
+    WRITE = "write"

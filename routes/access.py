@@ -18,21 +18,30 @@ def require_verified() -> None:
         abort(redirect(url_for("auth.verify_needed"), 303))
 
 
-def _membership(event_id: int, *, for_update: bool) -> tuple[Event, EventOrganiser]:
-    if not current_user.is_authenticated:
-        abort(404)
-    require_verified()
+def membership(
+    user_id: int, event_id: int, *, for_update: bool = False
+) -> tuple[Event, EventOrganiser] | None:
+    """The event and ``user_id``'s place in its team, or None if they do not organise it:
+    the one check behind the pages' ``require_organiser`` and the API's tokens."""
     query = (
         select(Event, EventOrganiser)
         .join(EventOrganiser)
-        .where(Event.id == event_id, EventOrganiser.user_id == current_user.id)
+        .where(Event.id == event_id, EventOrganiser.user_id == user_id)
     )
     if for_update:
         query = query.with_for_update(of=Event)
     row = db.session.execute(query).first()
-    if row is None:
+    return None if row is None else (row[0], row[1])
+
+
+def _membership(event_id: int, *, for_update: bool) -> tuple[Event, EventOrganiser]:
+    if not current_user.is_authenticated:
         abort(404)
-    return row[0], row[1]
+    require_verified()
+    found = membership(current_user.id, event_id, for_update=for_update)
+    if found is None:
+        abort(404)
+    return found
 
 
 def require_organiser(event_id: int, *, for_update: bool = False) -> Event:

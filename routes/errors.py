@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.extensions import db, limiter
+from routes.api.problems import API_PREFIX, problem
 
 MESSAGES = {
     400: (_l("Something in that request was wrong"), _l("Go back, reload the page and try again.")),
@@ -32,6 +33,8 @@ MESSAGES = {
 def render_error(status: int, detail: str | None = None):
     db.session.rollback()
     title, hint = MESSAGES.get(status, MESSAGES[500])
+    if request.path.startswith(API_PREFIX):  # the API answers in JSON, never with a page
+        return problem(status, str(detail or hint)), status
     return render_template(
         "errors/error.html", status=status, title=title, hint=detail or hint
     ), status
@@ -71,10 +74,13 @@ def _database_unavailable(err: SQLAlchemyError):
     )
     with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    if request.path.startswith(API_PREFIX):
+        return problem(503, _("The service is briefly unavailable. Try again soon."), (), headers)
     # A page of its own, rendered without the context processors: base.html and Flask-Login's
     # processor would both ask the database who is logged in, and fail again.
     html = current_app.jinja_env.get_template("errors/unavailable.html").render()
-    return html, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    return html, 503, headers
 
 
 # --- guessing links ----------------------------------------------------------------------

@@ -57,7 +57,10 @@ def to_utc(local: datetime, tz_name: str, field: str = "starts_at") -> datetime:
     """
     tz = zone(tz_name)
     aware = local.replace(tzinfo=tz, fold=0)
-    back = aware.astimezone(UTC).astimezone(tz)
+    try:
+        back = aware.astimezone(UTC).astimezone(tz)
+    except OverflowError:  # the first or last hours of the years 1 and 9999
+        raise DomainError(_("Choose a date between the years 1 and 9999."), field) from None
     if back.replace(tzinfo=None) != local:
         raise DomainError(
             _(

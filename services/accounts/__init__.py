@@ -4,6 +4,8 @@ a forgotten one.
 May import ``models``, ``services.mail`` (the reset link is an email through the outbox) and
 the top-level helpers (``errors``, ``urls``). Participants have no accounts: their RSVPs are
 ``services.rsvp``.
+
+The module ``api_tokens`` (personal tokens of the JSON API) is used as a namespace.
 """
 
 from services.accounts.password_reset import request_reset, reset_password, user_for_token

@@ -16,9 +16,11 @@ import pytest
 from flask import Flask, url_for
 from sqlalchemy import select
 
-from models import EventOrganiser, StewardLink, utcnow
+from models import EventOrganiser, StewardLink, User, utcnow
+from models.enums import ApiAccess
 from services import live
-from tests.factories import PASSWORD, add_role, add_rsvp, make_event, make_user
+from services.accounts import api_tokens
+from tests.factories import NOW, PASSWORD, add_role, add_rsvp, make_event, make_user
 from tests.plugins.app import log_in
 
 # Who may use an endpoint:
@@ -31,6 +33,7 @@ INVITATION = "invitation"  # a private link that needs an account: log in first,
 TOKEN = "token"  # a private link: a wrong token is 404 for everyone, logged in or not
 DEV = "dev"  # the dev mailbox: never under tests or in production
 TILES = "tiles"  # map tiles: no account asked, never a server error (their rules: test_tiles)
+API_TOKEN = "api-token"  # the JSON API's organiser endpoints: a bearer token, never a cookie
 
 ACCESS = {
     "main.index": PUBLIC,
@@ -102,6 +105,23 @@ ACCESS = {
     "mail.unsubscribe": TOKEN,
     "mail.suppress": TOKEN,
     "auth.reset_password": TOKEN,
+    "api.events": PUBLIC,
+    "api.event": PUBLIC,
+    "api.live": PUBLIC,
+    "api.openapi": PUBLIC,
+    "api.docs": PUBLIC,
+    "api_tokens.index": ACCOUNT,
+    "api_tokens.revoke": ACCOUNT,
+    "api.my_events": API_TOKEN,
+    "api.create_event": API_TOKEN,
+    "api.my_event": API_TOKEN,
+    "api.update_event": API_TOKEN,
+    "api.publish": API_TOKEN,
+    "api.cancel": API_TOKEN,
+    "api.set_route": API_TOKEN,
+    "api.set_schedule": API_TOKEN,
+    "api.post_update": API_TOKEN,
+    "api.attendees": API_TOKEN,
     "mail.mailbox": DEV,
     "mail.mailbox_message": DEV,
     "mail.mailbox_raw": DEV,
@@ -158,6 +178,7 @@ def _url(app: Flask, endpoint: str, world: World, event_id: int | None = None) -
         "action": "approve",
         "user_id": world.co_id,
         "invitation_id": 1,
+        "token_id": 1,
         "z": 14,
         "x": 8800,  # the tile of central Berlin at zoom 14
         "y": 5373,
@@ -308,3 +329,49 @@ def test_an_invitation_link_asks_for_an_account_then_is_not_found_if_wrong(app, 
         client = _logged_in(app, who)
         assert client.get(url).status_code == 404
         assert _post(client, url, logged_in=True).status_code == 404
+
+
+def _bearer(session, email: str, access: str = ApiAccess.WRITE) -> dict:
+    user = session.scalar(select(User).where(User.email == email))
+    _row, secret = api_tokens.create_token(
+        session, user, label="Matrix", access=access, reads_attendees=True, now=NOW
+    )
+    session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, kind in ACCESS.items() if kind == API_TOKEN))
+def test_the_api_lets_in_tokens_of_the_events_organisers_only(app, session, world, endpoint):
+    """No token (a logged-in browser's cookie included): 401. Another organiser's token:
+    404 on this event. A read-only token: 403 for anything that writes. The owner's and a
+    co-organiser's tokens read it. Nothing here may change the event."""
+    url = _url(app, endpoint, world)
+    methods = _methods(app, endpoint)
+    on_event = (
+        "event_id" in next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint).arguments
+    )
+    other, read_only = (
+        _bearer(session, "other@example.org"),
+        _bearer(session, "owner@example.org", ApiAccess.READ),
+    )
+    for method in methods:
+        for client in (_logged_in(app, "anonymous"), _logged_in(app, "owner")):
+            response = client.open(url, method=method, json={} if method != "GET" else None)
+            assert response.status_code == 401, (method, url, response.status_code)
+            assert response.mimetype == "application/problem+json"
+        client = app.test_client()
+        if method != "GET":
+            refused = client.open(url, method=method, json={}, headers=read_only)
+            assert refused.status_code == 403, (method, url, refused.status_code)
+        elif on_event:
+            assert client.get(url, headers=other).status_code == 404, url
+    if "GET" in methods:
+        for who in ("owner", "co"):
+            response = app.test_client().get(url, headers=_bearer(session, f"{who}@example.org"))
+            assert response.status_code == 200, (who, url, response.status_code)
+    if on_event and methods - {"GET"}:  # writes by a stranger's writing token: not found
+        method = next(iter(methods - {"GET"}))
+        assert app.test_client().open(url, method=method, json={}, headers=other).status_code in (
+            404,
+            422,  # the body is checked first: an empty one is refused before the event
+        )

@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
         attendees,
         auth,
         dashboard,
+        embed,
         errors,
         events,
         health,
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(tiles.bp)
+    app.register_blueprint(embed.bp)
     errors.register(app)
 
 

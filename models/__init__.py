@@ -1,9 +1,11 @@
 """All models, imported here so that Alembic and the app see one complete metadata."""
 
 from models.base import Base, utcnow
+from models.embed import EventEmbed
 from models.event import Event, EventChange, EventOrganiser, EventTranslation
 from models.heartbeat import WorkerHeartbeat
 from models.march import MarchPosition, StewardLink
+from models.notice import EventNotice
 from models.organisers import AccessLogEntry, EventInvitation
 from models.outbox import OutboxMessage, Suppression
 from models.route import RoutePoint, Waypoint
@@ -16,7 +18,9 @@ __all__ = [
     "Base",
     "Event",
     "EventChange",
+    "EventEmbed",
     "EventInvitation",
+    "EventNotice",
     "EventOrganiser",
     "EventTranslation",
     "MarchPosition",

@@ -8,6 +8,8 @@ or sets a cookie, and none loads anything from another site.
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
@@ -77,7 +79,8 @@ def card(slug: str):
         event=event,
         assembly=event.assembly_waypoint,
         picture=_svg(event, CARD_PICTURE, show_labels=False) if has_route else "",
-        page_url=_page_url(event),
+        # Relative: inside the frame it resolves against the card's own address, this site.
+        page_url=url_for("events.show", slug=event.slug),
     )
     response = allow_framing(Response(html), embeds.allowed_origins(db.session, event))
     return _cached(response, event)
@@ -92,21 +95,29 @@ def route_picture(slug: str):
     return _cached(response, event)
 
 
-@bp.get("/e/<slug>/route.png")
-def route_preview(slug: str):
-    """The route picture as a PNG, for link previews (og:image): messengers and social sites
-    show PNG, not SVG. Drawn by CairoSVG (Debian's libcairo2) from our own SVG only."""
+@functools.lru_cache(maxsize=32)
+def _png(svg: str) -> bytes:
+    """``svg`` drawn as a PNG at twice its size, by CairoSVG (Debian's libcairo2). Kept per
+    process for the same picture: drawing a route with many waypoints takes a second, and a
+    link shared in a big chat is fetched by every client's preview at once."""
     import cairosvg
 
-    event = _load(slug)
-    if len(event.route_points) < 2:
-        abort(404)
-    png = cairosvg.svg2png(
-        bytestring=_svg(event, PREVIEW_PICTURE).encode(),
+    return cairosvg.svg2png(
+        bytestring=svg.encode(),
         output_width=PREVIEW_PICTURE.width * 2,
         output_height=PREVIEW_PICTURE.height * 2,
         unsafe=False,
     )
+
+
+@bp.get("/e/<slug>/route.png")
+def route_preview(slug: str):
+    """The route picture as a PNG, for link previews (og:image): messengers and social sites
+    show PNG, not SVG. Drawn from our own SVG only."""
+    event = _load(slug)
+    if len(event.route_points) < 2:
+        abort(404)
+    png = _png(_svg(event, PREVIEW_PICTURE))
     return _cached(Response(png, mimetype="image/png"), event)
 
 

@@ -22,7 +22,7 @@ from services.route.svg import Size, route_svg
 from services.times import format_date, to_local
 
 # The route picture on an A4 page, beside a list of the waypoints.
-SHEET_SIZE = Size(width=680, height=420, margin=32)
+SHEET_SIZE = Size(width=680, height=360, margin=32)
 
 
 @dataclass(frozen=True)

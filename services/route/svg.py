@@ -26,6 +26,10 @@ from services.route.values import Route, shorten
 
 MAX_LATITUDE = 85.05112878  # where Web Mercator squares the world; beyond it, y is infinite
 LABEL_CHARS = 32  # longer labels are cut with an ellipsis so that they stay in the picture
+# With more waypoints than this, only their numbers are drawn: labels would cover each other
+# and the line (the pages print the numbered list beside the picture).
+MAX_LABELS = 40
+TOLERANCE_PX = 0.5
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 LINE_COLOUR = "#c21f3a"
 
@@ -87,6 +91,34 @@ def _fit(points: list[tuple[float, float]], width: float, height: float, margin:
     return lambda x, y: (width / 2 + (x - mid_x) * scale, height / 2 + (y - mid_y) * scale)
 
 
+def _simplify(line: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
+    """Douglas-Peucker: the points without which the line would move more than
+    ``tolerance``; first and last are kept. Iterative, so a long line needs no deep stack."""
+    if len(line) < 3:
+        return line
+    keep = [False] * len(line)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(line) - 1)]
+    while stack:
+        first, last = stack.pop()
+        (ax, ay), (bx, by) = line[first], line[last]
+        dx, dy = bx - ax, by - ay
+        length = math.hypot(dx, dy)
+        worst, worst_at = 0.0, 0
+        for i in range(first + 1, last):
+            px, py = line[i]
+            if length:
+                distance = abs(dy * (px - ax) - dx * (py - ay)) / length
+            else:
+                distance = math.hypot(px - ax, py - ay)
+            if distance > worst:
+                worst, worst_at = distance, i
+        if worst > tolerance:
+            keep[worst_at] = True
+            stack += [(first, worst_at), (worst_at, last)]
+    return [point for point, kept in zip(line, keep) if kept]
+
+
 def _project(sketch: _Sketch) -> None:
     route, size = sketch.route, sketch.size
     kinds = {w.kind for w in route.waypoints}
@@ -96,15 +128,16 @@ def _project(sketch: _Sketch) -> None:
     if not raw_line and not raw_marks:
         return
     to_box = _fit(raw_line + raw_marks, size.width, size.height - sketch.legend_height, size.margin)
+    # Detail finer than a pixel adds bytes (and drawing time), not shape: a 5,000-point
+    # route becomes a few hundred points.
+    # First the points that fall on the same pixel go (one pass), then Douglas-Peucker.
     line: list[tuple[float, float]] = []
     for x, y in (to_box(x, y) for x, y in raw_line):
-        # Points that fall on the same half pixel add bytes, not shape: a 5,000-point route
-        # becomes a few hundred.
-        if not line or abs(line[-1][0] - x) + abs(line[-1][1] - y) >= 0.5:
+        if not line or abs(line[-1][0] - x) + abs(line[-1][1] - y) >= 1:
             line.append((x, y))
     if raw_line and len(line) == 1:
         line.append(line[0])
-    sketch.line = line
+    sketch.line = _simplify(line, TOLERANCE_PX)
     sketch.marks = [to_box(x, y) for x, y in raw_marks]
 
 
@@ -147,7 +180,7 @@ def _waypoint_layer(sketch: _Sketch) -> list[str]:
             f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" font-weight="bold" '
             f'font-family="{FONT}" text-anchor="middle" fill="#ffffff">{n}</text>'
         )
-        if sketch.show_labels:
+        if sketch.show_labels and len(sketch.marks) <= MAX_LABELS:
             label = shorten(waypoint.label, LABEL_CHARS)
             # Labels on the right half go to the marker's left, so they stay in the picture.
             right = x > width / 2
@@ -194,8 +227,8 @@ def route_svg(
     ``title`` names the picture for screen readers; ``kind_names`` are the waypoint kinds'
     names in the reader's language for the legend (the kind's value if missing);
     ``show_labels`` writes each waypoint's label beside its numbered marker (the numbers
-    match a list of waypoints printed next to the picture). An empty route gives an empty
-    frame, never an error.
+    match a list of waypoints printed next to the picture), up to ``MAX_LABELS`` waypoints.
+    An empty route gives an empty frame, never an error.
     """
     sketch = _Sketch(route, size, kind_names or {}, show_labels)
     _project(sketch)

@@ -80,3 +80,11 @@ def test_a_long_route_is_thinned_to_what_can_be_seen():
     )
     svg = route_svg(Route(points, ()))
     assert len(svg) < 20_000
+
+
+def test_many_waypoints_get_numbers_without_labels():
+    points = tuple(Point(52.5 + i * 1e-3, 13.3 + i * 1e-3) for i in range(60))
+    waypoints = tuple(Waypoint(p.lat, p.lon, "stop", f"Corner {n}") for n, p in enumerate(points))
+    root = ET.fromstring(route_svg(Route(points, waypoints)))
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    assert "60" in texts and not any(t.startswith("Corner") for t in texts)

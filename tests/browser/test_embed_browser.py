@@ -22,7 +22,9 @@ from core.extensions import db
 from models import Event, utcnow
 from services.events import embed as embeds
 from services.events import notice as notices
+from tests.a11y import assert_accessible
 from tests.factories import make_event
+from tests.plugins.browser import log_in
 
 # Screenshots to look at; a temporary folder unless RALLYPOINT_SHOTS names one.
 SHOTS = Path(os.environ.get("RALLYPOINT_SHOTS") or Path(tempfile.gettempdir(), "rallypoint-shots"))
@@ -112,7 +114,9 @@ def test_a_card_limited_to_one_site_shows_there_and_is_refused_elsewhere(
         page.screenshot(path=str(SHOTS / "embed-refused.png"))
 
 
-def test_the_notice_prints_on_a4(app, live_server, browser, organiser):
+def test_organisers_copy_the_snippet_and_print_the_notice_on_a4(
+    app, live_server, browser, organiser
+):
     with app.app_context():
         event = make_event(db.session, organiser[0], as_organiser=True, published=False)
         notices.save_details(
@@ -135,12 +139,15 @@ def test_the_notice_prints_on_a4(app, live_server, browser, organiser):
     context = browser.new_context(viewport={"width": 1000, "height": 1400})
     try:
         page = context.new_page()
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Email").fill(organiser[1])
-        page.get_by_label("Password").fill(organiser[2])
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("heading", name="Hello, Berlin Org")).to_be_visible()
+        log_in(page, live_server, organiser[1], organiser[2])
         page.goto(f"{live_server}/organise/events/{event_id}")
+        # The overview's snippet, copied with its button.
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+        page.get_by_role("button", name="Copy code").click()
+        expect(page.get_by_text("Copied.")).to_be_visible()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith("<iframe src=") and "/embed" in copied
+
         page.get_by_role("link", name="Notice to the authorities").click()
         page.get_by_role("link", name="Versammlungsanzeige (Deutsch)").click()
         expect(page.get_by_role("button", name="Print")).to_be_visible()  # print.js ran
@@ -159,3 +166,33 @@ def test_the_notice_prints_on_a4(app, live_server, browser, organiser):
         assert 1 <= len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) <= 2  # one or two A4 pages
     finally:
         context.close()
+
+
+def test_the_card_flyer_and_notice_pages_are_accessible(app, live_server, page, organiser):
+    """axe-core finds no WCAG 2.2 AA violation on the card, the flyer, the notice form (empty
+    and with an error) and the sheet, as a phone shows them."""
+    slug = _march(app, organiser)
+    page.goto(f"{live_server}/e/{slug}/embed")
+    expect(page.get_by_role("link", name="RSVP")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server}/e/{slug}/flyer")
+    expect(page.get_by_role("button", name="Print")).to_be_visible()
+    assert_accessible(page)
+
+    log_in(page, live_server, organiser[1], organiser[2])
+    with app.app_context():
+        event_id = db.session.scalars(select(Event.id).where(Event.slug == slug)).one()
+    page.goto(f"{live_server}/organise/events/{event_id}/notice")
+    expect(page.get_by_role("heading", name="Notice to the authorities: March")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Stewards").fill("-2")
+    page.get_by_role("button", name="Save notice details").click()
+    expect(page.get_by_label("Stewards")).to_have_accessible_description(
+        re.compile("Enter a whole number, or leave empty.")
+    )
+    assert_accessible(page)
+    page.goto(f"{live_server}/organise/events/{event_id}/notice/en")
+    expect(
+        page.get_by_role("heading", name="Notice of an assembly in the open air")
+    ).to_be_visible()
+    assert_accessible(page)

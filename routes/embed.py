@@ -137,7 +137,7 @@ def flyer(slug: str):
         picture=_svg(event, PAGE_PICTURE) if has_route else "",
         waypoints=list(event.waypoints),
         kinds=kind_labels(),
-        qr=segno.make(page_url, error="m").svg_inline(scale=5, dark="#1b1b1f"),
+        qr=segno.make(page_url, error="m").svg_inline(omitsize=True, dark="#1b1b1f"),
         page_url=page_url,
     )
     return _cached(Response(html), event)

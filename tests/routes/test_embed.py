@@ -161,5 +161,6 @@ def test_the_flyer_has_the_route_and_a_qr_code_of_the_link(client, march):
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
     assert "<h1>March against the war</h1>" in html
     assert 'class="route-line"' in html
-    assert re.search(r'<div class="flyer-qr"[^>]*><svg[^>]*><path', html)
+    # A whole QR code with its quiet zone, that the print stylesheet scales (a viewBox).
+    assert re.search(r'<div class="flyer-qr"[^>]*><svg viewBox="0 0 (\d+) \1"[^>]*><path', html)
     assert f"<strong>http://127.0.0.1:5000/e/{march.slug}</strong>" in html

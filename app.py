@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
         attendees,
         auth,
         dashboard,
+        embed,
         errors,
         events,
         health,
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tiles.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.tokens.bp)
+    app.register_blueprint(embed.bp)
     errors.register(app)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 # Paths that carry a secret (a manage, steward, unsubscribe or reset token): never stored by
 # a cache, and never put into the language switcher's links (``core/i18n.py``), where they
@@ -44,7 +45,9 @@ def _tile_origin(tile_url: str) -> str:
     return f"{parts.scheme}://{host}"
 
 
-def content_security_policy(app: Flask) -> str:
+def content_security_policy(app: Flask, frame_ancestors: str = "'none'") -> str:
+    """The policy of every page; ``frame_ancestors`` stays 'none' but for the embeddable
+    card (``allow_framing``)."""
     img = " ".join(filter(None, ["'self'", "data:", _tile_origin(app.config["TILE_URL"])]))
     return "; ".join(
         [
@@ -57,11 +60,22 @@ def content_security_policy(app: Flask) -> str:
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
-            "frame-ancestors 'none'",
+            f"frame-ancestors {frame_ancestors}",
             "manifest-src 'self'",
             "worker-src 'self'",
         ]
     )
+
+
+def allow_framing(response: Response, origins: Sequence[str]) -> Response:
+    """Let other sites show ``response`` in a frame: any site when ``origins`` is empty, else
+    only those (and this one). Only the embeddable event card calls this; every other response
+    keeps frame-ancestors 'none' and X-Frame-Options DENY. ``origins`` must be checked origins
+    (``services.events.embed.normalise_origin``): they are written into the header as given.
+    """
+    ancestors = " ".join(["'self'", *origins]) if origins else "*"
+    response.headers["Content-Security-Policy"] = content_security_policy(current_app, ancestors)
+    return response
 
 
 def install_headers(app: Flask) -> None:
@@ -74,7 +88,10 @@ def install_headers(app: Flask) -> None:
         # same-origin: our own form POSTs carry a Referer, which Flask-WTF's CSRF check requires
         # over https; no other site ever learns a page address (manage links hold tokens).
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        # X-Frame-Options says to old browsers what frame-ancestors says; it cannot name a
+        # list of sites, so a response that may be framed (``allow_framing``) goes without.
+        if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

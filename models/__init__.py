@@ -2,10 +2,12 @@
 
 from models.api_token import ApiToken
 from models.base import Base, utcnow
+from models.embed import EventEmbed
 from models.event import Event, EventChange, EventOrganiser, EventTranslation
 from models.fanout import FanoutJob
 from models.heartbeat import WorkerHeartbeat
 from models.march import MarchPosition, StewardLink
+from models.notice import EventNotice
 from models.organisers import AccessLogEntry, EventInvitation
 from models.outbox import OutboxMessage, Suppression
 from models.route import RoutePoint, Waypoint
@@ -19,7 +21,9 @@ __all__ = [
     "Base",
     "Event",
     "EventChange",
+    "EventEmbed",
     "EventInvitation",
+    "EventNotice",
     "EventOrganiser",
     "EventTranslation",
     "FanoutJob",

@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and the app see one complete metadata."""
 
 from models.base import Base, utcnow
+from models.counts import RsvpCount
 from models.event import Event, EventChange, EventOrganiser, EventTranslation
 from models.heartbeat import WorkerHeartbeat
 from models.march import MarchPosition, StewardLink
@@ -22,6 +23,7 @@ __all__ = [
     "MarchPosition",
     "OutboxMessage",
     "Role",
+    "RsvpCount",
     "RoutePoint",
     "Rsvp",
     "ScheduleItem",

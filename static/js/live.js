@@ -104,7 +104,7 @@ function startLive(root) {
     const stamp = changed.querySelector('[data-live-stamp]');
     if (stamp) instants.push(stamp.getAttribute('datetime'));
     const newest = instants.filter(Boolean)
-      .reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a), null);
+      .reduce((a, b) => (a === null || Date.parse(b) > Date.parse(a) ? b : a), null);
     if (!newest) return;
     const words = readWords(changed);
     const time = document.createElement('time');

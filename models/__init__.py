@@ -3,6 +3,7 @@
 from models.api_token import ApiToken
 from models.base import Base, utcnow
 from models.embed import EventEmbed
+from models.counts import RsvpCount
 from models.event import Event, EventChange, EventOrganiser, EventTranslation
 from models.fanout import FanoutJob
 from models.heartbeat import WorkerHeartbeat
@@ -30,6 +31,7 @@ __all__ = [
     "MarchPosition",
     "OutboxMessage",
     "Role",
+    "RsvpCount",
     "RoutePoint",
     "Rsvp",
     "ScheduleItem",

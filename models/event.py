@@ -47,6 +47,9 @@ class Event(Base):
     )
     route_length_m: Mapped[int] = mapped_column(Integer, default=0)  # kept with the route
     revision: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped with every change to what the public page shows (``models.counts``); never
+    # set by hand.
+    page_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

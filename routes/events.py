@@ -7,6 +7,7 @@ only to its organisers, as a preview, and answers 404 to everyone else.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -24,6 +25,7 @@ from flask_login import current_user
 from core.extensions import db
 from models import Event, utcnow
 from models.enums import EventStatus
+from routes import conditional
 from routes.access import require_organiser
 from services import calendar as ical
 from services.events import event_route
@@ -49,6 +51,9 @@ def _url(event: Event) -> str:
     return current_app.config["BASE_URL"] + url_for("events.show", slug=event.slug)
 
 
+PUBLIC = "public, max-age=60"
+
+
 def _cached(response: Response, event: Event | None) -> Response:
     """Public caching for what anyone may see; never for drafts or personalised pages."""
     if event is not None and event.status == EventStatus.DRAFT:
@@ -57,50 +62,85 @@ def _cached(response: Response, event: Event | None) -> Response:
     # A page for a logged-in organiser, or one that started a session (a CSRF token was
     # made for a form on it), must not be stored by a shared cache.
     personal = current_user.is_authenticated or session.modified
-    response.headers["Cache-Control"] = "private, no-cache" if personal else "public, max-age=60"
+    response.headers["Cache-Control"] = "private, no-cache" if personal else PUBLIC
     response.add_etag()
     return response.make_conditional(request)
 
 
-@bp.get("/e/<slug>")
-def show(slug: str):
-    event = _load(slug)
-    now = utcnow()
+def _public(slug: str, kind: str, mimetype: str, build: Callable[[Event], Response | bytes]):
+    """A public response of ``kind`` for the event at ``slug``, answered from its validator:
+    a 304 or a body cached under the same ETag costs one query and renders nothing.
+
+    Drafts (their organisers' previews) and personal requests (logged in, a flash message
+    waiting, a query string) take the plain way: loaded, built, hashed.
+    """
+    found = pages.validator(db.session, slug)
+    if found is None:
+        abort(404)
+    if found.status == EventStatus.DRAFT or not conditional.is_shared():
+        event = _load(slug)
+        body = build(event)
+        response = body if isinstance(body, Response) else Response(body, mimetype=mimetype)
+        return _cached(response, event)
+    # The page shows counts and whether RSVPs are open; the files and the feed neither.
+    parts = found.parts(utcnow()) if kind == "page" else found.feed_parts()
+    tag = conditional.etag(kind, get_locale().language, *parts)
+    if conditional.matches(tag):
+        return conditional.not_modified(tag, PUBLIC)
+    body = conditional.cache().get(tag)
+    if body is None:
+        built = build(_load(slug))
+        body = built.get_data() if isinstance(built, Response) else built
+        if session.modified:  # something personal went into it: not for anyone else
+            return _cached(Response(body, mimetype=mimetype), None)
+        conditional.cache().put(tag, body)
+    return conditional.answer(body, tag, mimetype=mimetype, cache_control=PUBLIC)
+
+
+def _page(event: Event) -> bytes:
     context = pages.event_page(
         event, config=current_app.config, language=get_locale().language, page_url=_url(event)
     )
-    html = render_template(
+    return render_template(
         "events/show.html",
         **context,
-        live=live.page_context(db.session, event, now),
-        panel=pages.rsvp_panel(db.session, event, now),
-    )
-    return _cached(Response(html), event)
+        live=live.page_context(db.session, event),
+        panel=pages.rsvp_panel(db.session, event, utcnow()),
+    ).encode()
+
+
+@bp.get("/e/<slug>")
+def show(slug: str):
+    return _public(slug, "page", "text/html", _page)
+
+
+def _attachment(response: Response, filename: str) -> Response:
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @bp.get("/e/<slug>.ics")
 def event_calendar(slug: str):
-    event = _load(slug)
-    response = Response(ical.event_ics(event, _url(event), utcnow()), mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
-    return _cached(response, event)
+    def build(event: Event) -> bytes:
+        return ical.event_ics(event, _url(event), utcnow())
+
+    return _attachment(_public(slug, "ics", "text/calendar", build), f"{slug}.ics")
 
 
 @bp.get("/e/<slug>/route.gpx")
 def route_gpx(slug: str):
-    event = _load(slug)
-    response = Response(to_gpx(event_route(event), event.title), mimetype="application/gpx+xml")
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.gpx"'
-    return _cached(response, event)
+    def build(event: Event) -> bytes:
+        return to_gpx(event_route(event), event.title).encode()
+
+    return _attachment(_public(slug, "gpx", "application/gpx+xml", build), f"{slug}.gpx")
 
 
 @bp.get("/e/<slug>/route.geojson")
 def route_geojson(slug: str):
-    event = _load(slug)
-    body = json.dumps(to_geojson(event_route(event), event.title), ensure_ascii=False)
-    response = Response(body, mimetype="application/geo+json")
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.geojson"'
-    return _cached(response, event)
+    def build(event: Event) -> bytes:
+        return json.dumps(to_geojson(event_route(event), event.title), ensure_ascii=False).encode()
+
+    return _attachment(_public(slug, "geojson", "application/geo+json", build), f"{slug}.geojson")
 
 
 @bp.get("/e/<slug>/route.kml")

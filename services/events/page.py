@@ -8,15 +8,17 @@ instants: templates format them with the ``when`` and ``time`` filters.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, bindparam, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Event
-from models.enums import EventStatus, Visibility
+from models import Event, RsvpCount
+from models.counts import NO_ROLE
+from models.enums import EventStatus, RsvpStatus, Visibility
 from services import rsvp as rsvps
 from services.events import render_description
 from services.events import translations as event_texts
@@ -167,16 +169,121 @@ def event_page(event: Event, *, config: Mapping, language: str, page_url: str) -
     }
 
 
-def rsvp_panel(session: Session, event: Event, now: datetime) -> dict:
-    """What ``rsvp/_panel.html`` shows besides its form: "stewards: 6 of 10" per role, the
-    public count if the organisers show it, and why RSVPs are closed at ``now``. Two queries.
+@dataclass(frozen=True)
+class Validator:
+    """What an event's public page, live feed and files are built from, read in one query
+    before anything is rendered: if none of it changed, neither did they.
 
-    ``lines`` holds every role's line, plain participants included, for the form's labels.
+    ``page_version`` moves with every change to what the page shows, change records and
+    march positions included (``models.counts``); ``people`` holds the confirmed people per
+    role (``NO_ROLE``: plain participants), from the counters.
     """
-    totals = attendees.totals(session, event)
+
+    event_id: int
+    status: str
+    page_version: int
+    revision: int
+    starts_at: datetime
+    rsvp_deadline_at: datetime | None
+    people: tuple[tuple[int, int], ...]
+
+    def parts(self, now: datetime) -> tuple:
+        """What the page's ETag is made of at ``now``: the data, and whether RSVPs are
+        closed, the one thing that changes with time alone."""
+        return (
+            self.event_id,
+            self.page_version,
+            self.revision,
+            self.status,
+            rsvps.closed_reason(self, now),
+            self.people,
+        )
+
+    def feed_parts(self) -> tuple:
+        """The live feed's: it shows no counts and nothing that changes with time."""
+        return (self.event_id, self.page_version, self.revision, self.status)
+
+
+def _validator_query(counts: bool) -> Select:
+    events, counters = Event.__table__, RsvpCount.__table__
+    query = select(
+        events.c.id,
+        events.c.status,
+        events.c.page_version,
+        events.c.revision,
+        events.c.starts_at,
+        events.c.rsvp_deadline_at,
+    ).where(events.c.slug == bindparam("slug"))
+    if not counts:
+        return query
+    return (
+        query.add_columns(counters.c.role_key, counters.c.people)
+        .outerjoin(
+            counters,
+            and_(
+                counters.c.event_id == events.c.id,
+                counters.c.status == literal(RsvpStatus.CONFIRMED.value),
+            ),
+        )
+        .order_by(counters.c.role_key)
+    )
+
+
+# Built once: on a page answered with a 304, building the statement would cost more than
+# running it.
+_VALIDATOR = {True: _validator_query(True), False: _validator_query(False)}
+
+
+def validator(session: Session, slug: str, *, counts: bool = True) -> Validator | None:
+    """The validator of the event at ``slug`` (drafts included: the caller decides who may
+    see one), or None. One query, whatever the number of RSVPs: the event's row joined to
+    its few confirmed-people counters (none with ``counts=False``, for the live feed)."""
+    rows = session.connection().execute(_VALIDATOR[counts], {"slug": slug}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return Validator(
+        event_id=first[0],
+        status=first[1],
+        page_version=first[2],
+        revision=first[3],
+        starts_at=first[4],
+        rsvp_deadline_at=first[5],
+        people=tuple((r[6], r[7]) for r in rows if counts and r[6] is not None and r[7]),
+    )
+
+
+def confirmed_people(session: Session, event: Event) -> dict[int, int]:
+    """{role_key: confirmed people} of ``event``, from its counters: one query on a few rows."""
+    return dict(
+        session.execute(
+            select(RsvpCount.role_key, RsvpCount.people).where(
+                RsvpCount.event_id == event.id, RsvpCount.status == RsvpStatus.CONFIRMED
+            )
+        ).all()
+    )
+
+
+def rsvp_panel(
+    session: Session, event: Event, now: datetime, people: Mapping[int, int] | None = None
+) -> dict:
+    """What ``rsvp/_panel.html`` shows besides its form: "stewards: 6 of 10" per role, the
+    public count if the organisers show it, and why RSVPs are closed at ``now``.
+
+    The numbers come from the counters (``people`` as ``validator`` read them, else one
+    query), never from grouping the RSVPs. A counter of a role that is gone counts as plain
+    participants, as ``attendees.totals`` does. ``lines`` holds every role's line, plain
+    participants included, for the form's labels.
+    """
+    if people is None:
+        people = confirmed_people(session, event)
+    lines = [attendees.RoleLine(None)] + [attendees.RoleLine(role) for role in event.roles]
+    by_key = {line.role.id if line.role else NO_ROLE: line for line in lines}
+    for key, count in people.items():
+        by_key.get(key, lines[0]).people += int(count)
     return {
-        "lines": totals.roles,
-        "roles": [line for line in totals.roles if line.role is not None],
-        "people": totals.people if event.is_count_public else None,
+        "lines": lines,
+        "roles": lines[1:],
+        "people": sum(line.people for line in lines) if event.is_count_public else None,
         "closed": rsvps.closed_reason(event, now),
     }

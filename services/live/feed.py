@@ -105,14 +105,20 @@ def position_sentence(event: Event, summary: dict[str, dict]) -> str:
     return " ".join(sentences)
 
 
-def page_context(session: Session, event: Event, now: datetime) -> dict:
-    """What the event page's live parts need when it is served at ``now``: the feed's address,
-    the refresh interval, the time of this copy and the march's position in words. Two queries;
-    the event's waypoints are already loaded with the page."""
-    summary = position_summary(latest_positions(session, event.id), event.waypoints)
+def page_context(session: Session, event: Event) -> dict:
+    """What the event page's live parts need: the feed's address, the refresh interval, the
+    march's position in words and when the page last changed for participants (the newest
+    change record or position; never the time it was served, so the same data gives the
+    same page, and ETag, all day). Two queries; the event's waypoints and changes are
+    already loaded with the page."""
+    positions = latest_positions(session, event.id)
+    summary = position_summary(positions, event.waypoints)
+    instants = [p.created_at for p in positions.values()]
+    if event.changes:
+        instants.append(event.changes[0].created_at)
     return {
         "feed_url": url_for("live.feed", slug=event.slug),
         "interval": current_app.config["LIVE_POLL_SECONDS"],
-        "rendered_at": format_time(now, event.timezone),
+        "changed_at": max(instants, default=None),
         "position_text": position_sentence(event, summary),
     }

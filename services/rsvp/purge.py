@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Engine, Select, delete, select, update
+from sqlalchemy import ColumnElement, Engine, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from models import Event, OutboxMessage, Rsvp
+from models.counts import move_counts, role_key
 from models.enums import OutboxStatus, RsvpStatus
 from services.accounts.password_reset import MAX_AGE_SECONDS as RESET_LINK_SECONDS
 from services.accounts.signup import MAX_AGE_SECONDS as SIGNUP_LINK_SECONDS
@@ -125,9 +126,21 @@ def expire_unconfirmed(session: Session, *, now: datetime, hours: int) -> int:
 
 
 def erase_rsvps(session: Session, rsvp_ids: Sequence[int]) -> None:
-    """Delete these RSVPs and every outbox row written to them (sent or not)."""
+    """Delete these RSVPs and every outbox row written to them (sent or not), and take
+    them out of their event's counters (a bulk delete passes the ORM's listeners by)."""
     for start in range(0, len(rsvp_ids), 500):
         batch = list(rsvp_ids[start : start + 500])
+        gone = session.execute(
+            select(
+                Rsvp.event_id, Rsvp.role_id, Rsvp.status, func.count(), func.sum(Rsvp.party_size)
+            )
+            .where(Rsvp.id.in_(batch))
+            .group_by(Rsvp.event_id, Rsvp.role_id, Rsvp.status)
+        )
+        move_counts(
+            session.connection(),
+            {(e, role_key(r), status): (-n, -p) for e, r, status, n, p in gone},
+        )
         session.execute(
             delete(OutboxMessage)
             .where(OutboxMessage.rsvp_id.in_(batch))

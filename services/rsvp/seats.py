@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
@@ -48,7 +49,15 @@ def lock_event(session: Session, event_id: int) -> Event:
     ).one()
 
 
-def closed_reason(event: Event, now: datetime) -> str | None:
+class Opening(Protocol):
+    """What says whether an event takes RSVPs: an ``Event``, or a page's validator."""
+
+    status: str
+    starts_at: datetime
+    rsvp_deadline_at: datetime | None
+
+
+def closed_reason(event: Opening, now: datetime) -> str | None:
     """Why new RSVPs are refused (draft, cancelled, started, past the deadline), or None."""
     if event.status == EventStatus.CANCELLED:
         return _("This event was cancelled, so RSVPs are closed.")

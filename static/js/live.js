@@ -23,7 +23,7 @@ function startLive(root) {
   const list = root.querySelector('[data-live-list]');
   const empty = root.querySelector('[data-live-empty]');
   const positionText = document.querySelector('[data-live-position]');
-  const stamp = document.querySelector('[data-live-stamp]');
+  const changed = document.querySelector('[data-live-changed]');
   const positionMarkers = {};
   const i18n = readWords(root);
   let lastFeed = null;
@@ -95,6 +95,32 @@ function startLive(root) {
     }
   }
 
+  // "Last change: 5 minutes ago": the newest update or position the page knows of, counted
+  // here from its instant (the page itself never says when it was served).
+  function renderChanged(feed) {
+    if (!changed) return;
+    const instants = (feed.updates || []).map((u) => u.at);
+    Object.values(feed.position || {}).forEach((p) => instants.push(p.at));
+    const stamp = changed.querySelector('[data-live-stamp]');
+    if (stamp) instants.push(stamp.getAttribute('datetime'));
+    const newest = instants.filter(Boolean)
+      .reduce((a, b) => (a === null || Date.parse(b) > Date.parse(a) ? b : a), null);
+    if (!newest) return;
+    const words = readWords(changed);
+    const time = document.createElement('time');
+    time.setAttribute('datetime', newest);
+    time.setAttribute('data-live-stamp', '');
+    // The absolute time, as the page wrote it in the event's zone, stays as a tooltip.
+    if (stamp && stamp.getAttribute('datetime') === newest) {
+      time.title = stamp.title || stamp.textContent;
+    }
+    time.textContent = minutesAgo(newest);
+    const [before, after] = word(words, 'last_change', 'Last change: {ago}.').split('{ago}');
+    changed.replaceChildren(document.createTextNode(before), time,
+      document.createTextNode(after || ''));
+    changed.hidden = false;
+  }
+
   function renderSchedule(items) {
     const now = Date.now();
     items.forEach((item, i) => {
@@ -113,12 +139,7 @@ function startLive(root) {
     renderUpdates(feed.updates || []);
     renderPosition(feed.position || {});
     renderSchedule(feed.schedule || []);
-    if (stamp) {
-      const d = new Date();
-      const two = (n) => String(n).padStart(2, '0');
-      stamp.textContent = `${two(d.getHours())}:${two(d.getMinutes())}`;
-      stamp.setAttribute('datetime', d.toISOString());
-    }
+    renderChanged(feed);
   }
 
   function poll() {
@@ -134,7 +155,11 @@ function startLive(root) {
   }
 
   // Refresh relative times even when nothing changed.
-  window.setInterval(() => { if (lastFeed) renderPosition(lastFeed.position || {}); }, 30000);
+  window.setInterval(() => {
+    if (!lastFeed) return;
+    renderPosition(lastFeed.position || {});
+    renderChanged(lastFeed);
+  }, 30000);
   poll();
 }
 

@@ -129,8 +129,8 @@ def add_bulk(app, event_id: int, n: int) -> None:
         db.session.commit()
 
 
-def count_queries(app, client, path: str) -> int:
-    statements: list[str] = []
+def count_queries(app, client, path: str, statements: list[str] | None = None) -> int:
+    statements = [] if statements is None else statements
 
     def before(conn, cursor, statement, *args):
         statements.append(statement)
@@ -147,15 +147,21 @@ def count_queries(app, client, path: str) -> int:
 def test_event_page_uses_the_same_number_of_queries_for_5_or_500_of_everything(
     app, client, organiser
 ):
+    _, other = publish_event(app, organiser[0])
     small_id, small = publish_event(app, organiser[0])
     large_id, large = publish_event(app, organiser[0])
     add_bulk(app, small_id, 5)
     add_bulk(app, large_id, 500)
-    client.get(f"/e/{small}")  # warm up: first-request work must not count
+    client.get(f"/e/{other}")  # warm up: first-request work must not count
     small_count = count_queries(app, client, f"/e/{small}")
     large_count = count_queries(app, client, f"/e/{large}")
     assert small_count == large_count
     assert small_count <= 12
+    # Seen again, unchanged, the page is served from its validator: one query.
+    statements: list[str] = []
+    count_queries(app, client, f"/e/{large}", statements)
+    assert [s for s in statements if s != "BEGIN"] == [statements[-1]]
+    assert "FROM events LEFT OUTER JOIN rsvp_counts" in statements[-1]
     assert "Item 499" in client.get(f"/e/{large}").get_data(as_text=True)
 
 

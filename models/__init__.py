@@ -2,8 +2,8 @@
 
 from models.api_token import ApiToken
 from models.base import Base, utcnow
-from models.embed import EventEmbed
 from models.counts import RsvpCount
+from models.embed import EventEmbed
 from models.event import Event, EventChange, EventOrganiser, EventTranslation
 from models.fanout import FanoutJob
 from models.heartbeat import WorkerHeartbeat

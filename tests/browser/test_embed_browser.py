@@ -150,14 +150,15 @@ def test_organisers_copy_the_snippet_and_print_the_notice_on_a4(
 
         page.get_by_role("link", name="Notice to the authorities").click()
         page.get_by_role("link", name="Versammlungsanzeige (Deutsch)").click()
-        expect(page.get_by_role("button", name="Print")).to_be_visible()  # print.js ran
+        # The German sheet speaks German throughout, whatever the interface's language.
+        expect(page.get_by_role("button", name="Drucken")).to_be_visible()  # print.js ran
         page.emulate_media(media="print")
         expect(
-            page.get_by_role("heading", name="Notice of an assembly in the open air")
+            page.get_by_role("heading", name="Anzeige einer Versammlung unter freiem Himmel")
         ).to_be_visible()
         expect(page.get_by_text("Erika Mustermann, 030 1234567")).to_be_visible()
         expect(page.locator("figure.sheet-route svg .route-line")).to_be_visible()
-        expect(page.get_by_role("button", name="Print")).to_be_hidden()  # tools are not printed
+        expect(page.get_by_role("button", name="Drucken")).to_be_hidden()  # not printed
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "notice-de-print.png"), full_page=True)
         pdf = page.pdf(format="A4", print_background=True)

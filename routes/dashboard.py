@@ -1,15 +1,13 @@
-"""The organiser's dashboard: their demonstrations by status."""
+"""The organiser's dashboard: their demonstrations by status, with counts and what is next."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import select
-
 from core.extensions import db
-from models import Event, EventOrganiser, utcnow
-from models.enums import EventStatus
+from models import utcnow
 from routes.access import require_verified
+from services.events import dashboard
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -18,22 +16,5 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 @login_required
 def index():
     require_verified()
-    now = utcnow()
-    groups: dict[str, list[Event]] = {
-        EventStatus.DRAFT: [],
-        "upcoming": [],
-        "past": [],
-        EventStatus.CANCELLED: [],
-    }
-    for event in db.session.scalars(
-        select(Event)
-        .join(EventOrganiser)
-        .where(EventOrganiser.user_id == current_user.id)
-        .order_by(Event.starts_at)
-    ):
-        if event.status == EventStatus.PUBLISHED:
-            groups["upcoming" if event.ends_at >= now else "past"].append(event)
-        else:
-            groups[event.status].append(event)
-    groups["past"].reverse()  # the most recent first
+    groups = dashboard.organiser_events(db.session, current_user.id, utcnow())
     return render_template("dashboard/index.html", groups=groups)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
+
 from core.extensions import db
 from models import utcnow
 from routes.access import require_verified

@@ -17,9 +17,11 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+from core.extensions import db
 from models import Event, EventOrganiser, Role, RoutePoint, Rsvp, User, Waypoint, utcnow
 from services import accounts, events, tokens
 from services import rsvp as rsvps
+from services.mail import fanout
 from services.route import parse_text
 
 # --- organisers -----------------------------------------------------------------------------
@@ -256,3 +258,15 @@ def march_under_way(
         )
     session.commit()
     return event
+
+
+# --- the worker's part -----------------------------------------------------------------------
+
+
+def expand_all(now, batch_size: int = fanout.BATCH_SIZE) -> None:
+    """What the worker's rounds do with every due job."""
+    db.session.commit()
+    while fanout.expand_due(db.transaction, now, batch_size):
+        pass
+    db.session.commit()
+    db.session.expire_all()  # a fresh snapshot for the checks

@@ -16,7 +16,7 @@ from models.fanout import FanoutKind, FanoutStatus
 from services import events, tokens
 from services.events import changes
 from services.mail import fanout, notify, unsubscribe
-from tests.factories import add_rsvp, make_event
+from tests.factories import add_rsvp, expand_all, make_event
 
 
 def move_start(session, event, now, hours: int = 1) -> list[EventChange]:
@@ -24,15 +24,6 @@ def move_start(session, event, now, hours: int = 1) -> list[EventChange]:
     event.starts_at += timedelta(hours=hours)
     event.ends_at += timedelta(hours=hours)
     return changes.record(session, event, before, now)
-
-
-def expand_all(now, batch_size: int = fanout.BATCH_SIZE) -> None:
-    """What the worker's rounds do with every due job."""
-    db.session.commit()
-    while fanout.expand_due(db.transaction, now, batch_size):
-        pass
-    db.session.commit()
-    db.session.expire_all()  # a fresh snapshot for the checks
 
 
 def outbox_rows(session) -> list[OutboxMessage]:

@@ -7,10 +7,12 @@ instants: templates format them with the ``when`` and ``time`` filters.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+import nh3
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, bindparam, literal, or_, select
@@ -163,10 +165,22 @@ def event_page(event: Event, *, config: Mapping, language: str, page_url: str) -
         ],
         "title": title,
         "description_html": render_description(description_md),
+        "description_text": plain_summary(description_md),
         "changes": event.changes,
         "is_draft_preview": event.status == EventStatus.DRAFT,
         "page_url": page_url,
     }
+
+
+def plain_summary(description_md: str, limit: int = 200) -> str:
+    """The description as one line of plain text, cut at a word within ``limit`` characters:
+    for the meta description and the preview a link shows in a messenger."""
+    text = " ".join(
+        html.unescape(nh3.clean(render_description(description_md), tags=set())).split()
+    )
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
 @dataclass(frozen=True)

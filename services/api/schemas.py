@@ -101,7 +101,10 @@ class RoleCount(BaseModel):
     name: str
     needed: int | None
     people: int | None = Field(
-        description="Confirmed people in this role; null where the event shows no counts."
+        description=(
+            "Confirmed volunteers in this role (their guests count as participants); null "
+            "where the event shows no counts."
+        )
     )
 
 

@@ -267,34 +267,35 @@ def validator(session: Session, slug: str, *, counts: bool = True) -> Validator 
     )
 
 
-def confirmed_people(session: Session, event: Event) -> dict[int, int]:
-    """{role_key: confirmed people} of ``event``, from its counters: one query on a few rows."""
-    return dict(
-        session.execute(
-            select(RsvpCount.role_key, RsvpCount.people).where(
-                RsvpCount.event_id == event.id, RsvpCount.status == RsvpStatus.CONFIRMED
-            )
-        ).all()
+def confirmed(session: Session, event: Event) -> dict[int, tuple[int, int]]:
+    """{role_key: (confirmed RSVPs, their people)} of ``event``, from its counters: one
+    query on a few rows."""
+    rows = session.execute(
+        select(RsvpCount.role_key, RsvpCount.rsvps, RsvpCount.people).where(
+            RsvpCount.event_id == event.id, RsvpCount.status == RsvpStatus.CONFIRMED
+        )
     )
+    return {key: (int(rsvps), int(people)) for key, rsvps, people in rows}
 
 
-def rsvp_panel(
-    session: Session, event: Event, now: datetime, people: Mapping[int, int] | None = None
-) -> dict:
+def rsvp_panel(session: Session, event: Event, now: datetime) -> dict:
     """What ``rsvp/_panel.html`` shows besides its form: "stewards: 6 of 10" per role, the
     public count if the organisers show it, and why RSVPs are closed at ``now``.
 
-    The numbers come from the counters (``people`` as ``validator`` read them, else one
-    query), never from grouping the RSVPs. A counter of a role that is gone counts as plain
-    participants, as ``attendees.totals`` does. ``lines`` holds every role's line, plain
-    participants included, for the form's labels.
+    The numbers come from the counters, never from grouping the RSVPs. A role counts its
+    volunteers (one per RSVP); the guests they bring come as participants, as do the
+    counters of a role that is gone (as ``attendees.totals`` counts). ``lines`` holds every
+    role's line, plain participants included, for the form's labels.
     """
-    if people is None:
-        people = confirmed_people(session, event)
     lines = [attendees.RoleLine(None)] + [attendees.RoleLine(role) for role in event.roles]
     by_key = {line.role.id if line.role else NO_ROLE: line for line in lines}
-    for key, count in people.items():
-        by_key.get(key, lines[0]).people += int(count)
+    for key, (answers, people) in confirmed(session, event).items():
+        line = by_key.get(key, lines[0])
+        if line.role is None:
+            line.people += people
+        else:
+            line.people += answers
+            lines[0].people += people - answers
     return {
         "lines": lines,
         "roles": lines[1:],

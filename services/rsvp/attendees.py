@@ -38,7 +38,9 @@ class RoleLine:
     """One role (``role`` None: plain participants) with its people per status."""
 
     role: Role | None
-    people: int = 0  # confirmed, guests included
+    # Confirmed: for a role its volunteers (one per RSVP), for plain participants everyone
+    # else, the volunteers' guests included.
+    people: int = 0
     waitlist: int = 0  # RSVPs
     pending: int = 0  # RSVPs
 
@@ -83,7 +85,11 @@ def totals(session: Session, event: Event) -> Totals:
             result.rsvps += count
         if status == RsvpStatus.CONFIRMED:
             result.people += int(people)
-            line.people += int(people)
+            if line.role is None:
+                line.people += int(people)
+            else:  # the volunteers; the guests they bring come as participants
+                line.people += count
+                result.line(None).people += int(people) - count
         elif status == RsvpStatus.WAITLISTED:
             result.waitlist += count
             result.waitlist_people += int(people)

@@ -279,8 +279,8 @@ def _check_party(event: Event, party_size: int) -> None:
 
 def _no_room(event: Event, role: Role | None, seats: Seats) -> str:
     free = [] if event.capacity is None else [event.capacity - seats.event_people]
-    if role is not None and role.needed is not None:
-        free.append(role.needed - seats.role_people)
+    if role is not None and role.needed is not None and seats.role_volunteers >= role.needed:
+        free.append(0)  # the role is full; its guests would not have counted towards it
     left = max(0, min(free)) if free else 0
     if left < 1:
         return _("There is no free place for this change. Your RSVP stays as it was.")

@@ -27,16 +27,17 @@ ACTIVE = (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED, RsvpStatus.PENDING_APPROV
 
 @dataclass(frozen=True)
 class Seats:
-    """Confirmed people for the event and for one role, not counting one RSVP (the one being
-    placed), and whether a party of ``size`` more fits."""
+    """Confirmed people for the event and volunteers for one role, not counting one RSVP (the
+    one being placed), and whether a party of ``size`` more fits. A role counts volunteers,
+    one per RSVP: a steward's guests come as participants and take event places only."""
 
     event_people: int
-    role_people: int
+    role_volunteers: int
 
     def fits(self, event: Event, role: Role | None, size: int) -> bool:
         if event.capacity is not None and self.event_people + size > event.capacity:
             return False
-        return role is None or role.needed is None or self.role_people + size <= role.needed
+        return role is None or role.needed is None or self.role_volunteers < role.needed
 
 
 def lock_event(session: Session, event_id: int) -> Event:
@@ -69,19 +70,19 @@ def closed_reason(event: Opening, now: datetime) -> str | None:
 
 
 def seats_taken(session: Session, event: Event, role: Role | None, exclude_id: int | None) -> Seats:
-    """The confirmed people of the event and of ``role`` (None: plain participants), not
-    counting the RSVP ``exclude_id``. One query."""
+    """The confirmed people of the event and volunteers of ``role`` (None: plain
+    participants), not counting the RSVP ``exclude_id``. One query."""
     role_match = Rsvp.role_id == role.id if role is not None else Rsvp.role_id.is_(None)
     conditions = [Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.CONFIRMED]
     if exclude_id is not None:
         conditions.append(Rsvp.id != exclude_id)
-    event_people, role_people = session.execute(
+    event_people, role_volunteers = session.execute(
         select(
             func.coalesce(func.sum(Rsvp.party_size), 0),
-            func.coalesce(func.sum(case((role_match, Rsvp.party_size), else_=0)), 0),
+            func.coalesce(func.sum(case((role_match, 1), else_=0)), 0),
         ).where(*conditions)
     ).one()
-    return Seats(int(event_people), int(role_people))
+    return Seats(int(event_people), int(role_volunteers))
 
 
 def place(session: Session, event: Event, rsvp: Rsvp, role: Role | None, now: datetime) -> None:
@@ -110,14 +111,13 @@ def promote_waitlist(session: Session, event: Event, now: datetime) -> list[Rsvp
     event = lock_event(session, event.id)
     if event.status != EventStatus.PUBLISHED or event.starts_at <= now:
         return []
-    confirmed = dict(
-        session.execute(
-            select(Rsvp.role_id, func.sum(Rsvp.party_size))
-            .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.CONFIRMED)
-            .group_by(Rsvp.role_id)
-        ).all()
-    )
-    total = sum(int(n) for n in confirmed.values())
+    rows = session.execute(
+        select(Rsvp.role_id, func.count(), func.sum(Rsvp.party_size))
+        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.CONFIRMED)
+        .group_by(Rsvp.role_id)
+    ).all()
+    volunteers = {role_id: int(count) for role_id, count, _people in rows}
+    total = sum(int(people) for _role_id, _count, people in rows)
     roles = {role.id: role for role in event.roles}
     promoted = []
     waiting = session.scalars(
@@ -129,11 +129,11 @@ def promote_waitlist(session: Session, event: Event, now: datetime) -> list[Rsvp
         if event.capacity is not None and total >= event.capacity:
             break
         role = roles.get(rsvp.role_id)
-        seats = Seats(total, int(confirmed.get(rsvp.role_id) or 0))
+        seats = Seats(total, volunteers.get(rsvp.role_id, 0))
         if seats.fits(event, role, rsvp.party_size):
             rsvp.status, rsvp.waitlisted_at = RsvpStatus.CONFIRMED, None
             total += rsvp.party_size
-            confirmed[rsvp.role_id] = seats.role_people + rsvp.party_size
+            volunteers[rsvp.role_id] = seats.role_volunteers + 1
             promoted.append(rsvp)
     session.flush()
     for rsvp in promoted:

@@ -75,7 +75,8 @@ def test_rsvp_page_shows_event_form_roles_and_privacy_line(client, session, even
     assert "March for the Commons" in html
     local = event.starts_at.astimezone(ZoneInfo("Europe/Berlin"))
     assert local.tzname() in html and str(local.year) in html  # format_when, in the event's zone
-    assert "Stewards: 6 of 10" in html
+    # Three stewards, each with a guest: the role counts the three, the guests come along.
+    assert "Stewards: 3 of 10" in html
     assert "6 people are coming." in html
     assert (
         "Only the organisers of this event see your name and email. "
@@ -147,7 +148,7 @@ def test_victim_scenario_form_with_a_known_address_changes_nothing(client, sessi
     rsvp(session, event, "third@example.org")
     page = f"/e/{event.slug}/rsvp"
     public_before = client.get(page).get_data(as_text=True)
-    assert "3 people are coming." in public_before and "Medics: 2 of 4" in public_before
+    assert "3 people are coming." in public_before and "Medics: 1 of 4" in public_before
     stored = session.scalar(select(Rsvp).where(Rsvp.email == "victim@example.org"))
     before = (stored.name, stored.party_size, stored.role_id, stored.status)
     prefs = (stored.wants_reminders, stored.language)
@@ -170,7 +171,7 @@ def test_victim_scenario_form_with_a_known_address_changes_nothing(client, sessi
     assert (stored.name, stored.party_size, stored.role_id, stored.status) == before
     assert (stored.wants_reminders, stored.language) == prefs
     public_after = client.get(page).get_data(as_text=True)
-    assert "3 people are coming." in public_after and "Medics: 2 of 4" in public_after
+    assert "3 people are coming." in public_after and "Medics: 1 of 4" in public_after
     assert "Stewards: 0 of 10" in public_after
     newest = session.scalars(
         select(OutboxMessage)

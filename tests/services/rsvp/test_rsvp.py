@@ -11,6 +11,7 @@ from models import OutboxMessage, Rsvp, utcnow
 from services import rsvp as rsvps
 from services import tokens
 from services.errors import DomainError
+from services.rsvp import attendees
 from tests.factories import add_role, make_event, rsvp
 
 
@@ -62,10 +63,14 @@ def test_token_opens_only_its_rsvp_and_bad_tokens_open_none(session, app):
 def test_role_places_are_counted_apart_and_full_role_waitlists(session):
     event = make_event(session, capacity=100)
     medics = add_role(session, event, "Medics", needed=2)
+    # A role counts volunteers: a medic who brings a friend fills one medic place.
     assert rsvp(session, event, "m1@example.org", party_size=2, role=medics).status == "confirmed"
-    late = rsvp(session, event, "m2@example.org", role=medics)
+    assert rsvp(session, event, "m2@example.org", role=medics).status == "confirmed"
+    late = rsvp(session, event, "m3@example.org", role=medics)
     assert late.status == "waitlisted"
     assert rsvp(session, event, "p@example.org", party_size=5).status == "confirmed"
+    counted = attendees.totals(session, event)
+    assert (counted.people, counted.line(medics.id).people, counted.line(None).people) == (8, 2, 6)
 
 
 def test_role_needing_approval_waits_then_approval_seats_it(session):

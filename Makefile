@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint setup clean translations translations-update requirements
+.PHONY: run test lint setup clean translations translations-update requirements bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,14 @@ lint: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	npx --no-install eslint .
+
+# The benchmarks, each printing ratios against a baseline measured in the same run (a quick
+# pass; README "Performance" gives each one's full command and figures). http_load needs wrk.
+bench: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/i18n.py
+	$(BIN)/python bench/fanout.py --attendees 2000 --sent 20000
+	$(BIN)/python bench/organiser.py --quick
+	$(BIN)/python bench/http_load.py --rsvps 24,50000 --seconds 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules

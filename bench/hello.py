@@ -1,4 +1,4 @@
-"""The baseline of ``bench/http.py``: the smallest Flask app, served by the same gunicorn."""
+"""The baseline of ``bench/http_load.py``: the smallest Flask app, served by the same gunicorn."""
 
 from flask import Flask
 

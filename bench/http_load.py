@@ -2,7 +2,7 @@
 by the same gunicorn (deploy/gunicorn.conf.py: sync workers, WEB_CONCURRENCY of them) and
 driven by the same load generator (wrk), measured in the same run.
 
-    .venv/bin/python bench/http.py [--rsvps 24,50000] [--seconds 5] [--connections 8]
+    .venv/bin/python bench/http_load.py [--rsvps 24,50000] [--seconds 5] [--connections 8]
                                    [--postgres URL]
 
 For each number of RSVPs it makes a fresh database (SQLite, or one of its own on the

@@ -139,6 +139,12 @@ if (window.L) {
     if (entry) routeMaps.push(entry);
   });
   document.addEventListener('click', onHighlightClick);
+  // The buttons come hidden: without a map (no JavaScript, no Leaflet) they would do nothing.
+  if (routeMaps.length) {
+    document.querySelectorAll('button[data-waypoint-n][hidden]').forEach((button) => {
+      button.hidden = false;
+    });
+  }
 }
 // The browser tests' hook: they read the drawn line.
 window.__rallypointTestMaps = routeMaps;

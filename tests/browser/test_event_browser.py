@@ -121,5 +121,7 @@ def test_organiser_draws_a_route_publishes_and_everyone_sees_it(
         expect(items.nth(1)).to_contain_text("15:00")
         expect(plain.get_by_text("Sunday 6 December 2026, 13:00 CET")).to_be_visible()
         expect(plain.locator(".map")).to_be_hidden()
+        # No button that needs JavaScript: "Show on map" would do nothing here.
+        expect(plain.get_by_role("button", name="Show on map")).to_have_count(0)
     finally:
         no_js.close()

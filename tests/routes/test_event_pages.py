@@ -36,7 +36,10 @@ def test_published_page_says_everything_as_text(app, client, organiser):
     for n, label in enumerate(["Potsdamer Platz", "Brandenburg Gate", "Russian embassy"], 1):
         assert f'data-waypoint-n="{n}"' in html and f"<strong>{label}</strong>" in html
     assert "Rally at the embassy" in html and "at 3. Russian embassy" in html
-    assert '<button type="button" class="link" data-waypoint-n="3">Show on map</button>' in html
+    # Hidden until the map script shows it: without JavaScript it would do nothing.
+    assert (
+        '<button type="button" class="link" data-waypoint-n="3" hidden>Show on map</button>' in html
+    )
     assert 'id="route-map-data"' in html and "Add to calendar" in html
     assert "http://127.0.0.1:5000/e/" + slug in html
 

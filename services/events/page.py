@@ -296,9 +296,18 @@ def rsvp_panel(session: Session, event: Event, now: datetime) -> dict:
         else:
             line.people += answers
             lines[0].people += people - answers
+    coming = sum(line.people for line in lines)
     return {
         "lines": lines,
         "roles": lines[1:],
-        "people": sum(line.people for line in lines) if event.is_count_public else None,
+        "people": coming if event.is_count_public and not _cancelled(event) else None,
         "closed": rsvps.closed_reason(event, now),
+        "is_cancelled": _cancelled(event),
+        # Every place taken: a new RSVP goes on the waitlist (a role may still have room, but
+        # the event's capacity counts everyone).
+        "is_full": event.capacity is not None and coming >= event.capacity,
     }
+
+
+def _cancelled(event: Event) -> bool:
+    return event.status == EventStatus.CANCELLED

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from models import utcnow
+from services import events
 from services.tokens import rsvp_token
 from tests.factories import add_role, make_event, rsvp
 
@@ -49,3 +51,30 @@ def test_after_the_form_the_participant_reads_what_happens_next(client, session,
     assert "tap “Confirm” within 24 hours" in html
     assert "where your RSVP stands" in html
     assert "stays readable without a connection" in html
+
+
+def panel(client, event) -> str:
+    html = client.get(f"/e/{event.slug}").get_data(as_text=True)
+    return html[
+        html.index("data-rsvp-panel") : html.index("</section>", html.index("data-rsvp-panel"))
+    ]
+
+
+def test_open_full_and_cancelled_panels_each_say_where_things_stand(client, session, event):
+    assert "Are you coming?" in panel(client, event)
+
+    rsvp(session, event, "pair@example.org", party_size=2)  # capacity 2: full
+    full = panel(client, event)
+    assert "Full: join the waitlist" in full and "Are you coming?" not in full
+    assert "Every place is taken. If you RSVP now, you join the waitlist" in full
+    assert ">Join the waitlist</a>" in full
+    form = client.get(f"/e/{event.slug}/rsvp").get_data(as_text=True)
+    assert ">Join the waitlist</button>" in form
+
+    events.cancel(session, event, "The police banned the route.", utcnow())
+    session.commit()
+    cancelled = panel(client, event)
+    assert "This demonstration is cancelled" in cancelled
+    assert "Are you coming?" not in cancelled and "coming." not in cancelled
+    assert "This event was cancelled, so RSVPs are closed." in cancelled
+    assert "data-rsvp-open" not in cancelled

@@ -105,6 +105,7 @@ def _page(event: Event) -> bytes:
         "events/show.html",
         **context,
         live=live.page_context(db.session, event),
+        organiser=pages.organiser_name(db.session, event),
         panel=pages.rsvp_panel(db.session, event, utcnow()),
     ).encode()
 

@@ -8,6 +8,7 @@ instants: templates format them with the ``when`` and ``time`` filters.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, bindparam, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Event, RsvpCount
+from models import Event, EventOrganiser, RsvpCount, User
 from models.counts import NO_ROLE
 from models.enums import EventStatus, RsvpStatus, Visibility
 from services import rsvp as rsvps
@@ -166,10 +167,38 @@ def event_page(event: Event, *, config: Mapping, language: str, page_url: str) -
         "title": title,
         "description_html": render_description(description_md),
         "description_text": plain_summary(description_md),
+        "contact_href": contact_href(event.contact),
         "changes": event.changes,
         "is_draft_preview": event.status == EventStatus.DRAFT,
         "page_url": page_url,
     }
+
+
+def organiser_name(session: Session, event: Event) -> str | None:
+    """Who organises the march, as the page says: the owner's display name (a person's or a
+    group's, as they signed up)."""
+    return session.scalar(
+        select(User.display_name)
+        .join(EventOrganiser, EventOrganiser.user_id == User.id)
+        .where(EventOrganiser.event_id == event.id, EventOrganiser.is_owner.is_(True))
+    )
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"\+?[\d\s()/.-]{6,}")
+
+
+def contact_href(contact: str) -> str | None:
+    """A link for the event's contact when it is one address: an email (mailto:), a web
+    page (https:// or http://) or a phone number (tel:); None for anything else."""
+    text = (contact or "").strip()
+    if _EMAIL.fullmatch(text):
+        return "mailto:" + text
+    if re.fullmatch(r"https?://\S+", text):
+        return text
+    if _PHONE.fullmatch(text) and sum(c.isdigit() for c in text) >= 6:
+        return "tel:" + re.sub(r"[^\d+]", "", text)
+    return None
 
 
 def plain_summary(description_md: str, limit: int = 200) -> str:

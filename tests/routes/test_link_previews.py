@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from services.events.page import plain_summary
+from services.events.page import contact_href, plain_summary
 from tests.factories import make_event, make_user
 
 
@@ -42,3 +42,19 @@ def test_unlisted_marches_are_not_indexed(client, session):
 def test_a_long_description_is_cut_at_a_word():
     summary = plain_summary("word " * 100)
     assert len(summary) <= 200 and summary.endswith("word…")
+
+
+def test_the_page_names_the_organiser_and_links_the_contact(client, session):
+    owner = make_user(session, display_name="Russian Democratic Society")
+    event = make_event(session, owner.id, as_organiser=True, contact="info@example.org")
+    html = client.get(f"/e/{event.slug}").get_data(as_text=True)
+    assert "<dt>Organised by</dt><dd>Russian Democratic Society</dd>" in html
+    assert '<a href="mailto:info@example.org">info@example.org</a>' in html
+
+
+def test_a_contact_becomes_a_link_only_when_it_is_one_address():
+    assert contact_href("https://example.org/march") == "https://example.org/march"
+    assert contact_href("+49 30 1234-567") == "tel:+49301234567"
+    assert contact_href("orga@example.org") == "mailto:orga@example.org"
+    assert contact_href("Ask at the info stand") is None
+    assert contact_href("javascript:alert(1)") is None

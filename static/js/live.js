@@ -15,7 +15,20 @@ const FALLBACK = {
   end_on_route: 'The end of the march was on the route, {ago}.',
   front_updated: 'The front of the march, updated {ago}',
   end_updated: 'The end of the march, updated {ago}',
+  legend_position: 'Where the march is',
 };
+
+// "Where the march is", added to the map's legend once the first position arrives.
+function addToLegend(container, text) {
+  const legend = container && container.querySelector('.map-legend');
+  if (!legend || legend.querySelector('.march-position-swatch')) return;
+  const item = document.createElement('li');
+  item.className = 'map-legend__item';
+  const swatch = document.createElement('span');
+  swatch.className = 'map-legend__swatch march-position-swatch';
+  item.append(swatch, document.createTextNode(text));
+  legend.append(item);
+}
 
 function startLive(root) {
   const url = root.getAttribute('data-live-url');
@@ -80,9 +93,17 @@ function startLive(root) {
       if (routeMaps.length && window.L) {
         const map = routeMaps[0].map;
         if (!positionMarkers[key]) {
-          positionMarkers[key] = L.circleMarker([p.lat, p.lon], {
-            radius: 12, weight: 4, className: `march-position march-position--${key}`,
+          // Above the waypoints (a marker, not a vector under them), in its own colour.
+          positionMarkers[key] = L.marker([p.lat, p.lon], {
+            icon: L.divIcon({
+              className: `march-position march-position--${key}`,
+              iconSize: [30, 30],
+              html: '',
+            }),
+            zIndexOffset: 1000,
+            keyboard: false,
           }).addTo(map);
+          addToLegend(routeMaps[0].container, say('legend_position'));
         } else {
           positionMarkers[key].setLatLng([p.lat, p.lon]);
         }

@@ -66,6 +66,14 @@ def test_open_page_shows_a_new_update_and_the_marchs_position_without_reload(
     expect(updates).to_contain_text("Assembly moved to the south exit.", timeout=5000)
     expect(page.locator("[data-live-position]")).to_contain_text("Brandenburg Gate")
     expect(page.locator(".march-position--front")).to_have_count(1)
+    # Above every waypoint marker, and named in the legend.
+    z = page.evaluate(
+        """() => [document.querySelector('.march-position--front'),
+                  ...document.querySelectorAll('.waypoint-marker')]
+                 .map(el => parseInt(getComputedStyle(el).zIndex, 10))"""
+    )
+    assert z[0] > max(z[1:])
+    expect(page.locator(".map-legend")).to_contain_text("Where the march is")
     # The page says when it last changed, counted in the browser: never when it was served.
     expect(page.locator("[data-live-changed]")).to_have_text("Last change: just now.")
     assert page.evaluate("window.__notReloaded") is True

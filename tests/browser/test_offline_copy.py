@@ -43,7 +43,7 @@ def test_tapping_rsvp_offline_says_so_on_the_page(offline_copy, march_path):
 
 
 def test_a_link_to_a_page_not_kept_offline_opens_our_offline_page(offline_copy):
-    offline_copy.get_by_role("link", name="Rallypoint").click()
+    offline_copy.get_by_role("link", name="Rallypoint", exact=True).click()
     expect(offline_copy.get_by_role("heading", name="You are offline")).to_be_visible()
     expect(offline_copy.locator("[data-offline-page]")).to_contain_text(
         "Nothing you sent was received."

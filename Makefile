@@ -50,8 +50,11 @@ run: setup
 	@echo "Rallypoint on http://$(HOST):$(PORT)/  (Ctrl-C stops it; mail: http://$(HOST):$(PORT)/dev/mailbox)"
 	RALLYPOINT_ENV=development BASE_URL=http://$(HOST):$(PORT) $(BIN)/python -m devserver --host $(HOST) --port $(PORT)
 
+# The suite runs on every core (pytest-xdist), one test file per worker at a time, so that a
+# file's module fixtures (the deployed stack, a browser context) start once. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed-dev node_modules/.installed translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ labels (``EventTextTranslation``, keyed by the text as written). Read through
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from models import Event, EventTextTranslation, EventTranslation
@@ -85,7 +86,11 @@ def save_texts(session: Session, event: Event, texts: dict[tuple[str, str, str],
         text = text.strip()
         if len(text) > MAX_TEXT[kind]:
             field = f"{kind}_{current[kind].index(source)}_{language}"
-            raise DomainError(_("Use at most %(num)d characters.", num=MAX_TEXT[kind]), field)
+            limit = MAX_TEXT[kind]
+            message = ngettext(
+                "Use at most %(num)d character.", "Use at most %(num)d characters.", limit
+            )
+            raise DomainError(message, field)
         row = existing.get((kind, source, language))
         if not text or text == source:
             if row is not None and row in event.text_translations:

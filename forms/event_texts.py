@@ -10,7 +10,7 @@ from wtforms.validators import Length
 from core.i18n import LANGUAGES
 from forms.base import Form
 from models.enums import TextKind
-from services.events.translations import MAX_DESCRIPTION, MAX_TEXT
+from services.events.translations import MAX_DESCRIPTION, MAX_TEXT, field_name
 
 _TOO_LONG = {
     60: _l("Use at most 60 characters."),
@@ -53,14 +53,14 @@ class EventTextsForm(Form):
     @classmethod
     def for_event(cls, sources: dict[str, list[str]], **kwargs) -> EventTextsForm:
         """The form for an event whose translatable texts are ``sources`` ({kind: [text]},
-        ``services.events.translations.sources``): a field ``<kind>_<n>_<language>`` per
-        text and language, labelled with the text as written."""
+        ``services.events.translations.sources``): a field per text and language
+        (``field_name``), labelled with the text as written."""
         fields, texts = {}, {}
         for kind, found in sources.items():
             limit = MAX_TEXT[kind]
-            for n, source in enumerate(found):
+            for source in found:
                 for code in cls.LANGUAGES:
-                    name = f"{kind}_{n}_{code}"
+                    name = field_name(kind, source, code)
                     fields[name] = StringField(
                         source, validators=[Length(max=limit, message=_TOO_LONG[limit])]
                     )

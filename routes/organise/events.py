@@ -94,12 +94,12 @@ def languages(event_id: int):
         for code in stored
         for part in ("title", "description")
     }
-    sources = event_texts.sources(event)
-    translated = {(t.kind, t.source, t.language): t.text for t in event.text_translations}
-    form = EventTextsForm.for_event(sources, data=data)
-    for name, key in form.TEXTS.items():
-        if request.method == "GET" and key in translated:
-            form[name].data = translated[key]
+    data.update(
+        (event_texts.field_name(t.kind, t.source, t.language), t.text)
+        for t in event.text_translations
+    )
+    # A field the request does not send keeps what is stored (as the title fields do).
+    form = EventTextsForm.for_event(event_texts.sources(event), data=data)
 
     def store() -> None:
         event_texts.save(db.session, event, form.texts())

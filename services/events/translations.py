@@ -5,6 +5,8 @@ labels (``EventTextTranslation``, keyed by the text as written). Read through
 
 from __future__ import annotations
 
+import hashlib
+
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import Session
@@ -53,6 +55,14 @@ def for_reader(event: Event, language: str) -> tuple[str, str]:
     return texts.title, texts.description_md
 
 
+def field_name(kind: str, source: str, language: str) -> str:
+    """The Languages page's field for ``source`` (a text of ``kind``) in ``language``, named
+    after the text itself: a form sent from a tab opened before the schedule changed still
+    fills in the texts it showed, never a neighbour's."""
+    digest = hashlib.sha256(source.encode()).hexdigest()[:12]
+    return f"{kind}_{digest}_{language}"
+
+
 def sources(event: Event) -> dict[str, list[str]]:
     """The texts of ``event`` that can be translated, per ``TextKind``, each once, in the
     order the page shows them: schedule item titles (by time), role names, waypoint labels."""
@@ -71,8 +81,8 @@ def save_texts(session: Session, event: Event, texts: dict[tuple[str, str, str],
     translations, for the texts it has now (``sources``): an empty translation removes one,
     and translations of texts the event no longer has are dropped. Flushes.
 
-    Raises ``DomainError`` (field ``<kind>_<n>_<language>``, as the Languages page names
-    it) for a translation longer than the text it translates may be.
+    Raises ``DomainError`` (on the field ``field_name`` names) for a translation longer
+    than the text it translates may be.
     """
     current = sources(event)
     wanted = {(kind, source) for kind, found in current.items() for source in found}
@@ -85,7 +95,7 @@ def save_texts(session: Session, event: Event, texts: dict[tuple[str, str, str],
             continue
         text = text.strip()
         if len(text) > MAX_TEXT[kind]:
-            field = f"{kind}_{current[kind].index(source)}_{language}"
+            field = field_name(kind, source, language)
             limit = MAX_TEXT[kind]
             message = ngettext(
                 "Use at most %(num)d character.", "Use at most %(num)d characters.", limit

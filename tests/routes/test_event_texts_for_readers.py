@@ -16,17 +16,25 @@ from sqlalchemy import func, select
 from models import EventTextTranslation, EventTranslation, OutboxMessage, Waypoint, utcnow
 from models.enums import TextKind
 from services import events
+from services.events import translations
 from services.live import positions as march
 from tests.factories import ROUTE, add_role, make_event, march_under_way
 
+
+def _field(kind: str, written: str) -> str:
+    """The German field of the Languages page labelled ``written``."""
+    return translations.field_name(kind, written, "de")
+
+
+ROLE_DE = _field(TextKind.ROLE, "Stewards")
 GERMAN = {
     "title_de": "Demo gegen den Krieg",
     "description_de": "Wir laufen gemeinsam.",
-    "schedule_item_0_de": "Sammeln",  # "Assembly"
-    "schedule_item_1_de": "Kundgebung an der Botschaft",  # "Rally at the embassy"
-    "role_0_de": "Ordner",  # "Stewards"
-    "waypoint_0_de": "Treffpunkt Potsdamer Platz",  # "Potsdamer Platz"
-    "waypoint_1_de": "Brandenburger Tor",  # "Brandenburg Gate"
+    _field(TextKind.SCHEDULE_ITEM, "Assembly"): "Sammeln",
+    _field(TextKind.SCHEDULE_ITEM, "Rally at the embassy"): "Kundgebung an der Botschaft",
+    ROLE_DE: "Ordner",
+    _field(TextKind.WAYPOINT, "Potsdamer Platz"): "Treffpunkt Potsdamer Platz",
+    _field(TextKind.WAYPOINT, "Brandenburg Gate"): "Brandenburger Tor",
 }
 DE = {"Accept-Language": "de"}
 MAP_DATA = re.compile(r'<script type="application/json" id="[^"]*-data">(.*?)</script>', re.S)
@@ -52,8 +60,13 @@ def translated(logged_in, session, organiser):
     """The march with its German texts saved on the Languages page, as an organiser does."""
     event = _future_event(session, organiser[0])
     page = logged_in.get(f"/organise/events/{event.id}/languages").get_data(as_text=True)
-    for written in ("Assembly", "Rally at the embassy", "Stewards", "Brandenburg Gate"):
-        assert f">{written}</label>" in page  # a field per text, labelled with it
+    for kind, written in (
+        (TextKind.SCHEDULE_ITEM, "Assembly"),
+        (TextKind.SCHEDULE_ITEM, "Rally at the embassy"),
+        (TextKind.ROLE, "Stewards"),
+        (TextKind.WAYPOINT, "Brandenburg Gate"),
+    ):  # a field per text, labelled with it
+        assert f'<label for="{_field(kind, written)}">{written}</label>' in page
     response = logged_in.submit(f"/organise/events/{event.id}/languages", GERMAN)
     assert response.status_code == 302
     return event
@@ -160,7 +173,7 @@ def test_neutral_subject_still_wins_over_the_translated_title(logged_in, session
 def test_search_finds_a_march_by_its_russian_title_in_any_case(client, session, organiser):
     event = make_event(session, organiser[0], title="Peace march", city="Hamburg")
     other = make_event(session, organiser[0], title="Climate strike", city="Hamburg")
-    events.translations.save(session, event, {"ru": ("Марш мира в Берлине", "")})
+    translations.save(session, event, {"ru": ("Марш мира в Берлине", "")})
     session.commit()
     for query in ("Берлин", "берлин", "МАРШ МИРА", "peace", "hamburg"):
         html = client.get("/events", query_string={"q": query}).get_data(as_text=True)
@@ -178,20 +191,38 @@ def test_too_long_translation_is_refused_next_to_its_field_and_nothing_is_stored
     event = _future_event(session, organiser[0])
     response = logged_in.submit(
         f"/organise/events/{event.id}/languages",
-        {"title_de": "Demo", "role_0_de": "O" * 61, "waypoint_1_de": "Brandenburger Tor"},
+        {
+            "title_de": "Demo",
+            ROLE_DE: "O" * 61,
+            _field(TextKind.WAYPOINT, "Brandenburg Gate"): "Brandenburger Tor",
+        },
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     field = re.search(r'<div class="field field--error">.*?</div>', html, re.S).group(0)
-    assert 'name="role_0_de"' in field and "Use at most 60 characters." in field
+    assert f'name="{ROLE_DE}"' in field and "Use at most 60 characters." in field
     assert 'value="Brandenburger Tor"' in html  # what was typed stays
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(EventTextTranslation)) == 0
     assert session.scalar(select(func.count()).select_from(EventTranslation)) == 0
 
 
+def test_a_form_from_a_tab_opened_before_a_text_changed_keeps_the_other_translations(
+    logged_in, session, translated
+):
+    """The organiser renamed the first schedule item in another tab, then sent this page:
+    its field for the old name is ignored, and nothing lands on a neighbour's text."""
+    translated.schedule_items[0].title = "Gathering"
+    session.commit()
+    stale = {**GERMAN, _field(TextKind.SCHEDULE_ITEM, "Assembly"): "Sammeln!"}
+    assert logged_in.submit(f"/organise/events/{translated.id}/languages", stale).status_code == 302
+    html = logged_in.get(f"/e/{translated.slug}", headers=DE).get_data(as_text=True)
+    assert "<strong>Gathering</strong>" in html and "Sammeln" not in html
+    assert "<strong>Kundgebung an der Botschaft</strong>" in html
+
+
 def test_an_emptied_field_removes_its_translation(logged_in, session, translated):
-    cleared = {**GERMAN, "role_0_de": ""}
+    cleared = {**GERMAN, ROLE_DE: ""}
     logged_in.submit(f"/organise/events/{translated.id}/languages", cleared)
     html = logged_in.get(f"/e/{translated.slug}", headers=DE).get_data(as_text=True)
     assert "Ordner" not in html and "Stewards" in html
@@ -200,7 +231,7 @@ def test_an_emptied_field_removes_its_translation(logged_in, session, translated
 
 def test_live_feed_says_where_the_march_is_in_the_readers_language(client, session, organiser):
     event = march_under_way(session, organiser[0], now=utcnow(), slug="live-de", with_gate=True)
-    events.translations.save_texts(
+    translations.save_texts(
         session, event, {(TextKind.WAYPOINT, "Brandenburg Gate", "de"): "Brandenburger Tor"}
     )
     token = march.create_steward_link(session, event, label="Front", now=utcnow())

@@ -64,4 +64,4 @@ def test_a_translation_survives_the_route_saved_again(session, event):
 def test_a_translation_longer_than_its_text_may_be_is_refused(session, event):
     with pytest.raises(DomainError) as refused:
         translations.save_texts(session, event, {(TextKind.ROLE, "Stewards", "de"): "x" * 61})
-    assert refused.value.field == "role_0_de"
+    assert refused.value.field == translations.field_name(TextKind.ROLE, "Stewards", "de")

@@ -135,6 +135,16 @@ def test_german_listing_and_calendar_file_use_the_german_texts(logged_in, sessio
     assert "Demo gegen den Krieg" in [str(e["summary"]) for e in feed.walk("VEVENT")]
 
 
+def test_event_card_and_flyer_in_german(logged_in, session, translated):
+    card = logged_in.get(f"/e/{translated.slug}/embed", headers=DE).get_data(as_text=True)
+    assert ">Demo gegen den Krieg</a></h1>" in card
+    assert "Treffpunkt Potsdamer Platz, Berlin" in card
+    flyer = logged_in.get(f"/e/{translated.slug}/flyer", headers=DE).get_data(as_text=True)
+    assert "<h1>Demo gegen den Krieg</h1>" in flyer and "Brandenburger Tor" in flyer
+    english = logged_in.get(f"/e/{translated.slug}/embed", headers={"Accept-Language": "en"})
+    assert ">March against the war</a></h1>" in english.get_data(as_text=True)
+
+
 def test_german_participant_gets_emails_calendar_and_manage_page_in_german(
     logged_in, session, translated
 ):

@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_filters(app: Flask) -> None:
     from models import enums
     from services.route import kind_labels
+    from services.texts import in_locale
     from services.times import format_time, format_when
 
     # One filter per purpose: {{ event.starts_at|when(event.timezone) }} for a moment,
@@ -95,6 +96,8 @@ def _register_template_filters(app: Flask) -> None:
     # Named states: {% if event.status == enums.EventStatus.DRAFT %}
     app.add_template_global(enums, "enums")
     app.add_template_global(kind_labels)  # the waypoint kinds' names, for the map scripts
+    # The organisers' texts in the page's (or email's) language: {{ reader(event).title }}
+    app.add_template_global(in_locale, "reader")
 
 
 def _register_cli(app: Flask) -> None:

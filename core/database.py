@@ -13,8 +13,10 @@ from contextvars import ContextVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask.globals import request_ctx
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, String, create_engine, event
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.functions import GenericFunction
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # How long a request waits for PostgreSQL to accept a connection before it gives up and the
@@ -54,9 +56,33 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+class unicode_lower(GenericFunction):  # noqa: N801 (named like the SQL functions it stands for)
+    """``lower()`` for every script: PostgreSQL's follows the database's locale (Cyrillic,
+    Greek, umlauts), SQLite's only knows ASCII, so there it is Python's, registered on each
+    connection (``_sqlite_connect``). For searches that ignore case in any language."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(unicode_lower)
+def _lower(element, compiler, **kw) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(unicode_lower, "sqlite")
+def _sqlite_lower(element, compiler, **kw) -> str:
+    return f"unicode_lower({compiler.process(element.clauses, **kw)})"
+
+
+def _python_lower(text):
+    return text.lower() if isinstance(text, str) else text
+
+
 def _sqlite_connect(dbapi_connection, _record) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred and late).
     dbapi_connection.isolation_level = None
+    dbapi_connection.create_function("unicode_lower", 1, _python_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

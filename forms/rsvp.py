@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from forms.base import Form
 from forms.fields import email_field
 from models import Event, Role
+from services import texts as reader_texts
 from services.rsvp.attendees import RoleLine
 
 
@@ -71,8 +72,9 @@ class _RsvpFields(Form):
         self.party_size.render_kw = {**self.party_size.render_kw, "max": most}
         self.party_size.description = _("Up to %(most)d.", most=most)
         labels = labels or {}
+        texts = reader_texts.in_locale(event)
         self.role_id.choices = [(0, labels.get(0, _("Participant")))] + [
-            (role.id, labels.get(role.id, role.name)) for role in roles
+            (role.id, labels.get(role.id) or texts.role(role.name)) for role in roles
         ]
         return self
 

@@ -4,7 +4,13 @@ from models.api_token import ApiToken
 from models.base import Base, utcnow
 from models.counts import RsvpCount
 from models.embed import EventEmbed
-from models.event import Event, EventChange, EventOrganiser, EventTranslation
+from models.event import (
+    Event,
+    EventChange,
+    EventOrganiser,
+    EventTextTranslation,
+    EventTranslation,
+)
 from models.fanout import FanoutJob
 from models.heartbeat import WorkerHeartbeat
 from models.march import MarchPosition, StewardLink
@@ -26,6 +32,7 @@ __all__ = [
     "EventInvitation",
     "EventNotice",
     "EventOrganiser",
+    "EventTextTranslation",
     "EventTranslation",
     "FanoutJob",
     "MarchPosition",

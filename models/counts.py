@@ -41,7 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base
-from models.event import Event, EventChange, EventTranslation
+from models.event import Event, EventChange, EventTextTranslation, EventTranslation
 from models.march import MarchPosition
 from models.route import RoutePoint, Waypoint
 from models.rsvp import Role, Rsvp
@@ -52,6 +52,7 @@ NO_ROLE = 0  # ``role_key`` of plain participants (a primary key column cannot b
 # Rows of these tables are shown by the public event page; a change to one bumps the version.
 PAGE_MODELS = (
     EventTranslation,
+    EventTextTranslation,
     Role,
     RoutePoint,
     Waypoint,

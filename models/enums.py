@@ -22,6 +22,7 @@ __all__ = [
     "MailPriority",
     "OutboxStatus",
     "RsvpStatus",
+    "TextKind",
     "Visibility",
     "WaypointKind",
 ]
@@ -45,6 +46,14 @@ class ChangeKind(StrEnum):
     SCHEDULE = "schedule"
     STATUS = "status"
     UPDATE = "update"
+
+
+class TextKind(StrEnum):
+    """Which of an event's short texts a ``EventTextTranslation`` translates."""
+
+    SCHEDULE_ITEM = "schedule_item"  # a schedule item's title
+    ROLE = "role"  # a role's name
+    WAYPOINT = "waypoint"  # a waypoint's label
 
 
 class WaypointKind(StrEnum):

@@ -75,6 +75,9 @@ class Event(Base):
     translations: Mapped[list[EventTranslation]] = relationship(
         order_by="EventTranslation.language", cascade="all, delete-orphan", passive_deletes=True
     )
+    text_translations: Mapped[list[EventTextTranslation]] = relationship(
+        order_by="EventTextTranslation.id", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def assembly_waypoint(self) -> Waypoint | None:
@@ -122,3 +125,23 @@ class EventTranslation(Base):
     language: Mapped[str] = mapped_column(String(8))
     title: Mapped[str] = mapped_column(String(140))
     description_md: Mapped[str] = mapped_column(Text, default="")
+
+
+class EventTextTranslation(Base):
+    """One of the event's short texts (a schedule item's title, a role's name, a waypoint's
+    label: ``kind``, a ``TextKind``) in another language, keyed by the text as written
+    (``source``) rather than by the row that shows it. Saving the route recreates its
+    waypoints, and the schedule page rewrites its items; a translation keyed by the text
+    survives both, and a label used twice is translated once. A text that no longer occurs
+    keeps its row (harmless, and back if the text returns) until the Languages page is saved.
+    """
+
+    __tablename__ = "event_text_translations"
+    __table_args__ = (UniqueConstraint("event_id", "kind", "source", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # a TextKind
+    source: Mapped[str] = mapped_column(String(140))
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(String(140))

@@ -28,6 +28,7 @@ from models.enums import EventStatus
 from routes import conditional
 from routes.access import require_organiser
 from services import calendar as ical
+from services import texts as reader_texts
 from services.events import event_route
 from services.events import page as pages
 from services.live import feed as live
@@ -98,15 +99,17 @@ def _public(slug: str, kind: str, mimetype: str, build: Callable[[Event], Respon
 
 
 def _page(event: Event) -> bytes:
+    language = get_locale().language
     context = pages.event_page(
-        event, config=current_app.config, language=get_locale().language, page_url=_url(event)
+        event, config=current_app.config, language=language, page_url=_url(event)
     )
+    texts = reader_texts.for_reader(event, language)
     return render_template(
         "events/show.html",
         **context,
         live=live.page_context(db.session, event),
         organiser=pages.organiser_name(db.session, event),
-        panel=pages.rsvp_panel(db.session, event, utcnow()),
+        panel=pages.rsvp_panel(db.session, event, utcnow(), texts),
     ).encode()
 
 

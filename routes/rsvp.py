@@ -29,6 +29,7 @@ from forms.rsvp import ConfirmForm, ManageForm, RsvpForm, role_labels
 from models import Event, Rsvp, utcnow
 from models.enums import RsvpStatus
 from services import rsvp as rsvps
+from services import texts as reader_texts
 from services import tokens
 from services.errors import DomainError
 from services.events import page as pages
@@ -67,7 +68,8 @@ def _event(slug: str) -> Event:
 
 def _panel(event: Event, form: RsvpForm) -> dict:
     """The RSVP panel with its form, whose role choices say "stewards: 6 of 10"."""
-    panel = pages.rsvp_panel(db.session, event, utcnow())
+    texts = reader_texts.for_reader(event, _language())
+    panel = pages.rsvp_panel(db.session, event, utcnow(), texts)
     panel["form"] = form.setup(event, event.roles, role_labels(panel["lines"]))
     return panel
 

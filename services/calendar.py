@@ -27,7 +27,9 @@ from flask_babel import gettext as _
 
 from models import Event
 from models.enums import EventStatus
+from services import texts as reader_texts
 from services.route import KIND_LABELS, walking_minutes
+from services.texts import ReaderTexts
 from services.times import to_local
 from services.vtimezone import vtimezone
 
@@ -39,8 +41,10 @@ def _host() -> str:
     return urlsplit(current_app.config["BASE_URL"]).hostname or "rallypoint.invalid"
 
 
-def route_summary(event: Event) -> str:
-    """E.g. "Route: 1.3 km, about 26 min walking. 1. Potsdamer Platz (Assembly) ..."."""
+def route_summary(event: Event, texts: ReaderTexts | None = None) -> str:
+    """E.g. "Route: 1.3 km, about 26 min walking. 1. Potsdamer Platz (Assembly) ...", the
+    labels in ``texts``' language (default: the one being rendered in)."""
+    texts = texts or reader_texts.in_locale(event)
     if not event.route_length_m:
         return ""
     pace = current_app.config["MARCH_PACE_KMH"]
@@ -53,13 +57,16 @@ def route_summary(event: Event) -> str:
         )
     ]
     lines += [
-        f"{n}. {w.label} ({KIND_LABELS.get(w.kind, w.kind)})"
+        f"{n}. {texts.waypoint(w.label)} ({KIND_LABELS.get(w.kind, w.kind)})"
         for n, w in enumerate(event.waypoints, 1)
     ]
     return "\n".join(lines)
 
 
 def _vevent(event: Event, url: str, now: datetime, title: str | None = None) -> icalendar.Event:
+    """The event as a VEVENT, its texts in the language being rendered in (``title``, an
+    emailed neutral subject, replaces its title)."""
+    texts = reader_texts.in_locale(event)
     item = icalendar.Event()
     item.add("uid", f"event-{event.id}@{_host()}")
     item.add("sequence", event.revision)
@@ -67,19 +74,20 @@ def _vevent(event: Event, url: str, now: datetime, title: str | None = None) -> 
     item.add("last-modified", event.updated_at or now)
     item.add("dtstart", to_local(event.starts_at, event.timezone))
     item.add("dtend", to_local(event.ends_at, event.timezone))
-    item.add("summary", title or event.title)
+    item.add("summary", title or texts.title)
     item.add("url", url)
     cancelled = event.status == EventStatus.CANCELLED
     item.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     assembly = event.assembly_waypoint
     if assembly is not None:
-        where = f"{assembly.label}, {event.city}" if event.city else assembly.label
+        label = texts.waypoint(assembly.label)
+        where = f"{label}, {event.city}" if event.city else label
         item.add("location", where)
         item.add("geo", (assembly.lat, assembly.lon))
     elif event.city:
         item.add("location", event.city)
     text = [_("Cancelled: %(reason)s", reason=event.cancel_reason)] if cancelled else []
-    text += [part for part in (route_summary(event), url) if part]
+    text += [part for part in (route_summary(event, texts), url) if part]
     item.add("description", "\n\n".join(text))
     return item
 
@@ -132,12 +140,16 @@ def _files() -> _Files:
 
 def _file_key(event: Event, url: str, title: str | None) -> tuple:
     """What an event's file is made of. Its route, places, times and status bump the
-    revision (``services.events.changes``); the title does not, so it is named here, with
-    the columns the file shows (cheap to read; rows changed outside the services too)."""
+    revision (``services.events.changes``); the title and the translations do not, so they
+    are named here, with the columns the file shows (cheap to read; rows changed outside
+    the services too)."""
+    texts = reader_texts.in_locale(event)
     return (
         event.id,
         event.revision,
         event.title,
+        texts.title,
+        tuple(sorted(texts.texts.items())),
         title,
         event.status,
         event.cancel_reason,
@@ -154,8 +166,10 @@ def _file_key(event: Event, url: str, title: str | None) -> tuple:
 
 
 def event_ics(event: Event, url: str, now: datetime, *, title: str | None = None) -> bytes:
-    """The calendar file of one event; ``url`` is its public page. ``title`` replaces the
-    event's title as the summary (an emailed neutral subject).
+    """The calendar file of one event, in the language being rendered in (the page's, or
+    the one an email forces: its title and waypoint labels as the organisers translated
+    them); ``url`` is its public page. ``title`` replaces the event's title as the summary
+    (an emailed neutral subject).
 
     Built once per revision and language and then served from a bounded cache, so DTSTAMP
     is the ``now`` of the first build of this revision (the moment this version of the
@@ -175,7 +189,8 @@ def event_ics(event: Event, url: str, now: datetime, *, title: str | None = None
 
 def feed_ics(events: Iterable[Event], url_of: Callable[[Event], str], now: datetime) -> bytes:
     """One subscribable calendar of ``events`` (the caller picks listed, published,
-    upcoming ones), stamped ``now``; ``url_of`` gives each event's public page."""
+    upcoming ones), stamped ``now``, in the language being rendered in; ``url_of`` gives
+    each event's public page."""
     cal = _calendar(_("Rallypoint demonstrations"))
     events = list(events)
     for event in events:

@@ -83,25 +83,30 @@ def _schedule_moves(event) -> str:
 @bp.route("/events/<int:event_id>/languages", methods=["GET", "POST"])
 @login_required
 def languages(event_id: int):
-    """The title and description in other languages, for participants who read those."""
+    """The title, the description, and each schedule item, role and waypoint label in other
+    languages, for participants who read those."""
     event = require_organiser(event_id, for_update=request.method == "POST")
     stored = {t.language: t for t in event.translations}
-    form = EventTextsForm(
-        data={
-            f"{part}_{code}": getattr(
-                stored[code], "description_md" if part == "description" else "title"
-            )
-            for code in stored
-            for part in ("title", "description")
-        }
-    )
-    if form.validate_on_submit() and (
-        done := save(
-            form,
-            lambda: event_texts.save(db.session, event, form.texts()),
-            _("Translations saved."),
-            lambda _result: to_overview(event.id),
+    data = {
+        f"{part}_{code}": getattr(
+            stored[code], "description_md" if part == "description" else "title"
         )
+        for code in stored
+        for part in ("title", "description")
+    }
+    data.update(
+        (event_texts.field_name(t.kind, t.source, t.language), t.text)
+        for t in event.text_translations
+    )
+    # A field the request does not send keeps what is stored (as the title fields do).
+    form = EventTextsForm.for_event(event_texts.sources(event), data=data)
+
+    def store() -> None:
+        event_texts.save(db.session, event, form.texts())
+        event_texts.save_texts(db.session, event, form.short_texts())
+
+    if form.validate_on_submit() and (
+        done := save(form, store, _("Translations saved."), lambda _result: to_overview(event.id))
     ):
         return done
     return page("organise/languages.html", form=form, event=event)

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Event, EventOrganiser, Rsvp
 from models.enums import EventStatus, Visibility
 from services.api import schemas
 from services.events import event_route, format_reminder_offsets
+from services.events import page as pages
 from services.live import feed as live
 from services.route import to_geojson
 from services.rsvp import attendees
@@ -22,16 +23,12 @@ from services.times import to_local
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def _escaped(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def listed_events(
     session: Session, query: schemas.ListingQuery, now: datetime
 ) -> tuple[list[Event], bool]:
     """One page of the listed, published events matching ``query``, soonest first, and
     whether there are more. Not ended by ``query.starts_from`` (default ``now``); as the
-    public listing, a search matches the title or the city."""
+    public listing, a search matches the title, a translated title or the city."""
     select_ = select(Event).where(
         Event.status == EventStatus.PUBLISHED,
         Event.visibility == Visibility.LISTED,
@@ -40,10 +37,7 @@ def listed_events(
     if query.starts_before is not None:
         select_ = select_.where(Event.starts_at < query.starts_before)
     if q := query.q.strip():
-        pattern = _escaped(q)
-        select_ = select_.where(
-            or_(Event.title.ilike(pattern, escape="\\"), Event.city.ilike(pattern, escape="\\"))
-        )
+        select_ = select_.where(pages.matching(q))
     if city := query.city.strip():
         select_ = select_.where(func.lower(Event.city) == city.lower())
     rows = list(

@@ -19,14 +19,16 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, bindparam, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Event, EventOrganiser, RsvpCount, User
+from core.database import unicode_lower
+from models import Event, EventOrganiser, EventTranslation, RsvpCount, User
 from models.counts import NO_ROLE
 from models.enums import EventStatus, RsvpStatus, Visibility
 from services import rsvp as rsvps
+from services import texts as reader_texts
 from services.events import render_description
-from services.events import translations as event_texts
 from services.route import KIND_LABELS, walking_minutes
 from services.rsvp import attendees
+from services.texts import ReaderTexts
 from services.times import to_local
 
 
@@ -41,6 +43,7 @@ def event_for_page(session: Session, slug: str) -> Event | None:
             selectinload(Event.schedule_items),
             selectinload(Event.changes),
             selectinload(Event.translations),
+            selectinload(Event.text_translations),
             selectinload(Event.roles),
         )
     )
@@ -62,23 +65,38 @@ def _public() -> Select:
     )
 
 
-def _filtered(query: Select, q: str) -> Select:
-    if not q:
-        return query
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return query.where(
-        or_(Event.title.ilike(pattern, escape="\\"), Event.city.ilike(pattern, escape="\\"))
+def matching(q: str):
+    """The condition "``q`` is in the title, in a translated title or in the city", case
+    ignored in any script ("берлин" finds "Марш в Берлине"): the listing's and the API's
+    search."""
+    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    def contains(column):
+        return unicode_lower(column).like(pattern, escape="\\")
+
+    translated = select(EventTranslation.id).where(
+        EventTranslation.event_id == Event.id, contains(EventTranslation.title)
     )
+    return or_(contains(Event.title), contains(Event.city), translated.exists())
+
+
+def _filtered(query: Select, q: str) -> Select:
+    return query.where(matching(q)) if q else query
 
 
 def upcoming_events(
     session: Session, now: datetime, limit: int, offset: int = 0, q: str = ""
 ) -> list[Event]:
     """Listed published events that have not ended at ``now``, soonest first, filtered by
-    ``q`` (title or city)."""
+    ``q`` (``matching``), their translations loaded."""
     query = _filtered(_public().where(Event.ends_at >= now), q)
     return list(
-        session.scalars(query.order_by(Event.starts_at, Event.id).limit(limit).offset(offset))
+        session.scalars(
+            query.options(selectinload(Event.translations))
+            .order_by(Event.starts_at, Event.id)
+            .limit(limit)
+            .offset(offset)
+        )
     )
 
 
@@ -89,7 +107,10 @@ def past_events(
     query = _filtered(_public().where(Event.ends_at < now), q)
     return list(
         session.scalars(
-            query.order_by(Event.starts_at.desc(), Event.id.desc()).limit(limit).offset(offset)
+            query.options(selectinload(Event.translations))
+            .order_by(Event.starts_at.desc(), Event.id.desc())
+            .limit(limit)
+            .offset(offset)
         )
     )
 
@@ -100,7 +121,11 @@ def feed_events(session: Session, now: datetime, limit: int = 500) -> list[Event
         session.scalars(
             _public()
             .where(Event.ends_at >= now)
-            .options(selectinload(Event.waypoints))
+            .options(
+                selectinload(Event.waypoints),
+                selectinload(Event.translations),
+                selectinload(Event.text_translations),
+            )
             .order_by(Event.starts_at)
             .limit(limit)
         )
@@ -114,12 +139,14 @@ def walking_text(minutes: int) -> str:
     return _("%(hours)d h", hours=hours) if hours else _("%(minutes)d min", minutes=rest)
 
 
-def map_data(event: Event, config: Mapping) -> dict:
-    """The data the map macros and scripts read; ``config`` gives the tile server."""
+def map_data(event: Event, config: Mapping, texts: ReaderTexts | None = None) -> dict:
+    """The data the map macros and scripts read; ``config`` gives the tile server, ``texts``
+    the reader's language of the labels (none: as written, for the route editor)."""
+    label = texts.waypoint if texts is not None else str
     return {
         "points": [[p.lat, p.lon] for p in event.route_points],
         "waypoints": [
-            {"n": n, "lat": w.lat, "lon": w.lon, "kind": w.kind, "label": w.label}
+            {"n": n, "lat": w.lat, "lon": w.lon, "kind": w.kind, "label": label(w.label)}
             for n, w in enumerate(event.waypoints, 1)
         ],
         "tiles": {"url": config["TILE_URL"], "attribution": config["TILE_ATTRIBUTION"]},
@@ -134,39 +161,46 @@ def event_page(event: Event, *, config: Mapping, language: str, page_url: str) -
     the same queries for 5 points or 5,000.
     """
     tz = event.timezone
+    texts = reader_texts.for_reader(event, language)
     numbers = {w.id: n for n, w in enumerate(event.waypoints, 1)}
-    labels = {w.id: w.label for w in event.waypoints}
+    labels = {w.id: texts.waypoint(w.label) for w in event.waypoints}
     start_day = to_local(event.starts_at, tz).date()
     pace = config["MARCH_PACE_KMH"]
-    title, description_md = event_texts.for_reader(event, language)
+    assembly = event.assembly_waypoint
     return {
         "event": event,
         "ends_same_day": to_local(event.ends_at, tz).date() == start_day,
-        "assembly": event.assembly_waypoint,
+        "assembly": assembly,
+        "assembly_label": texts.waypoint(assembly.label) if assembly is not None else None,
         "has_route": len(event.route_points) >= 2,
         "distance_km": format_decimal(event.route_length_m / 1000, format="0.0"),
         "walking": walking_text(walking_minutes(event.route_length_m, pace)),
         "pace_kmh": f"{pace:g}",
         "waypoints": [
-            {"n": n, "label": w.label, "kind": w.kind, "kind_label": str(KIND_LABELS[w.kind])}
+            {
+                "n": n,
+                "label": labels[w.id],
+                "kind": w.kind,
+                "kind_label": str(KIND_LABELS[w.kind]),
+            }
             for n, w in enumerate(event.waypoints, 1)
         ],
-        "map_data": map_data(event, config),
+        "map_data": map_data(event, config, texts),
         "schedule": [
             {
                 "id": item.id,
                 "starts_at": item.starts_at,
                 "other_day": to_local(item.starts_at, tz).date() != start_day,
-                "title": item.title,
+                "title": texts.schedule_item(item.title),
                 "description": item.description,
                 "waypoint_n": numbers.get(item.waypoint_id),
                 "waypoint_label": labels.get(item.waypoint_id),
             }
             for item in event.schedule_items
         ],
-        "title": title,
-        "description_html": render_description(description_md),
-        "description_text": plain_summary(description_md),
+        "title": texts.title,
+        "description_html": render_description(texts.description_md),
+        "description_text": plain_summary(texts.description_md),
         "contact_href": contact_href(event.contact),
         "changes": event.changes,
         "is_draft_preview": event.status == EventStatus.DRAFT,
@@ -307,16 +341,22 @@ def confirmed(session: Session, event: Event) -> dict[int, tuple[int, int]]:
     return {key: (int(rsvps), int(people)) for key, rsvps, people in rows}
 
 
-def rsvp_panel(session: Session, event: Event, now: datetime) -> dict:
+def rsvp_panel(
+    session: Session, event: Event, now: datetime, texts: ReaderTexts | None = None
+) -> dict:
     """What ``rsvp/_panel.html`` shows besides its form: "stewards: 6 of 10" per role, the
     public count if the organisers show it, and why RSVPs are closed at ``now``.
 
     The numbers come from the counters, never from grouping the RSVPs. A role counts its
     volunteers (one per RSVP); the guests they bring come as participants, as do the
     counters of a role that is gone (as ``attendees.totals`` counts). ``lines`` holds every
-    role's line, plain participants included, for the form's labels.
+    role's line, plain participants included, for the form's labels; role names are in
+    ``texts``' language (none: as written).
     """
-    lines = [attendees.RoleLine(None)] + [attendees.RoleLine(role) for role in event.roles]
+    lines = [attendees.RoleLine(None)] + [
+        attendees.RoleLine(role, label=texts.role(role.name) if texts is not None else None)
+        for role in event.roles
+    ]
     by_key = {line.role.id if line.role else NO_ROLE: line for line in lines}
     for key, (answers, people) in confirmed(session, event).items():
         line = by_key.get(key, lines[0])

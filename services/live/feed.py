@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange, MarchPosition, ScheduleItem, Waypoint
+from services import texts as reader_texts
 from services.live.positions import latest_positions
 from services.route import Point, haversine_m
+from services.texts import ReaderTexts
 from services.times import format_time
 
 FEED_LENGTH = 50
@@ -56,25 +58,29 @@ def feed_data(session: Session, event: Event) -> dict:
             }
             for change in changes
         ],
-        "position": position_summary(positions, waypoints),
+        "position": position_summary(positions, waypoints, reader_texts.in_locale(event)),
         "schedule": [{"id": item_id, "starts_at": at.isoformat()} for item_id, at in schedule],
     }
 
 
 def position_summary(
-    positions: dict[str, MarchPosition], waypoints: Iterable[Waypoint]
+    positions: dict[str, MarchPosition],
+    waypoints: Iterable[Waypoint],
+    texts: ReaderTexts | None = None,
 ) -> dict[str, dict]:
-    """{"front": {"lat", "lon", "at", "near"}, "end": ...} for the feed and the page."""
+    """{"front": {"lat", "lon", "at", "near"}, "end": ...} for the feed and the page; the
+    waypoint "near" names is in ``texts``' language (none: as written)."""
     waypoints = list(waypoints)
-    return {
-        key: {
+    summary = {}
+    for key, p in positions.items():
+        near = _nearest_label(waypoints, Point(p.lat, p.lon))
+        summary[key] = {
             "lat": p.lat,
             "lon": p.lon,
             "at": p.created_at.isoformat(),
-            "near": _nearest_label(waypoints, Point(p.lat, p.lon)),
+            "near": texts.waypoint(near) if near and texts is not None else near,
         }
-        for key, p in positions.items()
-    }
+    return summary
 
 
 def _nearest_label(waypoints: list[Waypoint], p: Point) -> str | None:
@@ -112,7 +118,7 @@ def page_context(session: Session, event: Event) -> dict:
     same page, and ETag, all day). Two queries; the event's waypoints and changes are
     already loaded with the page."""
     positions = latest_positions(session, event.id)
-    summary = position_summary(positions, event.waypoints)
+    summary = position_summary(positions, event.waypoints, reader_texts.in_locale(event))
     instants = [p.created_at for p in positions.values()]
     if event.changes:
         instants.append(event.changes[0].created_at)

@@ -188,7 +188,11 @@ def _render(session: Session, job: FanoutJob, event: Event) -> dict:
             )
             subjects[lang] = subject
             bodies[f"{lang}:{int(named)}"] = [text, html]
-    ics = None if job.kind == FanoutKind.UPDATE else notify.event_ics(event, job.created_at)
+    ics = (
+        None
+        if job.kind == FanoutKind.UPDATE
+        else {lang: notify.event_ics(event, job.created_at, lang) for lang in Language}
+    )
     return {"nonce": nonce, "subjects": subjects, "bodies": bodies, "ics": ics}
 
 
@@ -208,7 +212,8 @@ def _row(job: FanoutJob, event: Event, rsvp: Rsvp, stand_in: re.Pattern) -> dict
         "body_text": stand_in.sub(lambda m: plain[m[1]], text),
         "body_html": stand_in.sub(lambda m: escaped[m[1]], html),
         "headers": notify.unsubscribe_headers(unsubscribe),
-        "ics": parts["ics"],
+        # One file per language; a job prepared before there were several holds one.
+        "ics": parts["ics"].get(lang) if isinstance(parts["ics"], dict) else parts["ics"],
         "event_id": event.id,
         "rsvp_id": rsvp.id,
         "change_id": job.change_id,

@@ -32,6 +32,7 @@ from models import Event, EventChange, FanoutJob, Rsvp
 from models.enums import EventStatus, Language, RsvpStatus
 from models.fanout import FanoutKind
 from services import calendar as ical
+from services import texts as reader_texts
 from services.mail import outbox
 from services.times import day_label, format_time, format_when
 from services.urls import confirm_url, event_url, manage_url, unsubscribe_url
@@ -43,15 +44,18 @@ def language_of(rsvp: Rsvp) -> str:
     return rsvp.language if rsvp.language in tuple(Language) else Language.EN
 
 
-def subject(event: Event, text: str) -> str:
-    """A subject line; the event's neutral subject replaces its title when one is set."""
-    return _("%(what)s: %(title)s", what=text, title=event.neutral_subject or event.title)
+def subject(event: Event, text: str, title: str | None = None) -> str:
+    """A subject line naming the event by ``title`` (its title in the reader's language;
+    default: as written); the event's neutral subject replaces it when one is set."""
+    return _("%(what)s: %(title)s", what=text, title=event.neutral_subject or title or event.title)
 
 
-def event_ics(event: Event, now: datetime) -> str:
-    """The event as an iCalendar text stamped ``now``, for attaching to a message; named by
-    its neutral subject when it has one (mail apps show the summary in the inbox list)."""
-    return ical.event_ics(event, event_url(event), now, title=event.neutral_subject).decode()
+def event_ics(event: Event, now: datetime, lang: str = Language.EN) -> str:
+    """The event as an iCalendar text stamped ``now`` in ``lang`` (the participant's), for
+    attaching to a message; named by its neutral subject when it has one (mail apps show
+    the summary in the inbox list)."""
+    with force_locale(lang):
+        return ical.event_ics(event, event_url(event), now, title=event.neutral_subject).decode()
 
 
 # The two answers to the public form (a new RSVP to confirm, or "you already replied") look
@@ -133,9 +137,15 @@ def render_parts(
     """Subject, text body and HTML body of the email ``kind`` in ``lang``: the one place an
     email to a participant is rendered. ``services.mail.fanout`` renders a notice to many
     once per language with stand-ins for the name and the links, and fills those in."""
+    texts = reader_texts.for_reader(event, lang)
+    assembly = event.assembly_waypoint
     with force_locale(lang):
         context.update(
             event=event,
+            # The organisers' texts in ``lang``: templates print these, not ``event.title``.
+            title=texts.title,
+            role_name=texts.role(rsvp.role.name) if rsvp is not None and rsvp.role else None,
+            assembly_label=texts.waypoint(assembly.label) if assembly is not None else None,
             rsvp=rsvp,
             change=change,
             lang=lang,
@@ -147,7 +157,7 @@ def render_parts(
             when=format_when(event.starts_at, event.timezone),
         )
         return (
-            subject(event, str(subject_text)),
+            subject(event, str(subject_text), texts.title),
             render_template(f"emails/{kind}.txt", **context),
             render_template(f"emails/{kind}.html", **context),
         )
@@ -214,7 +224,7 @@ def rsvp_received(
         event=event,
         rsvp=rsvp,
         subject_text=_l("You are confirmed") if confirmed else _l("Your RSVP"),
-        ics=event_ics(event, now) if confirmed else None,
+        ics=event_ics(event, now, language_of(rsvp)) if confirmed else None,
         position=position,
     )
 
@@ -229,7 +239,7 @@ def rsvp_promoted(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> 
         event=event,
         rsvp=rsvp,
         subject_text=_l("You have a place"),
-        ics=event_ics(event, now),
+        ics=event_ics(event, now, language_of(rsvp)),
     )
 
 

@@ -43,10 +43,13 @@ class RoleLine:
     people: int = 0
     waitlist: int = 0  # RSVPs
     pending: int = 0  # RSVPs
+    label: str | None = None  # the role's name in the reader's language, if not as written
 
     @property
     def name(self) -> str:
-        return self.role.name if self.role else _("Participant")
+        if self.role is None:
+            return _("Participant")
+        return self.label or self.role.name
 
     @property
     def needed(self) -> int | None:

@@ -118,7 +118,6 @@ def test_an_expanded_email_is_exactly_the_one_rendered_for_that_participant(sess
             "change": recorded[0],
             "changes": recorded,
             "cancelled": kind == "cancelled",
-            "ics": notify.event_ics(event, now),
             "subject_text": _l("Cancelled") if kind == "cancelled" else _l("Changed"),
         }
     session.commit()
@@ -129,9 +128,12 @@ def test_an_expanded_email_is_exactly_the_one_rendered_for_that_participant(sess
     reached = people if kind != "changed" else people[:3]
     assert sorted(rows) == sorted(p.id for p in reached)
     for rsvp in reached:
+        # The calendar file comes in the participant's language, as the email does.
+        ics = notify.event_ics(event, now, notify.language_of(rsvp)) if kind != "update" else None
         wanted = notify.participant_row(
             event=event,
             rsvp=rsvp,
+            ics=ics,
             **{**expected, "dedupe_key": expected["dedupe_key"].format(rsvp.id)},
         )
         row = rows[rsvp.id]

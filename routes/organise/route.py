@@ -34,7 +34,7 @@ from services.route import (
     read_route_file,
     to_geojson,
 )
-from services.times import to_local
+from services.times import format_time, to_local
 
 
 def _submitted_route(form: RouteForm) -> Route | Choice:
@@ -60,7 +60,7 @@ def _route_form(event, **kwargs) -> RouteForm:
 
 
 def _route_page(event, form: RouteForm, choice: Choice | None = None, warning: dict | None = None):
-    map_data = pages.map_data(event, current_app.config)
+    map_data = dict(pages.map_data(event, current_app.config), schedule=_placed_items(event))
     return render_template(
         "organise/route.html",
         form=form,
@@ -69,6 +69,23 @@ def _route_page(event, form: RouteForm, choice: Choice | None = None, warning: d
         choice=_choice_view(choice),
         warning=warning,
     )
+
+
+def _placed_items(event) -> list[dict]:
+    """The schedule items that sit at a waypoint, for the editor to say, as the route is
+    drawn, which would move or lose their place (the server says it again on saving)."""
+    places = {w.id: w for w in event.waypoints}
+    return [
+        {
+            "time": format_time(item.starts_at, event.timezone),
+            "title": item.title,
+            "label": place.label,
+            "lat": place.lat,
+            "lon": place.lon,
+        }
+        for item in sorted(event.schedule_items, key=lambda i: (i.starts_at, i.id))
+        if (place := places.get(item.waypoint_id))
+    ]
 
 
 def _choice_view(choice: Choice | None) -> dict | None:

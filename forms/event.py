@@ -15,6 +15,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -191,6 +192,8 @@ class RouteForm(Form):
             "application/geo+json"
         },
     )
+    # Set once the page has said which schedule items the route would move (``ChosenRouteForm``).
+    confirm = HiddenField()
 
 
 class ScheduleItemForm(Form):

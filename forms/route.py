@@ -21,3 +21,5 @@ class ChosenRouteForm(Form):
     route_geojson = HiddenField(
         validators=[DataRequired(_l("Choose a line, or upload the file again."))]
     )
+    # Set by "Save anyway": the schedule changes the organiser was shown and accepts.
+    confirm = HiddenField()

@@ -34,14 +34,14 @@ from services.route import (
     read_route_file,
     to_geojson,
 )
-from services.times import to_local
+from services.times import format_time, to_local
 
 
 def _submitted_route(form: RouteForm) -> Route | Choice:
     """The uploaded file's route (or the question it raises) if there is one, else the
     typed text's; a route that cannot be read is a ``DomainError`` on the field it came from."""
     upload = form.route_file.data
-    field = form.route_file if upload and upload.filename else form.points_text
+    field = form.route_file if _uploaded(form) else form.points_text
     try:
         if field is form.route_file:
             return read_route_file(upload.read(MAX_UPLOAD_BYTES + 1), upload.filename or "")
@@ -50,19 +50,42 @@ def _submitted_route(form: RouteForm) -> Route | Choice:
         raise DomainError(str(err), field.name) from None
 
 
+def _uploaded(form: RouteForm) -> bool:
+    upload = form.route_file.data
+    return bool(upload and upload.filename)
+
+
 def _route_form(event, **kwargs) -> RouteForm:
     return RouteForm(data={"points_text": format_text(events.event_route(event))}, **kwargs)
 
 
-def _route_page(event, form: RouteForm, choice: Choice | None = None):
-    map_data = pages.map_data(event, current_app.config)
+def _route_page(event, form: RouteForm, choice: Choice | None = None, warning: dict | None = None):
+    map_data = dict(pages.map_data(event, current_app.config), schedule=_placed_items(event))
     return render_template(
         "organise/route.html",
         form=form,
         event=event,
         map_data=map_data,
         choice=_choice_view(choice),
+        warning=warning,
     )
+
+
+def _placed_items(event) -> list[dict]:
+    """The schedule items that sit at a waypoint, for the editor to say, as the route is
+    drawn, which would move or lose their place (the server says it again on saving)."""
+    places = {w.id: w for w in event.waypoints}
+    return [
+        {
+            "time": format_time(item.starts_at, event.timezone),
+            "title": item.title,
+            "label": place.label,
+            "lat": place.lat,
+            "lon": place.lon,
+        }
+        for item in sorted(event.schedule_items, key=lambda i: (i.starts_at, i.id))
+        if (place := places.get(item.waypoint_id))
+    ]
 
 
 def _choice_view(choice: Choice | None) -> dict | None:
@@ -89,10 +112,27 @@ def _geojson(route: Route) -> str:
     return json.dumps(to_geojson(route, ""), ensure_ascii=False, separators=(",", ":"))
 
 
-def _save_route(form, event_id: int, submitted: Route):
+def _save_route(form, event_id: int, submitted: Route, confirmed: str | None, typed: bool):
     """Lock the event (still theirs?), store ``submitted``, flash and redirect; None (with
-    the error on ``form``) if the service refused it."""
+    the error on ``form``) if the service refused it.
+
+    Storing nothing yet, it shows the form again when saving would move schedule items to
+    another waypoint or leave them with no fixed place, unless the organiser confirmed
+    exactly those changes (``confirmed``, the key the warning carried): a typed route with
+    the text kept and the form's button turned into "Save anyway", an uploaded or chosen
+    one with a form of its own that carries it as GeoJSON (a file cannot be sent back)."""
     event = require_organiser(event_id, for_update=True)
+    found = events.place_changes(event, submitted)
+    key = events.place_changes_key(found)
+    if found and confirmed != key:
+        db.session.rollback()  # nothing stored; the event's lock is let go
+        warning = {"changes": found, "geojson": None if typed else _geojson(submitted)}
+        if typed:
+            form.confirm.data = key
+        else:
+            warning["key"] = key
+        with db.reading():
+            return _route_page(require_organiser(event_id), form, warning=warning), 200
     return save(
         form,
         lambda: events.save_route(db.session, event, submitted, utcnow()),
@@ -127,7 +167,8 @@ def route(event_id: int):
             if not isinstance(submitted, Route):  # a question to answer first: ask it
                 with db.reading():
                     return _route_page(require_organiser(event_id), form, submitted), 200
-            if done := _save_route(form, event_id, submitted):
+            typed = not _uploaded(form)
+            if done := _save_route(form, event_id, submitted, form.confirm.data, typed):
                 return done
     with db.reading():
         return _route_page(require_organiser(event_id), form), 422
@@ -148,7 +189,7 @@ def route_choose(event_id: int):
         except RouteError as err:
             attach_error(form, DomainError(str(err), form.route_file.name))
         else:
-            if done := _save_route(form, event_id, submitted):
+            if done := _save_route(form, event_id, submitted, chosen.confirm.data, False):
                 return done
     else:
         attach_error(form, DomainError(_("Upload the file again and choose once more."), None))

@@ -31,9 +31,12 @@ from services.events.organisers import (
     revoke_invitation,
 )
 from services.events.schedule import (
+    PlaceChange,
     ScheduleEntry,
     delete_schedule_item,
     event_route,
+    place_changes,
+    place_changes_key,
     save_route,
     save_schedule,
     save_schedule_item,
@@ -43,6 +46,7 @@ from services.events.schedule import (
 __all__ = [
     "MAX_PARTY_SIZE",
     "EventDetails",
+    "PlaceChange",
     "ScheduleEntry",
     "accept",
     "cancel",
@@ -55,6 +59,8 @@ __all__ = [
     "leave",
     "make_slug",
     "parse_reminder_offsets",
+    "place_changes",
+    "place_changes_key",
     "publish",
     "remove_organiser",
     "render_description",

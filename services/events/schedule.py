@@ -8,6 +8,8 @@ a rule the user can break raises ``DomainError`` naming the form field.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -91,6 +93,47 @@ def store_route(session: Session, event: Event, route: Route) -> None:
     for item in event.schedule_items:
         item.waypoint_id = follow_waypoint(links.get(item.id), new)
     session.flush()
+
+
+@dataclass(frozen=True)
+class PlaceChange:
+    """What saving a route again would do to one schedule item's place: ``new_label`` is the
+    label of the new waypoint it would follow (``new_number`` its place in the route, from 1),
+    or None when it would have no fixed place."""
+
+    item_id: int
+    starts_at: datetime
+    title: str
+    old_label: str
+    new_label: str | None
+    new_number: int | None
+
+
+def place_changes(event: Event, route: Route) -> list[PlaceChange]:
+    """The schedule items that storing ``route`` would put at a waypoint of another label (the
+    nearest one, see ``follow_waypoint``) or leave with no fixed place, in schedule order.
+    Changes nothing: the organiser is told before the route is saved (same rule as
+    ``store_route``, so what is said is what happens)."""
+    old = {w.id: w for w in event.waypoints}
+    new = [(n, w.label, Point(w.lat, w.lon)) for n, w in enumerate(route.waypoints, 1)]
+    found = []
+    for item in sorted(event.schedule_items, key=lambda i: (i.starts_at, i.id)):
+        if (was := old.get(item.waypoint_id)) is None:
+            continue
+        number = follow_waypoint((was.label, Point(was.lat, was.lon)), new)
+        label = route.waypoints[number - 1].label if number is not None else None
+        if label != was.label:
+            found.append(PlaceChange(item.id, item.starts_at, item.title, was.label, label, number))
+    return found
+
+
+def place_changes_key(found: list[PlaceChange]) -> str:
+    """A short fingerprint of ``found``: the route form sends it back when the organiser
+    confirms, and the route is stored only if saving it still does exactly that."""
+    text = json.dumps(
+        [(c.item_id, c.old_label, c.new_label, c.new_number) for c in found], ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def follow_waypoint(old: tuple[str, Point] | None, new: list[tuple[int, str, Point]]) -> int | None:

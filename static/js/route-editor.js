@@ -24,16 +24,19 @@ function say(ed, key, fallback) {
   return word(ed.i18n, key, fallback);
 }
 
+// services/events/schedule.py's FOLLOW_WITHIN_M: how far a schedule item follows its waypoint.
+const FOLLOW_WITHIN_M = 150;
+
+function metresBetween(a, b) {
+  const rad = Math.PI / 180;
+  const h = Math.sin((b.lat - a.lat) * rad / 2) ** 2 + Math.cos(a.lat * rad)
+    * Math.cos(b.lat * rad) * Math.sin((b.lon - a.lon) * rad / 2) ** 2;
+  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
 function lengthKm(points) {
   let metres = 0;
-  for (let i = 1; i < points.length; i += 1) {
-    const a = points[i - 1];
-    const b = points[i];
-    const rad = Math.PI / 180;
-    const h = Math.sin((b.lat - a.lat) * rad / 2) ** 2 + Math.cos(a.lat * rad)
-      * Math.cos(b.lat * rad) * Math.sin((b.lon - a.lon) * rad / 2) ** 2;
-    metres += 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
-  }
+  for (let i = 1; i < points.length; i += 1) metres += metresBetween(points[i - 1], points[i]);
   return metres / 1000;
 }
 
@@ -142,6 +145,57 @@ function redraw(ed) {
     ? fill(say(ed, 'problems', 'Not on the map (not “latitude, longitude”): line {lines}.'),
       { lines: ed.problems.join(', ') })
     : '';
+  // The page's own warning (after a save that was held back) says it until the route changes.
+  if (ed.schedule.length && !(ed.serverWarning && ed.textarea.value === ed.shownValue)) {
+    if (ed.serverWarning) ed.serverWarning.hidden = true;
+    showPlaceChanges(ed);
+  }
+}
+
+// --- what the route being drawn does to the schedule -------------------------------------
+// The rule of services/events/schedule.py's follow_waypoint, said while the organiser edits:
+// an item stays at the waypoint with its label, else moves to the nearest one within
+// FOLLOW_WITHIN_M, else has no fixed place. The server says it again before it stores.
+
+function follows(item, waypoints) {
+  const same = waypoints.find((w) => w.label === item.label);
+  if (same) return same;
+  let best = null;
+  waypoints.forEach((w) => {
+    const metres = metresBetween(item, w);
+    if (metres <= FOLLOW_WITHIN_M && (!best || metres < best.metres)) best = { metres, w };
+  });
+  return best ? best.w : null;
+}
+
+function showPlaceChanges(ed) {
+  const waypoints = ed.entries.filter((e) => isPoint(e) && e.label);
+  const lines = [];
+  ed.schedule.forEach((item) => {
+    const to = follows(item, waypoints);
+    if (to && to.label === item.label) return;
+    const values = { time: item.time, title: item.title, place: item.label };
+    lines.push(to
+      ? fill(say(ed, 'moves', '{time} {title} at {place}: it will move to {new_place}, '
+        + 'the nearest waypoint of the new route.'), { ...values, new_place: to.label })
+      : fill(say(ed, 'no_place', '{time} {title} at {place}: no waypoint of the new route is '
+        + 'near it; it will have no fixed place.'), values));
+  });
+  ed.placeBox.hidden = lines.length === 0;
+  ed.placeHeading.textContent = fill(plural(ed.i18n.place_changes, lines.length,
+    'Not saved yet: the new route changes the place of {n} schedule item.',
+    'Not saved yet: the new route changes the place of {n} schedule items.'), { n: lines.length });
+  ed.placeList.replaceChildren(...lines.map((line) => el('li', '', line)));
+}
+
+function placeChangesBox(ed, container) {
+  ed.placeBox = el('div', 'notice notice--warning map-editor-schedule');
+  ed.placeBox.setAttribute('aria-live', 'polite');
+  ed.placeHeading = el('p', 'map-editor-schedule__heading');
+  ed.placeList = el('ul');
+  ed.placeBox.append(ed.placeHeading, ed.placeList);
+  ed.placeBox.hidden = true;
+  container.after(ed.placeBox);
 }
 
 function vertex(ed, entry, index, total) {
@@ -255,6 +309,10 @@ function setUp(container) {
     undo: [],
     lastValue: textarea.value,
     timer: null,
+    // Schedule items at a waypoint: {time, title, label, lat, lon} (routes/organise/route.py).
+    schedule: Array.isArray(data.schedule) ? data.schedule : [],
+    serverWarning: document.querySelector('#route-warning[data-typed]'),
+    shownValue: textarea.value,
   };
   const bar = el('div', 'map-toolbar');
   ed.undoButton = button(say(ed, 'undo', 'Undo'), () => {
@@ -273,6 +331,7 @@ function setUp(container) {
   ed.problem = el('span', 'map-editor-status__problem');
   status.append(ed.summary, ' ', ed.problem);
   container.after(status);
+  if (ed.schedule.length) placeChangesBox(ed, status);
 
   // A popup closes on the tap outside it; that tap must not also add a point.
   let popupWasOpen = false;

@@ -101,3 +101,21 @@ def test_a_waypoint_gone_far_away_leaves_its_items_without_a_place(session):
         NOW,
     )
     assert places(event) == {"Assembly": None, "Rally at the embassy": "Russian embassy"}
+
+
+def test_what_the_page_is_told_before_saving_is_what_saving_does(session):
+    event = make_event(session, make_user(session).id, as_organiser=True)
+    route = parse_text(
+        "52.5101, 13.3768, Potsdamer Pl., assembly\n52.5130, 13.3774\n"
+        "52.5200, 13.4050, Alexanderplatz, end\n"
+    )
+    told = {c.title: c.new_label for c in events.place_changes(event, route)}
+    assert told == {"Assembly": "Potsdamer Pl.", "Rally at the embassy": None}
+    assert places(event) == {
+        "Assembly": "Potsdamer Platz",
+        "Rally at the embassy": "Russian embassy",
+    }
+    events.save_route(session, event, route, NOW)
+    assert places(event) == told
+    # Saved again unchanged, nothing moves, so nothing is said.
+    assert events.place_changes(event, route) == []

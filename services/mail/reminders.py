@@ -62,10 +62,12 @@ def queue_reminder_chunk(
 ) -> tuple[int, Cursor | None]:
     """Write up to ``limit`` of the reminders due at ``now`` to the outbox: for published
     events, for confirmed RSVPs that want reminders, except RSVPs made after the reminder's
-    moment (their confirmation said it all). A reminder already in the outbox is not queued
-    again. A tick starts with ``after=None``, which also drops queued reminders that no longer
-    apply, and goes on with the returned cursor, each chunk in a transaction of its own, until
-    the cursor is None. Returns (how many were queued, the cursor).
+    moment (their confirmation said it all). A reminder already in the outbox (or said by a
+    promotion email, ``reminder_times``) is not queued again; one due for an RSVP whose
+    promotion email is still waiting is recorded as said by it, not queued. A tick starts
+    with ``after=None``, which also drops queued reminders that no longer apply, and goes on
+    with the returned cursor, each chunk in a transaction of its own, until the cursor is
+    None. Returns (how many were queued, the cursor).
 
     A template error for one event is logged and that event skipped; the others still go.
     """

@@ -114,7 +114,7 @@ def _address(address: str) -> str:
     as it is (ASCII, or UTF-8 for SMTPUTF8)."""
     address = address.strip()
     local, _, domain = address.rpartition("@")
-    if not local or not domain or any(c in address for c in "\r\n<>,\"\\ \t"):
+    if not local or not domain or any(c in address for c in '\r\n<>,"\\ \t'):
         raise ValueError("not a deliverable address")
     if not domain.isascii():
         try:

@@ -58,9 +58,7 @@ def test_a_server_with_smtputf8_gets_the_address_as_it_is(session, server):
 
 
 @pytest.mark.parametrize("server", [False], ids=["ascii-only"], indirect=True)
-def test_without_smtputf8_the_row_fails_once_with_the_reason_and_the_rest_goes_on(
-    session, server
-):
+def test_without_smtputf8_the_row_fails_once_with_the_reason_and_the_rest_goes_on(session, server):
     queue_confirmations(session)
 
     worker.run(once=True)

@@ -29,12 +29,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange, FanoutJob, Rsvp
-from models.enums import EventStatus, Language, RsvpStatus
+from models.enums import EventStatus, Language, MailKind, OutboxStatus, RsvpStatus
 from models.fanout import FanoutKind
 from services import calendar as ical
 from services import texts as reader_texts
 from services.mail import outbox
-from services.times import day_label, format_time, format_when
+from services.mail.reminder_times import FOLDED, folded_offsets, reminder_key
+from services.times import day_label, format_time, format_when, to_local
 from services.urls import confirm_url, event_url, manage_url, unsubscribe_url
 
 
@@ -136,10 +137,16 @@ def render_parts(
 ) -> tuple[str, str, str]:
     """Subject, text body and HTML body of the email ``kind`` in ``lang``: the one place an
     email to a participant is rendered. ``services.mail.fanout`` renders a notice to many
-    once per language with stand-ins for the name and the links, and fills those in."""
+    once per language with stand-ins for the name and the links, and fills those in.
+
+    Every email carries the details block (``emails/_details.*``): the role (when the email
+    is to one RSVP), the assembly point, start and end with the day in the event's zone
+    (named), and the event's link; and, given a ``manage_url``, the "Your RSVP" button."""
     texts = reader_texts.for_reader(event, lang)
     assembly = event.assembly_waypoint
     with force_locale(lang):
+        subject_line = subject(event, str(subject_text), texts.title)
+        context.setdefault("assembly", assembly)
         context.update(
             event=event,
             # The organisers' texts in ``lang``: templates print these, not ``event.title``.
@@ -149,18 +156,29 @@ def render_parts(
             rsvp=rsvp,
             change=change,
             lang=lang,
+            subject_line=subject_line,
             greeting_name=greeting_name,
             preview=preview_line(event, kind),
             manage_url=manage_url,
             event_url=event_url(event),
             unsubscribe_url=unsubscribe_url,
             when=format_when(event.starts_at, event.timezone),
+            ends=format_end(event),
         )
         return (
-            subject(event, str(subject_text), texts.title),
+            subject_line,
             render_template(f"emails/{kind}.txt", **context),
             render_template(f"emails/{kind}.html", **context),
         )
+
+
+def format_end(event: Event) -> str:
+    """The end as the event page says it: "17:00 CET" on the day it starts, else the whole
+    moment with its day ("Monday 30 November 2026, 02:00 CET"). In the current language."""
+    start, end = to_local(event.starts_at, event.timezone), to_local(event.ends_at, event.timezone)
+    if start.date() == end.date():
+        return f"{format_time(event.ends_at, event.timezone)} {end.tzname()}"
+    return format_when(event.ends_at, event.timezone)
 
 
 def unsubscribe_headers(unsubscribe: str) -> dict[str, str]:
@@ -230,17 +248,60 @@ def rsvp_received(
 
 
 def rsvp_promoted(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
-    """Tell a waitlisted participant that a place freed up and they are now confirmed."""
-    _queue(
+    """Tell a waitlisted participant that a place freed up and they are now confirmed, with
+    the details and the event's ICS.
+
+    One email, not two: the reminders due now or within ``reminder_times.FOLD`` are said
+    by this email ("Today 13:00: ..., assemble at ...", and "today"/"tomorrow" in the
+    subject) and recorded under their own keys as sent with it, so the reminder tick sends
+    none of them (``folded_reminder_rows``)."""
+    folded = folded_offsets(event, rsvp, now)
+    context: dict = {}
+    subject_text = _l("You have a place")
+    if folded:
+        with force_locale(language_of(rsvp)):
+            day = day_label(event.starts_at, now, event.timezone)
+            if day == _("Today"):
+                subject_text = _("You have a place, today")
+            elif day == _("Tomorrow"):
+                subject_text = _("You have a place, tomorrow")
+        context = {"day": day, "time": format_time(event.starts_at, event.timezone)}
+    queued = outbox.enqueue(
         session,
-        now,
-        kind="rsvp_promoted",
-        dedupe_key=f"promoted:{rsvp.id}:{secrets.token_hex(8)}",
-        event=event,
-        rsvp=rsvp,
-        subject_text=_l("You have a place"),
-        ics=event_ics(event, now, language_of(rsvp)),
+        now=now,
+        **participant_row(
+            kind="rsvp_promoted",
+            dedupe_key=f"promoted:{rsvp.id}:{secrets.token_hex(8)}",
+            event=event,
+            rsvp=rsvp,
+            subject_text=subject_text,
+            ics=event_ics(event, now, language_of(rsvp)),
+            **context,
+        ),
     )
+    if queued is not None:  # a suppressed address gets neither
+        outbox.enqueue_many(session, folded_reminder_rows(event, [rsvp], folded), now)
+
+
+def folded_reminder_rows(event: Event, rsvps: list[Rsvp], offsets: list[int]) -> list[dict]:
+    """Outbox rows that only record, under each reminder's dedupe key, that the reminder
+    ``offsets`` of ``rsvps`` went with their promotion email: ``dropped``, no body, so the
+    reminder tick never sends them. Settled rows, forgotten like any other."""
+    return [
+        {
+            "dedupe_key": reminder_key(rsvp.id, offset, event.starts_at),
+            "kind": MailKind.REMINDER,
+            "to_addr": None,  # nothing goes out: no need to keep the address once more
+            "subject": "",
+            "body_text": "",
+            "status": OutboxStatus.DROPPED,
+            "last_error": FOLDED,
+            "event_id": event.id,
+            "rsvp_id": rsvp.id,
+        }
+        for rsvp in rsvps
+        for offset in offsets
+    ]
 
 
 def event_changed(
@@ -334,7 +395,7 @@ def reminder_row(event: Event, rsvp: Rsvp, offset: int, now: datetime) -> dict:
             subject_text = _("Reminder, %(day)s", day=day)
         return participant_row(
             kind="reminder",
-            dedupe_key=f"reminder:{rsvp.id}:{offset}:{int(event.starts_at.timestamp())}",
+            dedupe_key=reminder_key(rsvp.id, offset, event.starts_at),
             event=event,
             rsvp=rsvp,
             subject_text=subject_text,

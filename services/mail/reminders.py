@@ -1,9 +1,14 @@
 """Reminders before a demonstration, found by the worker's tick and written to the outbox.
 
 Nothing is stored ahead of time: each tick computes which reminders are due from the event's
-current ``starts_at``, so a moved start needs no rescheduling, and the outbox's unique
-``dedupe_key`` (which holds the start instant) makes each reminder go out once however many
-workers tick at the same moment.
+current ``starts_at`` (``reminder_times.due_offset``), so a moved start needs no rescheduling,
+and the outbox's unique ``dedupe_key`` (which holds the start instant) makes each reminder go
+out once however many workers tick at the same moment.
+
+A promotion email says the reminders due around it (``reminder_times``): their keys are in the
+outbox already, so the tick passes those RSVPs by. A reminder that falls due while the RSVP's
+promotion email is still waiting to be sent is recorded the same way instead of being queued:
+the participant gets the one email, with the day, the time and the place.
 """
 
 from __future__ import annotations
@@ -19,28 +24,14 @@ from models import Event, OutboxMessage, Rsvp
 from models.enums import EventStatus, MailKind, OutboxStatus, RsvpStatus
 from models.outbox import status_is
 from services.mail import notify, outbox
+from services.mail.reminder_times import due_offset
+
+__all__ = ["CHUNK", "Cursor", "due_offset", "queue_due_reminders", "queue_reminder_chunk"]
 
 log = logging.getLogger(__name__)
 
 # Events further ahead than the longest offset anyone would choose need no look.
 _HORIZON = timedelta(days=30)
-
-
-def due_offset(event: Event, now: datetime) -> int | None:
-    """The reminder offset (minutes) of ``event`` due at ``now``, or None.
-
-    An offset is due once ``starts_at - offset`` has passed and until the start. When several
-    are due (a worker that was down), only the latest one counts: a participant should not get
-    "tomorrow" and "in two hours" together.
-    """
-    if not now < event.starts_at:
-        return None
-    due = [
-        offset
-        for offset in event.reminder_offsets or []
-        if event.starts_at - timedelta(minutes=offset) <= now
-    ]
-    return min(due) if due else None
 
 
 # Reminders written per transaction by the worker: a tick with 10,000 due is twenty short
@@ -71,10 +62,12 @@ def queue_reminder_chunk(
 ) -> tuple[int, Cursor | None]:
     """Write up to ``limit`` of the reminders due at ``now`` to the outbox: for published
     events, for confirmed RSVPs that want reminders, except RSVPs made after the reminder's
-    moment (their confirmation said it all). A reminder already in the outbox is not queued
-    again. A tick starts with ``after=None``, which also drops queued reminders that no longer
-    apply, and goes on with the returned cursor, each chunk in a transaction of its own, until
-    the cursor is None. Returns (how many were queued, the cursor).
+    moment (their confirmation said it all). A reminder already in the outbox (or said by a
+    promotion email, ``reminder_times``) is not queued again; one due for an RSVP whose
+    promotion email is still waiting is recorded as said by it, not queued. A tick starts
+    with ``after=None``, which also drops queued reminders that no longer apply, and goes on
+    with the returned cursor, each chunk in a transaction of its own, until the cursor is
+    None. Returns (how many were queued, the cursor).
 
     A template error for one event is logged and that event skipped; the others still go.
     """
@@ -100,8 +93,17 @@ def queue_reminder_chunk(
         rsvps = _due_rsvps(session, event, offset, after_rsvp=start, limit=budget)
         try:
             with session.begin_nested():
-                rows = [notify.reminder_row(event, rsvp, offset, now) for rsvp in rsvps]
+                waiting = _promotions_waiting(session, event, rsvps)
+                rows = [
+                    notify.reminder_row(event, rsvp, offset, now)
+                    for rsvp in rsvps
+                    if rsvp.id not in waiting
+                ]
                 queued += outbox.enqueue_many(session, rows, now)
+                folded = [r for r in rsvps if r.id in waiting]
+                outbox.enqueue_many(
+                    session, notify.folded_reminder_rows(event, folded, [offset]), now
+                )
         except Exception:
             # One broken template must not stop every other event's reminders.
             log.exception("reminders for event %s failed", event.id)
@@ -110,6 +112,22 @@ def queue_reminder_chunk(
         if budget == 0:
             return queued, Cursor(event.id, rsvps[-1].id)
     return queued, None
+
+
+def _promotions_waiting(session: Session, event: Event, rsvps: list[Rsvp]) -> set[int]:
+    """The ids of ``rsvps`` whose promotion email is still in the outbox, unsent."""
+    if not rsvps:
+        return set()
+    return set(
+        session.scalars(
+            select(OutboxMessage.rsvp_id).where(
+                OutboxMessage.event_id == event.id,  # indexed: the event's mail only
+                OutboxMessage.rsvp_id.in_([r.id for r in rsvps]),
+                OutboxMessage.kind == MailKind.RSVP_PROMOTED,
+                OutboxMessage.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)),
+            )
+        )
+    )
 
 
 def _due_rsvps(

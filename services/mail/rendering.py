@@ -25,6 +25,9 @@ class Outgoing:
     sender: str
     recipients: list[str]
     data: bytes
+    # The recipient has letters outside ASCII before the @ (``jörg@example.de``): only a
+    # server that offers SMTPUTF8 (RFC 6531) can take it, and the To header is UTF-8.
+    smtputf8: bool = False
 
 
 def sender_domain(mail_from: str) -> str:
@@ -42,13 +45,19 @@ def render(row: OutboxMessage, *, mail_from: str) -> Outgoing:
     about 3.5 ms a message, more than the SMTP exchange itself, and would halve the worker's
     throughput. ``build_message`` parses the result back for whoever wants the object.
 
+    An address with letters outside ASCII before the @ gives an ``Outgoing`` marked
+    ``smtputf8``: the transport sends it only to a server that offers SMTPUTF8, and fails
+    it visibly otherwise (``transports``). Forms refuse such addresses; one can still come
+    from elsewhere (an older row, a tool), and is never silently dropped.
+
     Raises ``ValueError`` for a row that cannot become an email (a header with a line break,
     no recipient): retrying it cannot help.
     """
     if not row.to_addr:
         raise ValueError("no recipient (erased)")
     sender, from_header, domain = _sender(mail_from)
-    recipient = _ascii_address(row.to_addr)
+    recipient = _address(row.to_addr)
+    smtputf8 = not recipient.isascii()
     headers = [
         ("From", from_header),
         ("To", recipient),
@@ -72,8 +81,9 @@ def render(row: OutboxMessage, *, mail_from: str) -> Outgoing:
             + base64.encodebytes(row.ics.encode()).replace(b"\n", b"\r\n")
         )
         body = _multipart("mixed", [body, calendar])
-    head = "".join(f"{k}: {v}\r\n" for k, v in headers).encode("ascii")
-    return Outgoing(sender, [recipient], head + body)
+    # RFC 6532: a message sent with SMTPUTF8 may carry UTF-8 in its headers (the To).
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers).encode("utf-8" if smtputf8 else "ascii")
+    return Outgoing(sender, [recipient], head + body, smtputf8=smtputf8)
 
 
 def build_message(row: OutboxMessage, *, mail_from: str) -> EmailMessage:
@@ -99,11 +109,19 @@ def _header_value(value: str) -> str:
     return Header(value, "utf-8").encode(linesep="\r\n")
 
 
-def _ascii_address(address: str) -> str:
-    local, _, domain = address.strip().rpartition("@")
-    if not local or not domain or not local.isascii() or any(c in address for c in "\r\n<>,"):
+def _address(address: str) -> str:
+    """The envelope and To address: the domain in its ASCII form (``xn--``), the local part
+    as it is (ASCII, or UTF-8 for SMTPUTF8)."""
+    address = address.strip()
+    local, _, domain = address.rpartition("@")
+    if not local or not domain or any(c in address for c in '\r\n<>,"\\ \t'):
         raise ValueError("not a deliverable address")
-    return f"{local}@{domain if domain.isascii() else domain.encode('idna').decode()}"
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode()
+        except UnicodeError:
+            raise ValueError("not a deliverable address (domain)") from None
+    return f"{local}@{domain}"
 
 
 def _text_part(subtype: str, text: str) -> bytes:

@@ -79,7 +79,9 @@ class SmtpTransport:
             if self._smtp is None:
                 self._smtp = self._open()
             try:
-                self._smtp.sendmail(mail.sender, mail.recipients, mail.data)
+                self._smtp.sendmail(
+                    mail.sender, mail.recipients, mail.data, mail_options=self._options(mail)
+                )
                 return
             except smtplib.SMTPServerDisconnected as err:
                 self._smtp = None
@@ -103,6 +105,23 @@ class SmtpTransport:
                 raise SendError(
                     f"{type(err).__name__}: {err}", permanent=False, connection=True
                 ) from err
+
+    def _options(self, mail: Outgoing) -> list[str]:
+        """The MAIL FROM options of ``mail``: SMTPUTF8 (and 8BITMIME, which it implies) for
+        an address with letters outside ASCII before the @. A server that does not offer
+        SMTPUTF8 cannot deliver it, now or on a later try: a permanent ``SendError``, so the
+        row fails visibly (its status and error recorded) instead of being retried."""
+        if not mail.smtputf8:
+            return []
+        smtp = self._smtp
+        smtp.ehlo_or_helo_if_needed()
+        if not smtp.has_extn("smtputf8"):
+            raise SendError(
+                "the mail server does not offer SMTPUTF8, which an address with letters "
+                "outside ASCII before the @ needs",
+                permanent=True,
+            )
+        return ["SMTPUTF8", "BODY=8BITMIME"] if smtp.has_extn("8bitmime") else ["SMTPUTF8"]
 
     def _open(self) -> smtplib.SMTP:
         # Whatever goes wrong before the first message (refused connection, timeout, TLS,

@@ -14,6 +14,8 @@ from models import Event, utcnow
 from services import worker
 from services.events import demo
 
+MANAGE_PATH = re.compile(r"/manage/[A-Za-z0-9_-]{43}$")
+
 
 @pytest.fixture
 def app_settings(smtp_server):
@@ -64,3 +66,66 @@ def test_confirm_link_arrives_the_tap_confirms_and_the_manage_link_opens_the_rsv
     expect(page.get_by_role("status")).to_contain_text("You are confirmed, 2 people")
     expect(page.get_by_label("Your name (optional)")).to_have_value("Lena")
     expect(page.get_by_label("Number of people, you included")).to_have_value("2")
+
+
+def fits_the_phone(page) -> None:
+    """No sideways scrolling at 390 px, the "Your RSVP" button in view and big enough to tap."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    button = page.get_by_role("link", name=re.compile("^(Your RSVP|Deine Anmeldung)$"))
+    expect(button).to_be_visible()
+    box = button.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 44
+
+
+def test_the_confirmation_email_reads_on_a_phone_and_its_button_opens_the_rsvp(
+    app, live_server, page, smtp_server
+):
+    from models import Waypoint
+    from services.urls import manage_url
+    from tests.factories import add_role, make_event, rsvp
+
+    with app.app_context():
+        event = make_event(db.session, city="Berlin", title="Demonstration für bezahlbare Mieten")
+        db.session.add(
+            Waypoint(
+                event_id=event.id,
+                seq=0,
+                lat=52.5,
+                lon=13.4,
+                kind="assembly",
+                label="Platz der Luftbrücke",
+            )
+        )
+        db.session.commit()
+        role = add_role(db.session, event, "Ordnerinnen und Ordner")
+        mine = rsvp(db.session, event, "lena@example.org", role=role, name="Lena")
+        other = rsvp(db.session, event, "jonas@example.org", role=role, language="de")
+        links = {"lena": manage_url(mine), "jonas": manage_url(other)}
+        worker.run(once=True)
+
+    def html_to(address: str) -> str:
+        confirmed = smtp_server.inbox.to(address)[-1]
+        assert str(confirmed["Subject"]).startswith(("You are confirmed", "Anmeldung bestätigt"))
+        return confirmed.get_body(("html",)).get_content()
+
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.set_content(html_to("jonas@example.org"))  # German: the longest words
+    fits_the_phone(page)
+    expect(page.get_by_text("Platz der Luftbrücke, Berlin")).to_be_visible()
+
+    page.set_content(html_to("lena@example.org"))
+    fits_the_phone(page)
+    for fact in ("Ordnerinnen und Ordner", "Platz der Luftbrücke, Berlin", "Starts", "Ends"):
+        expect(page.get_by_text(fact, exact=True)).to_be_visible()
+    page.emulate_media(color_scheme="dark")  # a phone in dark mode: light text on dark
+    card = page.locator(".rp-card")
+    expect(card).to_have_css("background-color", "rgb(30, 31, 35)")
+    expect(page.locator(".rp-text").first).to_have_css("color", "rgb(236, 236, 236)")
+    assert fetched == []  # nothing loaded from anywhere: no images, fonts or styles
+
+    button = page.get_by_role("link", name="Your RSVP")
+    assert button.get_attribute("href") == links["lena"]
+    page.goto(live_server + MANAGE_PATH.search(links["lena"]).group(0))
+    expect(page.get_by_role("status")).to_contain_text("You are confirmed")
+    expect(page.get_by_label("Your name (optional)")).to_have_value("Lena")

@@ -24,6 +24,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.raw: list[bytes] = []
+        self.envelopes: list[tuple[list[str], bool]] = []  # (RCPT TO addresses, SMTPUTF8?)
         self.refused: set[str] = set()
         self.delay = 0.0
         self._lock = threading.Lock()
@@ -39,6 +40,7 @@ class Inbox:
             await asyncio.sleep(self.delay)
         with self._lock:
             self.raw.append(envelope.content)  # parsed when a test reads it: parsing is slow
+            self.envelopes.append((list(envelope.rcpt_tos), bool(envelope.smtp_utf8)))
         return "250 Message accepted for delivery"
 
     @property
@@ -77,13 +79,16 @@ class SmtpServer:
 
     host = "127.0.0.1"
 
-    def __init__(self) -> None:
+    def __init__(self, *, smtputf8: bool = False) -> None:
         self.port = free_port()
         self.inbox = Inbox()
+        self.smtputf8 = smtputf8  # offer SMTPUTF8 (RFC 6531): addresses like jörg@example.de
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname=self.host, port=self.port)
+        self._controller = Controller(
+            self.inbox, hostname=self.host, port=self.port, enable_SMTPUTF8=self.smtputf8
+        )
         self._controller.start()
 
     def stop(self) -> None:

@@ -19,7 +19,7 @@ from models import Event, utcnow
 from services import events
 from services.route import parse_text
 from tests.factories import event_details, make_event
-from tests.plugins.browser import PHONE
+from tests.plugins.browser import PHONE, open_kept_offline
 
 # Screenshots to look at; a temporary folder unless RALLYPOINT_SHOTS names one.
 SHOTS = Path(os.environ.get("RALLYPOINT_SHOTS") or Path(tempfile.gettempdir(), "rallypoint-shots"))
@@ -196,3 +196,27 @@ def test_an_open_page_shows_a_change_at_the_top_on_the_events_clock(
     expect(page.locator("[data-live-banner-text]")).to_be_empty()
     expect(page.get_by_role("button", name="Dismiss")).to_have_count(0)
     context.close()
+
+
+def test_the_offline_copy_keeps_its_qr_code_and_says_the_short_link_needs_a_connection(
+    browser, live_server, march
+):
+    """Shown to a friend on the street without a signal: the code is still there."""
+    _id, slug, code = march
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    open_kept_offline(page, f"{live_server}/e/{slug}", f"/e/{slug}/qr.svg")
+    context.set_offline(True)
+    try:
+        page.reload()
+        expect(page.locator("[data-offline-banner]")).to_be_visible()
+        qr = page.get_by_role("img", name="QR code of the link to this page")
+        qr.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=qr.element_handle()
+        )
+        page.goto(f"{live_server}/s/{code}")  # the short link is not kept: our offline page
+        expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
+    finally:
+        context.set_offline(False)
+        context.close()

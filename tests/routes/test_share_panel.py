@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import cairosvg
 import pytest
@@ -15,7 +16,8 @@ from PIL import Image
 from models import utcnow
 from models.enums import Visibility
 from services import events
-from tests.factories import event_details, make_event
+from services.live import positions as march
+from tests.factories import event_details, make_event, march_under_way
 
 BASE = "http://127.0.0.1:5000"  # BASE_URL under tests
 
@@ -145,3 +147,16 @@ def test_the_page_names_its_one_clock(client, listed):
     assert re.search(r"All times are local time in Berlin \(CES?T\)\.", page)
     german = client.get(f"/e/{listed.slug}", headers={"Accept-Language": "de"}).get_data(True)
     assert re.search(r"Alle Zeiten sind Ortszeit in Berlin \(CES?T\)\.", german)
+
+
+def test_the_marchs_position_is_told_on_the_events_clock(client, session, organiser):
+    now = utcnow()
+    event = march_under_way(session, organiser[0], now=now, slug="on-the-clock", with_gate=True)
+    march.report_position(session, event, lat=52.5163, lon=13.3777, is_front=True, now=now)
+    session.commit()
+    page = client.get("/e/on-the-clock").get_data(as_text=True)
+    local = now.astimezone(ZoneInfo("Europe/Berlin"))
+    assert (
+        f"The front of the march was near Brandenburg Gate at {local:%H:%M} {local.tzname()}."
+        in page
+    )

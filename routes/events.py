@@ -100,8 +100,8 @@ def _public(slug: str, kind: str, mimetype: str, build: Callable[[Event], Respon
 
 def _short_url(event: Event) -> str | None:
     """The short link of a listed, published (or cancelled) event. None for an unlisted one,
-    whose 26-character slug is its secret (a 7-character code would be guessed a million
-    times sooner), and for a draft, whose short link would lead nowhere yet."""
+    whose 26-character slug is its secret (130 bits; a 7-character code, 35 bits, would be
+    guessed 2^95 times sooner), and for a draft, whose short link would lead nowhere yet."""
     if event.visibility != Visibility.LISTED or event.status == EventStatus.DRAFT:
         return None
     path = url_for("events.short_link", short_code=event.short_code)

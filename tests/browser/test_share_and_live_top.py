@@ -18,6 +18,7 @@ from core.extensions import db
 from models import Event, utcnow
 from services import events
 from services.route import parse_text
+from tests.a11y import assert_accessible
 from tests.factories import event_details, make_event
 from tests.plugins.browser import PHONE, open_kept_offline
 
@@ -180,6 +181,7 @@ def test_an_open_page_shows_a_change_at_the_top_on_the_events_clock(
     expect(banner).to_be_in_viewport()
     page.evaluate("window.scrollTo(0, 0)")
     _shot(page, "event-change-banner-390.png")
+    assert_accessible(page)  # the banner and its button too
 
     # One clock: every time shown is Berlin's, zone named, never the phone's New York time.
     berlin, new_york = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")

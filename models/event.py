@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,13 @@ if TYPE_CHECKING:
     from models.schedule import ScheduleItem
 
 DEFAULT_REMINDER_OFFSETS = [1440, 120]  # minutes before the start: a day, and two hours
+SHORT_CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no l/1/o/0: read aloud, typed
+SHORT_CODE_LENGTH = 7  # 35 bits: a listed event's short link, never an unlisted one's secret
+
+
+def new_short_code() -> str:
+    """A random code for an event's short link (``/s/<code>``)."""
+    return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
 
 
 class Event(Base):
@@ -26,6 +34,9 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
+    # The short link (``/s/<code>``) of a listed, public event; it leads nowhere for drafts
+    # and unlisted events (routes/events.py).
+    short_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_short_code)
     title: Mapped[str] = mapped_column(String(140))
     description_md: Mapped[str] = mapped_column(Text, default="")
     starts_at: Mapped[datetime]

@@ -91,7 +91,8 @@ def _database_unavailable(err: SQLAlchemyError):
 # the site stays open. Counted in the limiter's storage (Redis, shared by all web processes,
 # or memory). By hand rather than as a Flask-Limiter limit: that would put its headers
 # (a Retry-After too) on every event page, where caches keep them.
-LINK_ARGUMENTS = frozenset({"slug", "token"})
+# A short link (/s/<short_code>, listed events only) counts as well.
+LINK_ARGUMENTS = frozenset({"slug", "token", "short_code"})
 _SCOPE = "link-not-found"
 
 

@@ -14,6 +14,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    redirect,
     render_template,
     request,
     session,
@@ -24,7 +25,7 @@ from flask_login import current_user
 
 from core.extensions import db
 from models import Event, utcnow
-from models.enums import EventStatus
+from models.enums import EventStatus, Visibility
 from routes import conditional
 from routes.access import require_organiser
 from services import calendar as ical
@@ -98,6 +99,16 @@ def _public(slug: str, kind: str, mimetype: str, build: Callable[[Event], Respon
     return conditional.answer(body, tag, mimetype=mimetype, cache_control=PUBLIC)
 
 
+def _short_url(event: Event) -> str | None:
+    """The short link of a listed, published (or cancelled) event. None for an unlisted one,
+    whose 26-character slug is its secret (130 bits; a 7-character code, 35 bits, would be
+    guessed 2^95 times sooner), and for a draft, whose short link would lead nowhere yet."""
+    if event.visibility != Visibility.LISTED or event.status == EventStatus.DRAFT:
+        return None
+    path = url_for("events.short_link", short_code=event.short_code)
+    return current_app.config["BASE_URL"] + path
+
+
 def _page(event: Event) -> bytes:
     language = get_locale().language
     context = pages.event_page(
@@ -107,6 +118,7 @@ def _page(event: Event) -> bytes:
     return render_template(
         "events/show.html",
         **context,
+        short_url=_short_url(event),
         live=live.page_context(db.session, event),
         organiser=pages.organiser_name(db.session, event),
         panel=pages.rsvp_panel(db.session, event, utcnow(), texts),
@@ -116,6 +128,30 @@ def _page(event: Event) -> bytes:
 @bp.get("/e/<slug>")
 def show(slug: str):
     return _public(slug, "page", "text/html", _page)
+
+
+@bp.get("/e/<slug>/qr.svg")
+def qr_code(slug: str):
+    """A QR code of the event page's address, drawn here, cached like the page (its ETag
+    holds the build, and so BASE_URL)."""
+
+    def build(event: Event) -> bytes:
+        return pages.qr_svg(_url(event))
+
+    return _public(slug, "qr", "image/svg+xml", build)
+
+
+@bp.get("/s/<short_code>")
+def short_link(short_code: str):
+    """A listed event's short link: to its page. Not found for drafts and unlisted events,
+    whose own link is their only way in."""
+    event = pages.event_for_short_code(db.session, short_code)
+    if event is None:
+        abort(404)
+    response = redirect(url_for("events.show", slug=event.slug))
+    # Not for ever: an event made unlisted loses its short link.
+    response.headers["Cache-Control"] = PUBLIC
+    return response
 
 
 def _attachment(response: Response, filename: str) -> Response:

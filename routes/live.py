@@ -69,6 +69,7 @@ OFFLINE_STATIC = (
     "js/map-base.js",
     "js/offline.js",
     "js/rsvp.js",
+    "js/share.js",
 )
 
 

@@ -8,13 +8,16 @@ instants: templates format them with the ``when`` and ``time`` filters.
 from __future__ import annotations
 
 import html
+import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import nh3
-from flask_babel import format_decimal
+import segno
+from babel.dates import get_timezone_location
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, bindparam, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -29,7 +32,7 @@ from services.events import render_description
 from services.route import KIND_LABELS, walking_minutes
 from services.rsvp import attendees
 from services.texts import ReaderTexts
-from services.times import to_local
+from services.times import format_time, format_when, to_local, zone
 
 
 def event_for_page(session: Session, slug: str) -> Event | None:
@@ -55,6 +58,18 @@ def public_event(session: Session, slug: str) -> Event | None:
     return session.scalar(
         select(Event).where(
             Event.slug == slug, Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED))
+        )
+    )
+
+
+def event_for_short_code(session: Session, code: str) -> Event | None:
+    """The listed, published or cancelled event whose short link is ``code``; None for a
+    draft or an unlisted event (its 26-character slug is its only way in)."""
+    return session.scalar(
+        select(Event).where(
+            Event.short_code == code.lower(),
+            Event.visibility == Visibility.LISTED,
+            Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)),
         )
     )
 
@@ -167,11 +182,16 @@ def event_page(event: Event, *, config: Mapping, language: str, page_url: str) -
     start_day = to_local(event.starts_at, tz).date()
     pace = config["MARCH_PACE_KMH"]
     assembly = event.assembly_waypoint
+    start, end = when_texts(event)
     return {
         "event": event,
         "ends_same_day": to_local(event.ends_at, tz).date() == start_day,
+        "when_start": start,
+        "when_end": end,
         "assembly": assembly,
         "assembly_label": texts.waypoint(assembly.label) if assembly is not None else None,
+        "assembly_text": assembly_text(event, texts),
+        "zone_text": zone_text(event),
         "has_route": len(event.route_points) >= 2,
         "distance_km": format_decimal(event.route_length_m / 1000, format="0.0"),
         "walking": walking_text(walking_minutes(event.route_length_m, pace)),
@@ -206,6 +226,52 @@ def event_page(event: Event, *, config: Mapping, language: str, page_url: str) -
         "is_draft_preview": event.status == EventStatus.DRAFT,
         "page_url": page_url,
     }
+
+
+def when_texts(event: Event) -> tuple[str, str]:
+    """The "When" line's start and end in the current language and the event's zone, the
+    zone named ("Sunday 29 November 2026, 13:00 CET", "16:00"): the page prints them and the
+    live feed sends them, so an open page shows the same words after a change."""
+    tz = event.timezone
+    same_day = to_local(event.ends_at, tz).date() == to_local(event.starts_at, tz).date()
+    end = format_time(event.ends_at, tz) if same_day else format_when(event.ends_at, tz)
+    return format_when(event.starts_at, tz), end
+
+
+def when_line(event: Event) -> str:
+    """The "When" line as plain text, e.g. "Sunday 29 November 2026, 13:00 CET, until 16:00"."""
+    start, end = when_texts(event)
+    return _("%(start)s, until %(end)s", start=start, end=end)
+
+
+def assembly_text(event: Event, texts: ReaderTexts | None = None) -> str:
+    """The "Assemble at" line: the assembly waypoint (in ``texts``' language; none: as
+    written) and the city, either may be missing."""
+    assembly = event.assembly_waypoint
+    label = "" if assembly is None else texts.waypoint(assembly.label) if texts else assembly.label
+    return ", ".join(part for part in (label, event.city) if part)
+
+
+def zone_text(event: Event) -> str:
+    """One clock per page: "All times are local time in Berlin (CET)." in the current
+    language, for the times the page prints without their zone (the schedule's)."""
+    locale = get_locale() or "en"
+    city = get_timezone_location(zone(event.timezone), locale=locale, return_city=True)
+    return _(
+        "All times are local time in %(city)s (%(zone)s).",
+        city=city,
+        zone=to_local(event.starts_at, event.timezone).tzname(),
+    )
+
+
+def qr_svg(url: str) -> bytes:
+    """A QR code of ``url`` as a standalone SVG (4 modules of quiet zone, 4 units a module),
+    drawn here so that no phone asks another site for it."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=4, border=4, dark="#1b1b1f", light="#fff", xmldecl=False
+    )
+    return buffer.getvalue()
 
 
 def organiser_name(session: Session, event: Event) -> str | None:

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from models import Event, EventChange, MarchPosition, ScheduleItem, Waypoint
 from services import texts as reader_texts
+from services.events import page as pages
 from services.live.positions import latest_positions
 from services.route import Point, haversine_m
 from services.texts import ReaderTexts
-from services.times import format_time
+from services.times import format_time, format_when, to_local
 
 FEED_LENGTH = 50
 NEAR_M = 400  # "near Brandenburg Gate" only when it really is
@@ -25,7 +26,9 @@ def feed_data(session: Session, event: Event) -> dict:
     """Everything a participant's open page refreshes, newest first.
 
     Holds instants, not "3 minutes ago": the same data gives the same bytes (and ETag) all
-    day, so an unchanged feed costs a 304 and proxies can share it.
+    day, so an unchanged feed costs a 304 and proxies can share it. The words (``when``,
+    ``assembly``, each update's ``when``) are in the current language and the event's zone,
+    zone named, as the page prints them: the feed's ETag and cache key hold the language.
     """
     changes = session.scalars(
         select(EventChange)
@@ -47,11 +50,14 @@ def feed_data(session: Session, event: Event) -> dict:
     return {
         "revision": event.revision,
         "status": event.status,
+        "when": pages.when_line(event),
+        "assembly": pages.assembly_text(event, reader_texts.in_locale(event)),
         "updates": [
             {
                 "id": change.id,
                 "at": change.created_at.isoformat(),
                 "time": format_time(change.created_at, event.timezone),
+                "when": format_when(change.created_at, event.timezone),
                 "kind": change.kind,
                 "is_update": change.is_update,
                 "summary": change.summary,
@@ -94,7 +100,7 @@ def position_sentence(event: Event, summary: dict[str, dict]) -> str:
     """The march's position in words, for the page as served (and without JavaScript)."""
     sentences = []
     for key, p in summary.items():
-        at = format_time(datetime.fromisoformat(p["at"]), event.timezone)
+        at = _clock(datetime.fromisoformat(p["at"]), event.timezone)
         if key == "front" and p["near"]:
             text = _(
                 "The front of the march was near %(place)s at %(time)s.", place=p["near"], time=at
@@ -109,6 +115,11 @@ def position_sentence(event: Event, summary: dict[str, dict]) -> str:
             text = _("The end of the march was on the route at %(time)s.", time=at)
         sentences.append(text)
     return " ".join(sentences)
+
+
+def _clock(instant: datetime, tz_name: str) -> str:
+    """E.g. "14:05 CET": a time of day with its zone named (one clock per page)."""
+    return f"{format_time(instant, tz_name)} {to_local(instant, tz_name).tzname()}"
 
 
 def page_context(session: Session, event: Event) -> dict:

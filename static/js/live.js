@@ -1,5 +1,9 @@
 // Live updates on an event page: polls the small JSON feed (an unchanged feed costs a 304),
-// shows new updates, the march's position on the map and in words, and marks the schedule.
+// shows new updates (and the newest in a banner at the top), keeps the "When" and "Assemble
+// at" lines as the organisers last set them, shows the march's position on the map and in
+// words, and marks the schedule. It never prints a clock time of its own: times come from the
+// server in the event's zone, zone named (one clock per page), and "5 minutes ago" is counted
+// here from instants.
 // Its words come translated in the root's data-i18n JSON (macros/map.html live_i18n), with
 // English fallbacks here; their placeholders are written {name}.
 import { fill, plural, readWords, word } from './i18n.js';
@@ -16,7 +20,53 @@ const FALLBACK = {
   front_updated: 'The front of the march, updated {ago}',
   end_updated: 'The end of the march, updated {ago}',
   legend_position: 'Where the march is',
+  changed: 'Changed: {text}',
+  update: 'From the organisers: {text}',
+  dismiss: 'Dismiss',
 };
+
+// The banner at the top of the page: the newest change that arrived while the page was open.
+// Its text goes into a live region that is always there (empty), so that screen readers
+// announce it; the "Dismiss" button is made here, so a page without JavaScript has none.
+function showBanner(update) {
+  const banner = document.querySelector('[data-live-banner]');
+  const text = banner && banner.querySelector('[data-live-banner-text]');
+  if (!text) return;
+  const words = readWords(text);
+  const template = update.is_update ? word(words, 'update', FALLBACK.update)
+    : word(words, 'changed', FALLBACK.changed);
+  text.textContent = fill(template, { text: update.summary });
+  let close = banner.querySelector('[data-live-banner-close]');
+  if (!close) {
+    close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'button button--secondary live-banner__close';
+    close.setAttribute('data-live-banner-close', '');
+    close.textContent = word(words, 'dismiss', FALLBACK.dismiss);
+    close.addEventListener('click', () => {
+      banner.classList.remove('is-shown');
+      text.textContent = '';
+      close.remove();
+    });
+    banner.append(close);
+  }
+  banner.classList.add('is-shown');
+}
+
+// The lines at the top, as the feed words them now; marked for a moment when they change.
+function renderFacts(feed) {
+  [['[data-live-when]', null, feed.when], ['[data-live-assembly]', '[data-live-assembly-row]',
+    feed.assembly]].forEach(([selector, rowSelector, value]) => {
+    const el = document.querySelector(selector);
+    if (!el || typeof value !== 'string' || el.textContent === value) return;
+    el.textContent = value;
+    const row = rowSelector ? document.querySelector(rowSelector) : el.parentElement;
+    if (row) {
+      row.hidden = value === '';
+      row.classList.add('is-changed');
+    }
+  });
+}
 
 // "Where the march is", added to the map's legend once the first position arrives.
 function addToLegend(container, text) {
@@ -64,16 +114,18 @@ function startLive(root) {
     });
     // Feed is newest first; insert unknown ones at the top in that order.
     const anchor = list.firstChild;
-    updates.forEach((u) => {
-      if (known.has(String(u.id))) return;
+    const arrived = updates.filter((u) => !known.has(String(u.id)));
+    if (arrived.length) showBanner(arrived[0]);
+    arrived.forEach((u) => {
       const li = document.createElement('li');
       li.setAttribute('data-update-id', String(u.id));
       li.className = `update${u.is_update ? ' update--message' : ''}`;
       const time = document.createElement('time');
       time.setAttribute('datetime', u.at);
-      time.textContent = u.time;
+      time.className = 'muted';
+      time.textContent = u.when || u.time; // in the event's zone, zone named
       li.appendChild(time);
-      li.appendChild(document.createTextNode(' '));
+      li.appendChild(document.createElement('br'));
       const text = document.createElement('span');
       text.textContent = u.summary;
       li.appendChild(text);
@@ -132,8 +184,11 @@ function startLive(root) {
     time.setAttribute('datetime', newest);
     time.setAttribute('data-live-stamp', '');
     // The absolute time, as the page wrote it in the event's zone, stays as a tooltip.
+    const update = (feed.updates || []).find((u) => u.at === newest);
     if (stamp && stamp.getAttribute('datetime') === newest) {
       time.title = stamp.title || stamp.textContent;
+    } else if (update && update.when) {
+      time.title = update.when;
     }
     time.textContent = minutesAgo(newest);
     const [before, after] = word(words, 'last_change', 'Last change: {ago}.').split('{ago}');
@@ -157,6 +212,7 @@ function startLive(root) {
 
   function render(feed) {
     lastFeed = feed;
+    renderFacts(feed);
     renderUpdates(feed.updates || []);
     renderPosition(feed.position || {});
     renderSchedule(feed.schedule || []);

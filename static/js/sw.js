@@ -16,7 +16,7 @@ const ASSETS = `${VERSION}-assets`;
 const TILES = `${VERSION}-tiles`;
 const MAX_TILES = 400;
 const EVENT_PAGE = /^\/e\/[^/]+\/?$/;
-const EVENT_DATA = /^\/e\/[^/]+\/(live\.json|route\.geojson)$/;
+const EVENT_DATA = /^\/e\/[^/]+\/(live\.json|route\.geojson|qr\.svg)$/;
 const OFFLINE_PAGE = '/offline';
 
 self.addEventListener('install', (event) => {

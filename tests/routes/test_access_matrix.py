@@ -44,6 +44,8 @@ ACCESS = {
     "events.route_geojson": PUBLIC,
     "events.route_gpx": PUBLIC,
     "events.route_kml": PUBLIC,
+    "events.qr_code": PUBLIC,
+    "events.short_link": PUBLIC,
     "embed.card": PUBLIC,
     "embed.route_picture": PUBLIC,
     "embed.route_preview": PUBLIC,
@@ -145,6 +147,7 @@ class World:
     ids: dict[str, int]  # role_id, item_id, rsvp_id, link_id of the owner's event
     other_event_id: int
     co_id: int
+    short_code: str
 
 
 @pytest.fixture
@@ -171,6 +174,7 @@ def world(session) -> World:
         },
         other_event_id=theirs.id,
         co_id=co.id,
+        short_code=event.short_code,
     )
 
 
@@ -179,6 +183,7 @@ def _url(app: Flask, endpoint: str, world: World, event_id: int | None = None) -
     values = {
         "event_id": event_id or world.event_id,
         "slug": world.slug,
+        "short_code": world.short_code,
         "token": WRONG_TOKEN,
         "mail_id": "20261202T120000000000-0123abcd",
         "code": "de",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange, MarchPosition, ScheduleItem, Waypoint
+from services.events.change_text import describe
 from services.live.positions import latest_positions
 from services.route import Point, haversine_m
 from services.times import format_time
@@ -23,7 +24,8 @@ def feed_data(session: Session, event: Event) -> dict:
     """Everything a participant's open page refreshes, newest first.
 
     Holds instants, not "3 minutes ago": the same data gives the same bytes (and ETag) all
-    day, so an unchanged feed costs a 304 and proxies can share it.
+    day, so an unchanged feed costs a 304 and proxies can share it. Change records are
+    worded in the current language.
     """
     changes = session.scalars(
         select(EventChange)
@@ -52,7 +54,9 @@ def feed_data(session: Session, event: Event) -> dict:
                 "time": format_time(change.created_at, event.timezone),
                 "kind": change.kind,
                 "is_update": change.is_update,
-                "summary": change.summary,
+                # In the request's language (the route's ETag and cache hold the language),
+                # dated as the page dates it: for when the record was made.
+                "summary": describe(change, now=change.created_at),
             }
             for change in changes
         ],

@@ -3,7 +3,7 @@ into one email per recipient, in their language, exactly once, even if it dies h
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_babel import lazy_gettext as _l
@@ -322,3 +322,22 @@ def test_the_request_costs_the_same_statements_for_3_or_1200_participants(sessio
 
     assert statements(3) == statements(1200)  # 1200: more than the old chunks of 500
     assert count(session, OutboxMessage) == 0
+
+
+def test_a_notice_about_next_year_names_the_year(session):
+    start = datetime(2026, 12, 31, 12, 0, tzinfo=UTC)  # Thursday 13:00 in Berlin
+    event = make_event(session, starts_at=start)
+    add_rsvp(session, event, "en@example.org")
+    add_rsvp(session, event, "de@example.org", language="de")
+    on_30_december = datetime(2026, 12, 30, 9, 0, tzinfo=UTC)
+    move_start(session, event, on_30_december, hours=48)
+    session.commit()
+
+    expand_all(on_30_december + DELAY)
+
+    rows = {row.to_addr: row.body_text for row in outbox_rows(session)}
+    assert (
+        "Start moved from Thursday 31 December, 13:00 to Saturday 2 January 2027, 13:00."
+        in rows["en@example.org"]
+    )
+    assert "Samstag, 2. Januar 2027" in rows["de@example.org"]

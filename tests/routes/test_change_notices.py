@@ -199,3 +199,30 @@ def test_page_and_feed_word_changes_in_the_readers_language_and_never_share_a_bo
     )
     assert german.status_code == 200
     assert german.json["updates"][0]["summary"].startswith("Beginn verschoben")
+
+
+def test_saving_the_route_of_a_published_event_says_when_participants_will_be_told(
+    logged_in, session, event
+):
+    route = (
+        "52.5096, 13.3762, Potsdamer Platz, assembly\n52.5130, 13.3774\n"
+        "52.5168, 13.3830, Russian embassy, end\n"
+    )
+    saved = logged_in.submit(f"/organise/events/{event.id}/route", {"points_text": route})
+    assert saved.status_code == 302
+    page = text(logged_in.get(saved.headers["Location"]).text)
+    job = session.scalar(select(FanoutJob))
+    told_at = to_local(job.run_after, event.timezone)
+    assert f"Participants will be told at {told_at:%H:%M} {told_at.tzname()}." in page
+
+    overview = text(logged_in.get(f"/organise/events/{event.id}").text)
+    assert "Assembly point moved to Potsdamer Platz." in overview
+    assert "Route changed: now" in overview
+
+
+def test_the_overview_speaks_the_organisers_language(logged_in, session, event):
+    edit(logged_in, event, start=1)
+    logged_in.get("/language/de")
+    overview = text(logged_in.get(f"/organise/events/{event.id}").text)
+    assert "Jetzt senden" in overview
+    assert f"Beginn verschoben von {hhmm(event)} auf {hhmm(event, 1)}" in overview

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from core.extensions import db
 from forms.errors import attach_error
+from models import utcnow
 from services.errors import DomainError
 from services.events import changes
 from services.times import format_time, to_local
@@ -50,7 +51,7 @@ def flash_notice(event) -> None:
     """ "Participants will be told at 14:05 CET.", when a change notice of ``event`` waits
     (the overview has "send now" and what they will read)."""
     pending = changes.pending_notice(db.session, event.id)
-    if pending is not None:
+    if pending is not None and pending.run_after > utcnow():
         local = to_local(pending.run_after, event.timezone)
         flash(
             _(

@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_filters(app: Flask) -> None:
     from models import enums
+    from services.events.change_text import describe
     from services.route import kind_labels
     from services.texts import in_locale
     from services.times import format_time, format_when
@@ -93,6 +94,8 @@ def _register_template_filters(app: Flask) -> None:
     # {{ item.starts_at|time(event.timezone) }} for the wall-clock time on the event's day.
     app.add_template_filter(format_when, "when")
     app.add_template_filter(format_time, "time")
+    # A change record in the reader's language: {{ change|change_text(now=now) }}.
+    app.add_template_filter(describe, "change_text")
     # Named states: {% if event.status == enums.EventStatus.DRAFT %}
     app.add_template_global(enums, "enums")
     app.add_template_global(kind_labels)  # the waypoint kinds' names, for the map scripts

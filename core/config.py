@@ -162,6 +162,9 @@ def from_environment() -> dict:
         "RETENTION_DAYS": _int("RETENTION_DAYS", 14),
         # How long a new RSVP's confirm link works; unconfirmed RSVPs are erased after it.
         "RSVP_CONFIRM_HOURS": _int("RSVP_CONFIRM_HOURS", 24),
+        # Seconds a change notice waits after an organiser's last edit of a published event:
+        # edits meanwhile are merged into one notice, an edit back cancels it.
+        "CHANGE_NOTICE_DELAY": _int("CHANGE_NOTICE_DELAY", 300),
         "MARCH_PACE_KMH": _float("MARCH_PACE_KMH", 3.0),
         # How many reverse proxies sit in front of the app (for the client address and https).
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),

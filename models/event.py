@@ -112,7 +112,12 @@ class EventOrganiser(Base):
 
 class EventChange(Base):
     """One thing participants must know: a change of time, place, route, schedule or status,
-    or an update the organisers wrote themselves (``is_update``)."""
+    or an update the organisers wrote themselves (``is_update``).
+
+    A change is stored as data (``data``: a list of facts such as ``{"what": "start", "old":
+    ..., "new": ..., "tz": ...}``) and worded for each reader in their language by
+    ``services.events.changes.describe``. ``summary`` is the organisers' own text of an
+    update; for a change it is the English wording, kept for rows from before ``data``."""
 
     __tablename__ = "event_changes"
 
@@ -122,6 +127,7 @@ class EventChange(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(16))  # a ChangeKind
     summary: Mapped[str] = mapped_column(Text)
+    data: Mapped[list | None] = mapped_column(JSON)
     is_update: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

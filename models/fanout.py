@@ -42,7 +42,7 @@ class FanoutJob(Base):
     change_id: Mapped[int] = mapped_column(ForeignKey("event_changes.id", ondelete="CASCADE"))
     include_waitlist: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=FanoutStatus.PENDING)
-    # Expansion before this instant is not due (room for a grace period before notices go).
+    # Expansion before this instant is not due: a change notice waits CHANGE_NOTICE_DELAY.
     run_after: Mapped[datetime]
     # The id of the last RSVP expanded: the next batch starts after it.
     cursor: Mapped[int] = mapped_column(Integer, default=0)
@@ -52,6 +52,11 @@ class FanoutJob(Base):
     # The bodies rendered once per language and variant at the first batch, with placeholders
     # for each recipient's name and links, so every batch writes the same message.
     parts: Mapped[dict | None] = mapped_column(JSON)
+    # A change notice still waiting (``run_after`` in the future, nothing expanded): the event
+    # as participants knew it before the first edit it covers (``changes.Snapshot`` as JSON).
+    # A later edit is compared with this, so the notice says the net change once, and an edit
+    # back to it cancels the notice.
+    base: Mapped[dict | None] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # batches that raised
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,5 @@
-"""The demonstration itself: create, overview, details, languages, publish, cancel, duplicate."""
+"""The demonstration itself: create, overview (and "send now" for a waiting change notice),
+details, languages, publish, cancel, duplicate."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from routes.access import require_organiser, require_verified
 from routes.organise.common import bp, page, save, to_overview
 from services import events
 from services.errors import DomainError
+from services.events import changes
 from services.events import organisers as teams
 from services.events import translations as event_texts
 from services.times import format_time
@@ -44,7 +46,28 @@ def new():
 @login_required
 def overview(event_id: int):
     event = require_organiser(event_id)
-    return render_template("organise/overview.html", event=event, action=ActionForm())
+    now = utcnow()
+    return render_template(
+        "organise/overview.html",
+        event=event,
+        action=ActionForm(),
+        notice=changes.notice_state(db.session, event, now),
+        now=now,
+    )
+
+
+@bp.post("/events/<int:event_id>/changes/send")
+@login_required
+def send_changes(event_id: int):
+    """ "Send now": the waiting change notice goes without waiting for its grace period."""
+    event = require_organiser(event_id, for_update=True)
+    if ActionForm().validate_on_submit():
+        if changes.send_now(db.session, event, utcnow()):
+            db.session.commit()
+            flash(_("Participants are being told now."), "success")
+        else:
+            flash(_("No change notice is waiting: participants have been told already."), "info")
+    return to_overview(event_id)
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -60,6 +83,7 @@ def edit(event_id: int):
             lambda: events.update_event(db.session, event, form.details(), utcnow()),
             _("Details saved."),
             lambda _result: to_overview(event.id),
+            event=event,
         )
     ):
         return done

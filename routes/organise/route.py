@@ -18,7 +18,7 @@ from forms.route import ChosenRouteForm
 from models import utcnow
 from routes.access import require_organiser
 from routes.errors import render_error
-from routes.organise.common import bp, page, save
+from routes.organise.common import bp, flash_notice, page, save
 from services import events
 from services.errors import DomainError
 from services.events import page as pages
@@ -143,6 +143,7 @@ def _save_route(form, event_id: int, submitted: Route, confirmed: str | None, ty
             km=f"{event.route_length_m / 1000:.1f}",
         ),
         lambda _result: redirect(url_for(".route", event_id=event.id)),
+        event=event,
     )
 
 
@@ -236,6 +237,7 @@ def _save_item(event, form, item_id: int | None):
         ),
         _("Schedule saved."),
         lambda _result: redirect(url_for(".schedule", event_id=event.id)),
+        event=event,
     )
 
 
@@ -282,4 +284,5 @@ def delete_schedule_item(event_id: int, item_id: int):
         events.delete_schedule_item(db.session, event, item_id, utcnow())
         db.session.commit()
         flash(_("Item removed from the schedule."), "success")
+        flash_notice(event)
     return redirect(url_for(".schedule", event_id=event.id))

@@ -1,21 +1,33 @@
 """What participants must hear about: a published event's time, place, route, schedule or
 status changed. ``snapshot`` before a save, ``record`` after it; ``compare`` is the pure part
-that words the differences.
+that finds the differences, as data (``services.events.change_text`` words them per reader).
+
+A change is shown on the page at once, but its notice waits ``CHANGE_NOTICE_DELAY`` after the
+organisers' last edit: one pending ``FanoutJob`` per event keeps the event as participants
+knew it before the first edit (``FanoutJob.base``). Each further edit is compared with that,
+so the notice (and the page) says the net change once, and an edit back to it removes the
+records and the notice: nobody is told about a change that did not happen. A cancellation is
+told at once and replaces a pending change notice (its records stay on the page). The
+organisers' own updates are sent at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Event, EventChange
-from models.enums import ChangeKind, EventStatus, WaypointKind
+from models import Event, EventChange, FanoutJob
+from models.enums import ChangeKind, EventStatus, Language, WaypointKind
+from models.fanout import FanoutKind, FanoutStatus
 from models.route import assembly_waypoint
+from services.events.change_text import describe_facts
 from services.mail import notify
-from services.times import format_day, format_time
+from services.times import to_local
 
 Spot = tuple[str, float, float]  # label, lat, lon
 
@@ -36,6 +48,45 @@ class Snapshot:
     route_length_m: int
     end_label: str | None
     schedule: tuple[tuple[int, datetime, str, str | None], ...]  # id, start, title, waypoint
+
+    def to_json(self) -> dict:
+        """The snapshot as JSON-safe data (instants as ISO 8601), for ``FanoutJob.base``."""
+        return {
+            "status": self.status,
+            "cancel_reason": self.cancel_reason,
+            "starts_at": self.starts_at.isoformat(),
+            "ends_at": self.ends_at.isoformat(),
+            "timezone": self.timezone,
+            "city": self.city,
+            "assembly": list(self.assembly) if self.assembly else None,
+            "points": [list(p) for p in self.points],
+            "waypoints": [list(w) for w in self.waypoints],
+            "route_length_m": self.route_length_m,
+            "end_label": self.end_label,
+            "schedule": [
+                [i, at.isoformat(), title, place] for i, at, title, place in self.schedule
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Snapshot:
+        return cls(
+            status=data["status"],
+            cancel_reason=data["cancel_reason"],
+            starts_at=datetime.fromisoformat(data["starts_at"]),
+            ends_at=datetime.fromisoformat(data["ends_at"]),
+            timezone=data["timezone"],
+            city=data["city"],
+            assembly=tuple(data["assembly"]) if data["assembly"] else None,
+            points=tuple(tuple(p) for p in data["points"]),
+            waypoints=tuple(tuple(w) for w in data["waypoints"]),
+            route_length_m=data["route_length_m"],
+            end_label=data["end_label"],
+            schedule=tuple(
+                (i, datetime.fromisoformat(at), title, place)
+                for i, at, title, place in data["schedule"]
+            ),
+        )
 
 
 def snapshot(event: Event) -> Snapshot:
@@ -63,160 +114,277 @@ def snapshot(event: Event) -> Snapshot:
     )
 
 
-def _moved(what: str, old: datetime, old_tz: str, new: datetime, new_tz: str) -> str | None:
-    """``what`` is "start" or "end"; each sentence is one message for translators."""
-    before = (format_day(old, old_tz), format_time(old, old_tz))
-    after = (format_day(new, new_tz), format_time(new, new_tz))
-    if before == after:
+def _wall(instant: datetime, tz: str) -> tuple:
+    """What a reader sees of an instant: its day and minute in the zone."""
+    local = to_local(instant, tz)
+    return local.date(), local.hour, local.minute
+
+
+def _moved(what: str, old: datetime, old_tz: str, new: datetime, new_tz: str) -> dict | None:
+    if _wall(old, old_tz) == _wall(new, new_tz):
         return None
-    if before[0] == after[0]:
-        words = {"old": before[1], "new": after[1], "day": after[0]}
-        if what == "start":
-            return _("Start moved from %(old)s to %(new)s (%(day)s).", **words)
-        return _("End moved from %(old)s to %(new)s (%(day)s).", **words)
-    words = {"old_day": before[0], "old": before[1], "new_day": after[0], "new": after[1]}
-    if what == "start":
-        return _("Start moved from %(old_day)s, %(old)s to %(new_day)s, %(new)s.", **words)
-    return _("End moved from %(old_day)s, %(old)s to %(new_day)s, %(new)s.", **words)
+    return {
+        "what": what,
+        "old": old.isoformat(),
+        "old_tz": old_tz,
+        "new": new.isoformat(),
+        "tz": new_tz,
+    }
 
 
-def compare(old: Snapshot, new: Snapshot) -> list[tuple[str, str]]:
-    """(kind, summary) for each kind of change from ``old`` to ``new``, worded for
-    participants in the current request's language (the summaries are stored as text), in
-    the order time, place, route, schedule, status."""
-    found: list[tuple[str, str]] = []
+Found = list[tuple[str, list[dict]]]
+
+
+def compare(old: Snapshot, new: Snapshot) -> Found:
+    """(kind, facts) for each kind of change from ``old`` to ``new``, in the order time,
+    place, route, schedule, status. The facts are JSON-safe data (``EventChange.data``),
+    worded by ``change_text.describe_facts``."""
+    found: Found = []
     times = [
         _moved("start", old.starts_at, old.timezone, new.starts_at, new.timezone),
         _moved("end", old.ends_at, old.timezone, new.ends_at, new.timezone),
     ]
     if any(times):
-        found.append((ChangeKind.TIME, " ".join(t for t in times if t)))
+        found.append((ChangeKind.TIME, [t for t in times if t]))
 
-    places: list[str] = []
+    places: list[dict] = []
     if old.city != new.city:
-        places.append(
-            _(
-                "City changed from %(old)s to %(new)s.",
-                old=old.city or _("none"),
-                new=new.city or _("none"),
-            )
-        )
+        places.append({"what": "city", "old": old.city, "new": new.city})
     if old.assembly != new.assembly:
-        if new.assembly is None:
-            places.append(_("The assembly point was removed."))
-        elif old.assembly and old.assembly[0] == new.assembly[0]:
-            places.append(
-                _(
-                    "Assembly point moved: %(place)s is at a new spot on the map.",
-                    place=new.assembly[0],
-                )
-            )
-        else:
-            places.append(_("Assembly point moved to %(place)s.", place=new.assembly[0]))
+        places.append(
+            {
+                "what": "assembly",
+                "old": old.assembly[0] if old.assembly else None,
+                "new": new.assembly[0] if new.assembly else None,
+            }
+        )
     if places:
-        found.append((ChangeKind.PLACE, " ".join(places)))
+        found.append((ChangeKind.PLACE, places))
 
     if old.points != new.points or old.waypoints != new.waypoints:
         if not new.points:
-            found.append((ChangeKind.ROUTE, _("Route removed.")))
+            found.append((ChangeKind.ROUTE, [{"what": "route_removed"}]))
         else:
-            km = f"{new.route_length_m / 1000:.1f}"
-            summary = (
-                _("Route changed: now %(km)s km, ends at %(end)s.", km=km, end=new.end_label)
-                if new.end_label
-                else _("Route changed: now %(km)s km.", km=km)
-            )
-            found.append((ChangeKind.ROUTE, summary))
+            fact = {"what": "route", "length_m": new.route_length_m, "end": new.end_label}
+            found.append((ChangeKind.ROUTE, [fact]))
 
     if parts := _schedule_parts(old, new):
-        summary = _("Schedule changed: %(parts)s.", parts="; ".join(parts))
-        found.append((ChangeKind.SCHEDULE, summary))
+        found.append(
+            (ChangeKind.SCHEDULE, [{"what": "schedule", "tz": new.timezone, "parts": parts}])
+        )
 
     if old.status != EventStatus.CANCELLED and new.status == EventStatus.CANCELLED:
-        found.append((ChangeKind.STATUS, _("Cancelled: %(reason)s", reason=new.cancel_reason)))
+        found.append((ChangeKind.STATUS, [{"what": "cancelled", "reason": new.cancel_reason}]))
     return found
 
 
-def _schedule_parts(old: Snapshot, new: Snapshot) -> list[str]:
+def _schedule_parts(old: Snapshot, new: Snapshot) -> list[dict]:
     tz = new.timezone
     before = {item[0]: item for item in old.schedule}
     after = {item[0]: item for item in new.schedule}
-    parts: list[str] = []
+    parts: list[dict] = []
     for item_id, (_id, at, title, place) in after.items():
         if item_id not in before:
-            parts.append(_("%(time)s %(title)s added", time=format_time(at, tz), title=title))
+            parts.append({"part": "added", "item": item_id, "at": at.isoformat(), "title": title})
             continue
         _id, old_at, old_title, old_place = before[item_id]
-        moved = (format_day(old_at, tz), format_time(old_at, tz)) != (
-            format_day(at, tz),
-            format_time(at, tz),
-        )
-        if moved:
+        if _wall(old_at, tz) != _wall(at, tz):
             parts.append(
-                _(
-                    "%(title)s moved from %(old)s to %(new)s",
-                    title=title,
-                    old=format_time(old_at, tz),
-                    new=format_time(at, tz),
-                )
+                {
+                    "part": "moved",
+                    "item": item_id,
+                    "title": title,
+                    "old": old_at.isoformat(),
+                    "new": at.isoformat(),
+                }
             )
         if old_title != title:
             parts.append(
-                _(
-                    "%(time)s “%(old)s” is now “%(new)s”",
-                    time=format_time(at, tz),
-                    old=old_title,
-                    new=title,
-                )
+                {
+                    "part": "renamed",
+                    "item": item_id,
+                    "at": at.isoformat(),
+                    "old": old_title,
+                    "new": title,
+                }
             )
         if old_place != place:
             parts.append(
-                _(
-                    "%(time)s %(title)s now at %(place)s",
-                    time=format_time(at, tz),
-                    title=title,
-                    place=place or _("no fixed place"),
-                )
+                {
+                    "part": "place",
+                    "item": item_id,
+                    "at": at.isoformat(),
+                    "title": title,
+                    "place": place,
+                }
             )
     parts.extend(
-        _("%(time)s %(title)s removed", time=format_time(at, tz), title=title)
+        {"part": "removed", "item": item_id, "at": at.isoformat(), "title": title}
         for item_id, (_id, at, title, _place) in before.items()
         if item_id not in after
     )
     return parts
 
 
+def notice_delay() -> timedelta:
+    """How long a change notice waits for further edits (``CHANGE_NOTICE_DELAY``)."""
+    return timedelta(seconds=int(current_app.config["CHANGE_NOTICE_DELAY"]))
+
+
+def pending_notice(session: Session, event_id: int, *, lock: bool = False) -> FanoutJob | None:
+    """The event's change notice that waits and that no worker has begun (nothing rendered,
+    nobody counted), or None. ``lock``: held until the caller's transaction ends (PostgreSQL;
+    a worker skips a locked job, and one that began it first makes this wait and then find
+    it begun)."""
+    query = select(FanoutJob).where(
+        FanoutJob.event_id == event_id,
+        FanoutJob.kind == FanoutKind.CHANGED,
+        FanoutJob.status == FanoutStatus.PENDING,
+        FanoutJob.total.is_(None),
+        FanoutJob.base.is_not(None),
+    )
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalars(query.order_by(FanoutJob.id.desc()).limit(1)).first()
+
+
 def record(session: Session, event: Event, before: Snapshot, now: datetime) -> list[EventChange]:
-    """If ``event`` was published at ``before``, store one ``EventChange`` per kind of
-    change made at ``now``, bump the revision once and queue the notice (one fan-out job,
-    whatever the number of participants: the worker writes the emails); drafts record
-    nothing."""
+    """If ``event`` was published at ``before`` and something participants see changed,
+    store one ``EventChange`` per kind of change, bump the revision and queue the notice
+    (one fan-out job, whatever the number of participants: the worker writes the emails).
+
+    A change notice waits ``CHANGE_NOTICE_DELAY`` from this edit. If one is already waiting,
+    this edit joins it: its records are replaced by those of the net change since the state
+    before its first edit, or removed with the notice when that net change is nothing. A
+    cancellation is told at once and drops a waiting change notice. Drafts record nothing.
+    Returns the records this edit left (none after an edit back)."""
     if before.status != EventStatus.PUBLISHED:
         return []
-    found = compare(before, snapshot(event))
-    if not found:
+    after = snapshot(event)
+    if not compare(before, after):
         return []
     event.revision += 1
-    rows = [
-        EventChange(
-            event_id=event.id, revision=event.revision, kind=kind, summary=summary, created_at=now
+    pending = pending_notice(session, event.id, lock=True)
+    if after.status == EventStatus.CANCELLED:
+        if pending is not None:
+            session.delete(pending)  # participants hear the cancellation, not the edits
+        rows = _store(session, event, compare(before, after), now)
+        notify.event_changed(session, event, rows, now)
+    elif pending is None:
+        rows = _store(session, event, compare(before, after), now)
+        notify.event_changed(
+            session, event, rows, now, run_after=now + notice_delay(), base=before.to_json()
         )
-        for kind, summary in found
-    ]
-    session.add_all(rows)
-    session.flush()
+    else:
+        superseded = _rows_of(session, pending)
+        rows = _store(session, event, compare(Snapshot.from_json(pending.base), after), now)
+        if rows:
+            pending.key = notify.change_key(event, rows)
+            pending.change_id = rows[0].id
+            pending.run_after = now + notice_delay()
+        else:
+            session.delete(pending)
+        session.flush()  # the job no longer points at the rows it covered: they can go
+        for row in superseded:
+            session.delete(row)
+        session.flush()
     # The relationship is ordered newest first; without this a page rendered in the same
     # session would show the list as it was before.
     session.expire(event, ["changes"])
-    notify.event_changed(session, event, rows, now)
     return rows
+
+
+def _store(session: Session, event: Event, found: Found, now: datetime) -> list[EventChange]:
+    rows = [
+        EventChange(
+            event_id=event.id,
+            revision=event.revision,
+            kind=kind,
+            data=facts,
+            # The English wording, for anything that reads the text without a reader's
+            # language (exports, an older page still cached); readers get ``describe``.
+            summary=_english(kind, facts, now),
+            created_at=now,
+        )
+        for kind, facts in found
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def _english(kind: str, facts: list[dict], now: datetime) -> str:
+    with force_locale(Language.EN):
+        return describe_facts(kind, facts, now=now)
+
+
+def _rows_of(session: Session, job: FanoutJob) -> list[EventChange]:
+    """The change records a job tells of: those of its change's revision."""
+    first = session.get(EventChange, job.change_id)
+    return list(
+        session.scalars(
+            select(EventChange).where(
+                EventChange.event_id == job.event_id,
+                EventChange.revision == first.revision,
+                EventChange.is_update.is_(False),
+            )
+        )
+    )
+
+
+def send_now(session: Session, event: Event, now: datetime) -> bool:
+    """Let the waiting change notice of ``event`` go at ``now`` instead of at the end of its
+    grace period (the worker expands it in its next round). Returns whether one waited."""
+    pending = pending_notice(session, event.id, lock=True)
+    if pending is None:
+        return False
+    pending.run_after = min(pending.run_after, now)
+    session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class NoticeState:
+    """What the organisers see of the latest change notice: waiting until ``at`` (with the
+    records it will tell of), or being sent / sent at ``at``; ``zone`` names the event's
+    time zone at ``at`` ("CET")."""
+
+    state: str  # "waiting", "sending" or "sent"
+    at: datetime
+    zone: str
+    changes: list[EventChange]
+
+
+def notice_state(session: Session, event: Event, now: datetime) -> NoticeState | None:
+    """The latest change or cancellation notice of ``event`` as the overview shows it, or
+    None if there never was one."""
+    job = session.scalars(
+        select(FanoutJob)
+        .where(
+            FanoutJob.event_id == event.id,
+            FanoutJob.kind.in_((FanoutKind.CHANGED, FanoutKind.CANCELLED)),
+        )
+        .order_by(FanoutJob.id.desc())
+        .limit(1)
+    ).first()
+    if job is None:
+        return None
+    rows = sorted(_rows_of(session, job), key=lambda c: c.id)
+    if job.status == FanoutStatus.DONE:
+        state, at = "sent", job.finished_at or job.run_after
+    elif job.run_after > now and job.total is None:
+        state, at = "waiting", job.run_after
+    else:
+        state, at = "sending", job.run_after
+    return NoticeState(state, at, to_local(at, event.timezone).tzname() or "", rows)
 
 
 def post_update(
     session: Session, event: Event, message: str, *, include_waitlist: bool, now: datetime
 ) -> EventChange:
     """The organisers' own message: shown in the event page's updates and emailed to everyone
-    confirmed (and the waitlist if asked) by the worker, from one fan-out job. Flushes."""
+    confirmed (and the waitlist if asked) by the worker, from one fan-out job, at once.
+    Flushes."""
     change = EventChange(
         event_id=event.id,
         revision=event.revision,

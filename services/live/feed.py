@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from models import Event, EventChange, MarchPosition, ScheduleItem, Waypoint
 from services import texts as reader_texts
 from services.events import page as pages
+from services.events.change_text import describe
 from services.live.positions import latest_positions
 from services.route import Point, haversine_m
 from services.texts import ReaderTexts
@@ -27,8 +28,9 @@ def feed_data(session: Session, event: Event) -> dict:
 
     Holds instants, not "3 minutes ago": the same data gives the same bytes (and ETag) all
     day, so an unchanged feed costs a 304 and proxies can share it. The words (``when``,
-    ``assembly``, each update's ``when``) are in the current language and the event's zone,
-    zone named, as the page prints them: the feed's ETag and cache key hold the language.
+    ``assembly``, each update's ``when``, change records) are in the current language and
+    the event's zone, zone named, as the page prints them: the feed's ETag and cache key
+    hold the language.
     """
     changes = session.scalars(
         select(EventChange)
@@ -60,7 +62,9 @@ def feed_data(session: Session, event: Event) -> dict:
                 "when": format_when(change.created_at, event.timezone),
                 "kind": change.kind,
                 "is_update": change.is_update,
-                "summary": change.summary,
+                # In the request's language (the route's ETag and cache hold the language),
+                # dated as the page dates it: for when the record was made.
+                "summary": describe(change, now=change.created_at),
             }
             for change in changes
         ],

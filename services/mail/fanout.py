@@ -3,7 +3,9 @@ organiser update) into one outbox row per recipient, in the mail worker, and the
 progress organisers see.
 
 The request that causes the notice writes only the job (``notify.event_changed``,
-``notify.organiser_update``). ``expand_due`` then works in batches, each its own short
+``notify.organiser_update``), due at once or, for a change, after its grace period
+(``FanoutJob.run_after``; ``services.events.changes`` merges edits into it meanwhile and may
+remove it). ``expand_due`` then works in batches, each its own short
 transaction: it claims a due job (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers
 never expand one job at once; SQLite's ``BEGIN IMMEDIATE`` serialises), takes the next
 ``batch_size`` recipients after the job's cursor (keyset over RSVP ids), inserts their
@@ -131,7 +133,7 @@ def expand_batch(session: Session, job: FanoutJob, now: datetime, batch_size: in
     statuses = notify.recipient_statuses(job.kind, job.include_waitlist)
     where = notify.recipient_filter(job.event_id, statuses)
     if job.parts is None:
-        job.parts = _render(session, job, event)
+        job.parts = _render(session, job, event, now)
         job.total = session.scalar(select(func.count()).select_from(Rsvp).where(*where))
     rsvps = session.scalars(
         select(Rsvp).where(*where, Rsvp.id > job.cursor).order_by(Rsvp.id).limit(batch_size)
@@ -149,13 +151,14 @@ def expand_batch(session: Session, job: FanoutJob, now: datetime, batch_size: in
     return len(rsvps)
 
 
-def _render(session: Session, job: FanoutJob, event: Event) -> dict:
+def _render(session: Session, job: FanoutJob, event: Event, now: datetime) -> dict:
     """The job's email in every language, with and without a name in the greeting, with
-    stand-ins for the name and the links (a fresh nonce: no organiser can type them)."""
+    stand-ins for the name and the links (a fresh nonce: no organiser can type them). A
+    change notice words its records in each language (``change_text``), dated for ``now``."""
     nonce = secrets.token_hex(8)
     name, manage, unsubscribe = (_STAND_IN.format(w, nonce) for w in ("N", "M", "U"))
     change = session.get(EventChange, job.change_id)
-    context: dict = {}
+    context: dict = {"now": now}
     if job.kind == FanoutKind.UPDATE:
         subject_text = _l("Update")
     else:

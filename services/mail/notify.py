@@ -304,24 +304,41 @@ def folded_reminder_rows(event: Event, rsvps: list[Rsvp], offsets: list[int]) ->
     ]
 
 
+def change_key(event: Event, changes: list[EventChange]) -> str:
+    """The key of the notice of ``changes`` (one revision): a second job for it is a no-op."""
+    return f"change:{event.id}:{changes[0].revision}"
+
+
 def event_changed(
-    session: Session, event: Event, changes: list[EventChange], now: datetime
+    session: Session,
+    event: Event,
+    changes: list[EventChange],
+    now: datetime,
+    *,
+    run_after: datetime | None = None,
+    base: dict | None = None,
 ) -> FanoutJob | None:
     """Queue the notice of ``changes`` (one revision): the worker sends one per confirmed
-    RSVP that wants updates, listing what changed (time, place, route, schedule, status)
-    with the new ICS; a cancellation (``EventStatus.CANCELLED``) gives the reason and also
-    reaches the waitlist. Writes one job row, whatever the number of participants; keyed
-    by revision, so a retried request queues nothing twice. Returns the new job, if any."""
+    RSVP that wants updates, listing what changed (time, place, route, schedule, status),
+    each worded in the participant's language, with the new ICS; a cancellation
+    (``EventStatus.CANCELLED``) gives the reason and also reaches the waitlist. Writes one job
+    row, whatever the number of participants, due at ``run_after`` (default ``now``; a change
+    waits its grace period, with ``base``, the state it is compared with, see
+    ``services.events.changes``); keyed by revision, so a retried request queues nothing
+    twice. Returns the new job, if any."""
     if not changes:
         return None
     cancelled = event.status == EventStatus.CANCELLED
+    extra = {"base": base} if base is not None else {}  # SQL NULL, not JSON null, when none
     return _queue_job(
         session,
-        key=f"change:{event.id}:{changes[0].revision}",
+        key=change_key(event, changes),
         kind=FanoutKind.CANCELLED if cancelled else FanoutKind.CHANGED,
         event=event,
         change=changes[0],
         now=now,
+        run_after=run_after or now,
+        **extra,
     )
 
 
@@ -333,7 +350,8 @@ def organiser_update(
     include_waitlist: bool = False,
 ) -> FanoutJob | None:
     """Queue the organisers' own message to everyone confirmed (and optionally the
-    waitlist): one job row, expanded by the worker. Returns the new job, if any."""
+    waitlist): one job row, expanded by the worker at once (no grace period: the organisers
+    wrote it to be sent). Returns the new job, if any."""
     return _queue_job(
         session,
         key=f"update:{change.id}",
@@ -346,12 +364,24 @@ def organiser_update(
 
 
 def _queue_job(
-    session: Session, *, key: str, event: Event, change: EventChange, now: datetime, **fields
+    session: Session,
+    *,
+    key: str,
+    event: Event,
+    change: EventChange,
+    now: datetime,
+    run_after: datetime | None = None,
+    **fields,
 ) -> FanoutJob | None:
     if session.scalar(select(FanoutJob.id).where(FanoutJob.key == key)) is not None:
         return None
     job = FanoutJob(
-        key=key, event_id=event.id, change_id=change.id, run_after=now, created_at=now, **fields
+        key=key,
+        event_id=event.id,
+        change_id=change.id,
+        run_after=run_after or now,
+        created_at=now,
+        **fields,
     )
     session.add(job)
     session.flush()

@@ -78,6 +78,7 @@ ACCESS = {
     "dashboard.index": ACCOUNT,
     "organise.new": ACCOUNT,
     "organise.overview": ORGANISER,
+    "organise.send_changes": ORGANISER,
     "organise.edit": ORGANISER,
     "organise.languages": ORGANISER,
     "organise.route": ORGANISER,

@@ -3,7 +3,7 @@ into one email per recipient, in their language, exactly once, even if it dies h
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_babel import lazy_gettext as _l
@@ -16,6 +16,7 @@ from models.fanout import FanoutKind, FanoutStatus
 from services import events, tokens
 from services.events import changes
 from services.mail import fanout, notify, unsubscribe
+from services.times import format_time
 from tests.factories import add_rsvp, expand_all, make_event
 
 
@@ -24,6 +25,9 @@ def move_start(session, event, now, hours: int = 1) -> list[EventChange]:
     event.starts_at += timedelta(hours=hours)
     event.ends_at += timedelta(hours=hours)
     return changes.record(session, event, before, now)
+
+
+DELAY = timedelta(minutes=5)  # CHANGE_NOTICE_DELAY's default: a change notice waits this long
 
 
 def outbox_rows(session) -> list[OutboxMessage]:
@@ -42,21 +46,30 @@ def test_change_update_and_cancel_each_write_one_job_and_no_email(session):
 
     move_start(session, event, now)
     changes.post_update(session, event, "Bring water.", include_waitlist=False, now=now)
+    session.commit()
+    jobs = session.scalars(select(FanoutJob).order_by(FanoutJob.id)).all()
+    assert [(job.kind, job.run_after) for job in jobs] == [
+        (FanoutKind.CHANGED, now + DELAY),  # waits for corrections
+        (FanoutKind.UPDATE, now),  # the organisers' own words go at once
+    ]
+
     events.cancel(session, event, "Storm warning.", now)
     session.commit()
 
+    # The cancellation goes at once and replaces the change notice still waiting.
     jobs = session.scalars(select(FanoutJob).order_by(FanoutJob.id)).all()
-    assert [job.kind for job in jobs] == [
-        FanoutKind.CHANGED,
-        FanoutKind.UPDATE,
-        FanoutKind.CANCELLED,
+    assert [(job.kind, job.run_after) for job in jobs] == [
+        (FanoutKind.UPDATE, now),
+        (FanoutKind.CANCELLED, now),
     ]
     assert all(job.status == FanoutStatus.PENDING and job.cursor == 0 for job in jobs)
     assert count(session, OutboxMessage) == 0
 
     expand_all(now)
-    assert count(session, OutboxMessage) == 15
+    assert count(session, OutboxMessage) == 10
     assert {job.status for job in session.scalars(select(FanoutJob))} == {FanoutStatus.DONE}
+    expand_all(now + DELAY)
+    assert count(session, OutboxMessage) == 10
 
 
 def test_each_active_participant_gets_one_email_in_their_language(session):
@@ -70,7 +83,7 @@ def test_each_active_participant_gets_one_email_in_their_language(session):
     add_rsvp(session, event, "gone@example.org", status="cancelled")
     move_start(session, event, utcnow())
 
-    expand_all(utcnow())
+    expand_all(utcnow() + DELAY)
 
     rows = {row.to_addr: row for row in outbox_rows(session)}
     assert sorted(rows) == ["de@example.org", "en@example.org", "ru@example.org", "xx@example.org"]
@@ -82,6 +95,13 @@ def test_each_active_participant_gets_one_email_in_their_language(session):
     assert "hat sich geändert:" in rows["de@example.org"].body_text
     assert "Здравствуйте, Вера!" in rows["ru@example.org"].body_text
     assert "изменилась:" in rows["ru@example.org"].body_text
+    # The change itself in each reader's language too, not in the organiser's.
+    new = format_time(event.starts_at, event.timezone)
+    old = format_time(event.starts_at - timedelta(hours=1), event.timezone)
+    assert f"Start moved from {old} to {new}" in rows["en@example.org"].body_text
+    assert f"Beginn verschoben von {old} auf {new}" in rows["de@example.org"].body_text
+    assert f"Beginn verschoben von {old} auf {new}" in rows["de@example.org"].body_html
+    assert f"Начало перенесено с {old} на {new}" in rows["ru@example.org"].body_text
     assert "Hello," in rows["xx@example.org"].body_text
     assert all(row.ics and "BEGIN:VCALENDAR" in row.ics for row in rows.values())
 
@@ -119,10 +139,11 @@ def test_an_expanded_email_is_exactly_the_one_rendered_for_that_participant(sess
             "changes": recorded,
             "cancelled": kind == "cancelled",
             "subject_text": _l("Cancelled") if kind == "cancelled" else _l("Changed"),
+            "now": now + DELAY,  # the changes are dated for when the worker renders them
         }
     session.commit()
 
-    expand_all(now)
+    expand_all(now + DELAY)
 
     rows = {row.rsvp_id: row for row in outbox_rows(session)}
     reached = people if kind != "changed" else people[:3]
@@ -147,8 +168,8 @@ def test_a_worker_killed_mid_expansion_neither_loses_nor_repeats_an_email(sessio
     event = make_event(session)
     for i in range(7):
         add_rsvp(session, event, f"p{i}@example.org")
-    now = utcnow()
-    move_start(session, event, now)
+    now = utcnow() + DELAY  # when the change notice is due
+    move_start(session, event, now - DELAY)
     session.commit()
 
     assert fanout.expand_due(db.transaction, now, 3) == 3  # one batch, committed
@@ -191,19 +212,18 @@ def test_suppressed_and_erased_addresses_are_skipped(session):
     assert (job.total, job.expanded, job.queued) == (2, 2, 1)
 
 
-def test_a_job_waits_for_its_run_after_and_a_second_job_for_one_notice_is_a_no_op(session):
+def test_a_change_notice_waits_its_grace_period_and_a_second_job_for_it_is_a_no_op(session):
     event = make_event(session)
     add_rsvp(session, event, "a@example.org")
     now = utcnow()
     recorded = move_start(session, event, now)
     assert notify.event_changed(session, event, recorded, now) is None  # a retried request
-    job = session.scalar(select(FanoutJob))
-    job.run_after = now + timedelta(minutes=10)  # a grace period
     session.commit()
 
     expand_all(now)
+    expand_all(now + DELAY - timedelta(seconds=1))
     assert count(session, OutboxMessage) == 0
-    expand_all(now + timedelta(minutes=10))
+    expand_all(now + DELAY)
     assert count(session, OutboxMessage) == 1
 
 
@@ -304,3 +324,22 @@ def test_the_request_costs_the_same_statements_for_3_or_1200_participants(sessio
 
     assert statements(3) == statements(1200)  # 1200: more than the old chunks of 500
     assert count(session, OutboxMessage) == 0
+
+
+def test_a_notice_about_next_year_names_the_year(session):
+    start = datetime(2026, 12, 31, 12, 0, tzinfo=UTC)  # Thursday 13:00 in Berlin
+    event = make_event(session, starts_at=start)
+    add_rsvp(session, event, "en@example.org")
+    add_rsvp(session, event, "de@example.org", language="de")
+    on_30_december = datetime(2026, 12, 30, 9, 0, tzinfo=UTC)
+    move_start(session, event, on_30_december, hours=48)
+    session.commit()
+
+    expand_all(on_30_december + DELAY)
+
+    rows = {row.to_addr: row.body_text for row in outbox_rows(session)}
+    assert (
+        "Start moved from Thursday 31 December, 13:00 to Saturday 2 January 2027, 13:00."
+        in rows["en@example.org"]
+    )
+    assert "Samstag, 2. Januar 2027" in rows["de@example.org"]

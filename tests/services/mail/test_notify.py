@@ -49,11 +49,14 @@ def test_time_change_sends_one_notice_per_confirmed_rsvp_with_old_and_new_time(
     event.starts_at += timedelta(hours=1)
     event.ends_at += timedelta(hours=1)
     new_time = format_time(event.starts_at, event.timezone)
-    recorded = changes.record(session, event, before, utcnow())
-    notify.event_changed(session, event, recorded, utcnow())  # twice for one revision: sent once
+    now = utcnow()
+    recorded = changes.record(session, event, before, now)
+    notify.event_changed(session, event, recorded, now)  # twice for one revision: sent once
     session.commit()
 
-    worker.run(once=True)
+    worker.run(once=True, now=now)
+    assert smtp_server.messages == []  # the grace period: a typo can still be corrected
+    worker.run(once=True, now=now + timedelta(minutes=5))
 
     assert sorted(m["To"] for m in smtp_server.messages) == ["a@example.org", "b@example.org"]
     message = smtp_server.inbox.to("a@example.org")[0]

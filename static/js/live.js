@@ -36,6 +36,7 @@ function showBanner(update) {
   const template = update.is_update ? word(words, 'update', FALLBACK.update)
     : word(words, 'changed', FALLBACK.changed);
   text.textContent = fill(template, { text: update.summary });
+  banner.setAttribute('data-live-banner-for', String(update.id));
   let close = banner.querySelector('[data-live-banner-close]');
   if (!close) {
     close = document.createElement('button');
@@ -51,6 +52,13 @@ function showBanner(update) {
     banner.append(close);
   }
   banner.classList.add('is-shown');
+}
+
+// A change undone while its banner shows takes the banner with it.
+function hideBannerFor(id) {
+  const banner = document.querySelector(`[data-live-banner-for="${id}"]`);
+  const close = banner && banner.querySelector('[data-live-banner-close]');
+  if (close) close.click();
 }
 
 // The lines at the top, as the feed words them now; marked for a moment when they change.
@@ -108,9 +116,30 @@ function startLive(root) {
 
   function renderUpdates(updates) {
     if (!list) return;
+    // The feed holds the newest FEED_LENGTH entries. One it no longer holds although it is
+    // newer than the feed's oldest was undone (an edit back within the grace period) or
+    // merged into a later one: it goes. One whose words changed (a merged change) is
+    // rewritten.
+    const byId = new Map(updates.map((u) => [String(u.id), u]));
+    const oldest = Math.min(...updates.map((u) => u.id));
     const known = new Set();
     list.querySelectorAll('[data-update-id]').forEach((li) => {
-      known.add(li.getAttribute('data-update-id'));
+      const id = li.getAttribute('data-update-id');
+      const u = byId.get(id);
+      if (!u) {
+        if (!updates.length || Number(id) >= oldest) {
+          li.remove();
+          hideBannerFor(id);
+        }
+        return;
+      }
+      known.add(id);
+      const text = li.querySelector('[data-update-text]');
+      if (text && text.textContent !== u.summary) {
+        text.textContent = u.summary;
+        const banner = document.querySelector(`[data-live-banner-for="${id}"].is-shown`);
+        if (banner) showBanner(u);
+      }
     });
     // Feed is newest first; insert unknown ones at the top in that order.
     const anchor = list.firstChild;
@@ -127,6 +156,7 @@ function startLive(root) {
       li.appendChild(time);
       li.appendChild(document.createElement('br'));
       const text = document.createElement('span');
+      text.setAttribute('data-update-text', '');
       text.textContent = u.summary;
       li.appendChild(text);
       list.insertBefore(li, anchor);

@@ -19,7 +19,7 @@ from models import Event, utcnow
 from services import events
 from services.route import parse_text
 from tests.a11y import assert_accessible
-from tests.factories import event_details, make_event
+from tests.factories import event_details, expand_all, make_event
 from tests.plugins.browser import PHONE, open_kept_offline
 
 # Screenshots to look at; a temporary folder unless RALLYPOINT_SHOTS names one.
@@ -222,3 +222,38 @@ def test_the_offline_copy_keeps_its_qr_code_and_says_the_short_link_needs_a_conn
     finally:
         context.set_offline(False)
         context.close()
+
+
+def test_a_change_undone_within_the_grace_period_leaves_an_open_page(
+    app, browser, live_server, march
+):
+    """The organiser moves the start, then moves it back before anyone was told: the open
+    page loses the change again (its entry and its banner), and says 13:00 once more."""
+    event_id, slug, _code = march
+    with app.app_context():  # participants were told of the march's first change
+        expand_all(utcnow() + timedelta(minutes=10))
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server}/e/{slug}")
+    when = page.locator("[data-live-when]")
+    entries = page.locator("[data-live-list] li")
+    expect(entries).to_have_count(1)
+    told = entries.first.text_content()
+
+    def move_start(hour: int) -> None:
+        with app.app_context():
+            event = db.session.get(Event, event_id)
+            events.update_event(db.session, event, _details(hour=hour), utcnow())
+            db.session.commit()
+
+    move_start(14)
+    expect(when).to_contain_text(re.compile(r", 14:00 CES?T, until 16:00$"))
+    expect(entries).to_have_count(2)
+    expect(page.get_by_role("status").filter(has_text="Changed:")).to_be_visible()
+
+    move_start(13)
+    expect(when).to_contain_text(re.compile(r", 13:00 CES?T, until 16:00$"))
+    expect(entries).to_have_count(1)
+    expect(entries.first).to_have_text(told)  # the change participants were told of stays
+    expect(page.locator("[data-live-banner-text]")).to_be_empty()
+    context.close()

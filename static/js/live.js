@@ -54,6 +54,24 @@ function showBanner(update) {
   banner.classList.add('is-shown');
 }
 
+// An event cancelled while its page is open: the RSVP panel becomes the cancelled one, taken
+// from the page as the server serves it now (revalidated, so never the cached copy; the page
+// sets no cookie, as the RSVP form would).
+function showCancelled() {
+  const panel = document.querySelector('[data-rsvp-panel]:not([data-rsvp-cancelled])');
+  if (!panel || panel.hasAttribute('data-rsvp-fetching') || !window.DOMParser) return;
+  panel.setAttribute('data-rsvp-fetching', '');
+  fetch(window.location.pathname, { cache: 'no-cache', credentials: 'same-origin' })
+    .then((r) => (r.ok ? r.text() : null))
+    .then((html) => {
+      const served = html && new DOMParser().parseFromString(html, 'text/html')
+        .querySelector('[data-rsvp-panel][data-rsvp-cancelled]');
+      if (served) panel.replaceWith(document.importNode(served, true));
+    })
+    .catch(() => { /* offline: the banner says it */ })
+    .then(() => panel.removeAttribute('data-rsvp-fetching'));
+}
+
 // A change undone while its banner shows takes the banner with it.
 function hideBannerFor(id) {
   const banner = document.querySelector(`[data-live-banner-for="${id}"]`);
@@ -243,6 +261,7 @@ function startLive(root) {
   function render(feed) {
     lastFeed = feed;
     renderFacts(feed);
+    if (feed.status === 'cancelled') showCancelled();
     renderUpdates(feed.updates || []);
     renderPosition(feed.position || {});
     renderSchedule(feed.schedule || []);

@@ -257,3 +257,26 @@ def test_a_change_undone_within_the_grace_period_leaves_an_open_page(
     expect(entries.first).to_have_text(told)  # the change participants were told of stays
     expect(page.locator("[data-live-banner-text]")).to_be_empty()
     context.close()
+
+
+def test_an_open_page_of_an_event_cancelled_meanwhile_stops_asking_for_rsvps(
+    app, browser, live_server, march
+):
+    event_id, slug, _code = march
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server}/e/{slug}")
+    expect(page.get_by_role("heading", name="Are you coming?")).to_be_visible()
+    page.evaluate("window.__notReloaded = true")
+
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        events.cancel(db.session, event, "The police banned the march.", utcnow())
+        db.session.commit()
+
+    expect(page.get_by_role("heading", name="This demonstration is cancelled")).to_be_visible()
+    expect(page.get_by_role("link", name="RSVP")).to_have_count(0)
+    expect(page.get_by_role("status").filter(has_text="Changed: Cancelled")).to_be_visible()
+    assert page.evaluate("window.__notReloaded") is True
+    assert not [c for c in context.cookies() if c["name"] == "session"]
+    context.close()

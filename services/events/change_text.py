@@ -11,6 +11,7 @@ in before they became data, so their translations carry over.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import datetime
 
@@ -20,21 +21,33 @@ from flask_babel import gettext as _
 
 from models import EventChange
 from models.enums import Language
+from services.texts import ReaderTexts
 from services.times import format_date, format_day, format_time, to_local
 
 
-def describe(change: EventChange, *, now: datetime, lang: str | None = None) -> str:
+def describe(
+    change: EventChange,
+    *,
+    now: datetime,
+    lang: str | None = None,
+    texts: ReaderTexts | None = None,
+) -> str:
     """``change`` as a sentence for a reader at ``now`` in ``lang`` (default: the current
-    language). An organisers' update, and a record from before records were data, is its
+    language), naming schedule items and places as ``texts`` translates them (none: as
+    written). An organisers' update, and a record from before records were data, is its
     stored text."""
     if not change.data:
         return change.summary
     with force_locale(lang) if lang else nullcontext():
-        return describe_facts(change.kind, change.data, now=now)
+        return describe_facts(change.kind, change.data, now=now, texts=texts)
 
 
-def describe_facts(kind: str, facts: list[dict], *, now: datetime) -> str:
-    """The facts of one change record (``changes.compare``) in the current language."""
+def describe_facts(
+    kind: str, facts: list[dict], *, now: datetime, texts: ReaderTexts | None = None
+) -> str:
+    """The facts of one change record (``changes.compare``) in the current language, the
+    organisers' names of items and places in ``texts``' language (none: as written)."""
+    title, place = (texts.schedule_item, texts.waypoint) if texts else (str, str)
     sentences = []
     for fact in facts:
         what = fact["what"]
@@ -49,18 +62,18 @@ def describe_facts(kind: str, facts: list[dict], *, now: datetime) -> str:
                 )
             )
         elif what == "assembly":
-            sentences.append(_assembly(fact))
+            sentences.append(_assembly(fact, place))
         elif what == "route_removed":
             sentences.append(_("Route removed."))
         elif what == "route":
             km = _km(fact["length_m"])
             sentences.append(
-                _("Route changed: now %(km)s km, ends at %(end)s.", km=km, end=fact["end"])
+                _("Route changed: now %(km)s km, ends at %(end)s.", km=km, end=place(fact["end"]))
                 if fact["end"]
                 else _("Route changed: now %(km)s km.", km=km)
             )
         elif what == "schedule":
-            parts = "; ".join(_schedule_part(p, fact["tz"]) for p in fact["parts"])
+            parts = "; ".join(_schedule_part(p, fact["tz"], title, place) for p in fact["parts"])
             sentences.append(_("Schedule changed: %(parts)s.", parts=parts))
         elif what == "cancelled":
             sentences.append(_("Cancelled: %(reason)s", reason=fact["reason"]))
@@ -101,12 +114,15 @@ def _moved(fact: dict, now: datetime) -> str:
     return _("End moved from %(old_day)s, %(old)s to %(new_day)s, %(new)s.", **words)
 
 
-def _assembly(fact: dict) -> str:
+def _assembly(fact: dict, place: Callable[[str], str]) -> str:
     if fact["new"] is None:
         return _("The assembly point was removed.")
     if fact["old"] == fact["new"]:
-        return _("Assembly point moved: %(place)s is at a new spot on the map.", place=fact["new"])
-    return _("Assembly point moved to %(place)s.", place=fact["new"])
+        return _(
+            "Assembly point moved: %(place)s is at a new spot on the map.",
+            place=place(fact["new"]),
+        )
+    return _("Assembly point moved to %(place)s.", place=place(fact["new"]))
 
 
 def _km(length_m: int) -> str:
@@ -115,19 +131,21 @@ def _km(length_m: int) -> str:
     return format_decimal(length_m / 1000, format="0.0", locale=language)
 
 
-def _schedule_part(part: dict, tz: str) -> str:
+def _schedule_part(
+    part: dict, tz: str, title: Callable[[str], str], place: Callable[[str], str]
+) -> str:
     kind = part["part"]
     at = format_time(_instant(part["at"]), tz) if "at" in part else None
     if kind == "added":
         return _(
             "%(time)s %(title)s added",
             time=at,
-            title=part["title"],
+            title=title(part["title"]),
         )
     if kind == "moved":
         return _(
             "%(title)s moved from %(old)s to %(new)s",
-            title=part["title"],
+            title=title(part["title"]),
             old=format_time(_instant(part["old"]), tz),
             new=format_time(_instant(part["new"]), tz),
         )
@@ -135,18 +153,18 @@ def _schedule_part(part: dict, tz: str) -> str:
         return _(
             "%(time)s “%(old)s” is now “%(new)s”",
             time=at,
-            old=part["old"],
-            new=part["new"],
+            old=title(part["old"]),
+            new=title(part["new"]),
         )
     if kind == "place":
         return _(
             "%(time)s %(title)s now at %(place)s",
             time=at,
-            title=part["title"],
-            place=part["place"] or _("no fixed place"),
+            title=title(part["title"]),
+            place=place(part["place"]) if part["place"] else _("no fixed place"),
         )
     return _(
         "%(time)s %(title)s removed",
         time=at,
-        title=part["title"],
+        title=title(part["title"]),
     )

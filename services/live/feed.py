@@ -49,11 +49,12 @@ def feed_data(session: Session, event: Event) -> dict:
         if positions
         else []
     )
+    texts = reader_texts.in_locale(event)
     return {
         "revision": event.revision,
         "status": event.status,
         "when": pages.when_line(event),
-        "assembly": pages.assembly_text(event, reader_texts.in_locale(event)),
+        "assembly": pages.assembly_text(event, texts),
         "updates": [
             {
                 "id": change.id,
@@ -64,7 +65,7 @@ def feed_data(session: Session, event: Event) -> dict:
                 "is_update": change.is_update,
                 # In the request's language (the route's ETag and cache hold the language),
                 # dated as the page dates it: for when the record was made.
-                "summary": describe(change, now=change.created_at),
+                "summary": describe(change, now=change.created_at, texts=texts),
             }
             for change in changes
         ],

@@ -18,7 +18,7 @@ from models.enums import TextKind
 from services import events
 from services.events import translations
 from services.live import positions as march
-from tests.factories import ROUTE, add_role, make_event, march_under_way
+from tests.factories import ROUTE, add_role, event_details, make_event, march_under_way
 
 
 def _field(kind: str, written: str) -> str:
@@ -261,3 +261,32 @@ def _newest_mail(session, kind: str) -> OutboxMessage:
     return session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id.desc())
     ).first()
+
+
+def test_a_change_names_schedule_items_and_places_in_the_readers_language(
+    client, session, translated
+):
+    """The change record keeps the names as written; each reader reads them translated."""
+    start = translated.starts_at.astimezone(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
+    events.update_event(
+        session,
+        translated,
+        event_details(
+            starts_local=start + timedelta(hours=1),
+            ends_local=start + timedelta(hours=4),
+            move_schedule=True,
+        ),
+        utcnow(),
+    )
+    session.commit()
+
+    german = client.get(f"/e/{translated.slug}", headers=DE).get_data(as_text=True)
+    changes = german[german.index('id="changes-heading"') :]
+    assert "Sammeln" in changes and "Kundgebung an der Botschaft" in changes
+    assert "Assembly" not in changes and "Rally at the embassy" not in changes
+    feed = client.get(f"/e/{translated.slug}/live.json", headers=DE).get_json()
+    assert "Sammeln" in " ".join(u["summary"] for u in feed["updates"])
+
+    english = client.get(f"/e/{translated.slug}").get_data(as_text=True)
+    changes = english[english.index('id="changes-heading"') :]
+    assert "Assembly" in changes and "Sammeln" not in changes

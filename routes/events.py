@@ -28,6 +28,7 @@ from models.enums import EventStatus
 from routes import conditional
 from routes.access import require_organiser
 from services import calendar as ical
+from services import push
 from services.events import event_route
 from services.events import page as pages
 from services.live import feed as live
@@ -107,6 +108,7 @@ def _page(event: Event) -> bytes:
         live=live.page_context(db.session, event),
         organiser=pages.organiser_name(db.session, event),
         panel=pages.rsvp_panel(db.session, event, utcnow()),
+        urgent=push.urgent_banner(db.session, event.id),
     ).encode()
 
 

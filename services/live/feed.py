@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import Event, EventChange, MarchPosition, ScheduleItem, Waypoint
 from services.live.positions import latest_positions
+from services.push import urgent_banner
 from services.route import Point, haversine_m
 from services.times import format_time
 
@@ -57,6 +58,7 @@ def feed_data(session: Session, event: Event) -> dict:
             for change in changes
         ],
         "position": position_summary(positions, waypoints),
+        "urgent": urgent_banner(session, event.id),
         "schedule": [{"id": item_id, "starts_at": at.isoformat()} for item_id, at in schedule],
     }
 

@@ -153,6 +153,7 @@ def updates(event_id: int):
         past=past,
         progress=fanout.delivery_progress(db.session, event.id),
         alert_phones=push.subscriber_count(db.session, event.id),
+        push_alerts=push.alert_progress(db.session, event.id),
     ), status
 
 

@@ -6,13 +6,20 @@ May import ``models``, ``services.urls`` and the top-level helpers; no other ser
 imports it but the worker (and the purge, which deletes subscriptions through the model).
 """
 
-from services.push.alerts import queue_alert, role_choices, subscriber_count, urgent_banner
+from services.push.alerts import (
+    alert_progress,
+    queue_alert,
+    role_choices,
+    subscriber_count,
+    urgent_banner,
+)
 from services.push.endpoints import BadSubscription, Subscription, check_endpoint, parse
 from services.push.keys import public_key
 from services.push.sending import send_due
 from services.push.subscriptions import subscribe, unsubscribe
 
 __all__ = [
+    "alert_progress",
     "BadSubscription",
     "Subscription",
     "check_endpoint",

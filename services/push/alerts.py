@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Event, EventChange, Role
-from models.push import PushAlert, PushAlertStatus, PushSubscription
+from models.push import PushAlert, PushAlertStatus, PushRetry, PushSubscription
 from services.errors import DomainError
 
 
@@ -72,3 +72,35 @@ def subscriber_count(session: Session, event_id: int) -> int:
         )
         or 0
     )
+
+
+def alert_progress(session: Session, event_id: int) -> dict[int, dict]:
+    """Per urgent update (by change id), how its push alert went, for the updates page:
+    whom it was for (a role's name, or None: everyone), sent, waiting for a retry, gone
+    (the phone unsubscribed: 404/410), failed, and whether the worker is still sending."""
+    rows = session.execute(
+        select(
+            PushAlert.change_id,
+            PushAlert.status,
+            PushAlert.sent,
+            PushAlert.dropped,
+            PushAlert.failed,
+            Role.name,
+            func.count(PushRetry.id),
+        )
+        .outerjoin(Role, Role.id == PushAlert.role_id)
+        .outerjoin(PushRetry, PushRetry.alert_id == PushAlert.id)
+        .where(PushAlert.event_id == event_id)
+        .group_by(PushAlert.id, Role.name)
+    ).all()
+    return {
+        change_id: {
+            "role": role,
+            "sent": sent,
+            "queued": retrying,
+            "gone": dropped,
+            "failed": failed,
+            "sending": status == PushAlertStatus.PENDING,
+        }
+        for change_id, status, sent, dropped, failed, role, retrying in rows
+    }

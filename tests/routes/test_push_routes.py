@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import EventOrganiser, PushAlert, PushSubscription
+from core.extensions import db
+from models import EventOrganiser, PushAlert, PushSubscription, utcnow
 from services import push, tokens
 from tests.factories import add_role, add_rsvp, make_event
 from tests.plugins.push import Phone, PushService
@@ -315,3 +316,36 @@ def test_a_role_of_another_event_is_refused_next_to_the_field(logged_in, session
     assert "Not a valid choice." in response.get_data(as_text=True)
     assert "Stewards to the front." in response.get_data(as_text=True)  # what was typed stays
     assert session.scalars(select(PushAlert)).all() == []
+
+
+def test_the_updates_page_says_how_the_push_alert_went(logged_in, session, own_event, service):
+    stewards = add_role(session, own_event, "Stewards")
+    reached, gone = Phone(service), Phone(service)
+    for phone in (reached, gone):
+        push.subscribe(
+            session,
+            own_event,
+            push.parse(phone.subscription(), allow_private=True),
+            language="en",
+            role_id=stewards.id,
+            now=own_event.created_at,
+        )
+    session.commit()
+    service.answers[gone.token] = [410]
+    path = f"/organise/events/{own_event.id}/updates"
+    logged_in.submit(
+        path, {"message": "Stewards to the front.", "urgent": "y", "push_role": str(stewards.id)}
+    )
+    page = logged_in.get(path).get_data(as_text=True)
+    waiting = "Push alert to Stewards: 0 sent, 0 waiting, 0 unsubscribed, 0 failed · sending now"
+    assert waiting in page
+    assert "2 phones have this demonstration's alerts on." in page
+
+    with logged_in.application.app_context():
+        config = logged_in.application.config
+        while push.send_due(db.transaction, utcnow(), config):
+            pass
+    page = logged_in.get(path).get_data(as_text=True)
+    assert "Push alert to Stewards: 1 sent, 0 waiting, 1 unsubscribed, 0 failed" in page
+    assert "sending now" not in page
+    assert "1 phone has this demonstration's alerts on." in page

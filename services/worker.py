@@ -1,6 +1,6 @@
 """The mail worker (``flask --app app worker``): ticks reminders, erases RSVPs left
-unconfirmed, sends the outbox, and once a day forgets the participants of past events and
-the bodies and rows of old mail.
+unconfirmed, sends the outbox and push alerts (``services.push.sending``, a batch a round),
+and once a day forgets the participants of past events and the bodies and rows of old mail.
 Top-level, not in ``services.mail``: it orchestrates mail, reminders and the RSVP purge, so
 it may import all of them.
 

@@ -45,7 +45,10 @@ log = logging.getLogger(__name__)
 
 Transaction = Callable[[], AbstractContextManager[Session]]
 SENT, GONE, RETRY, FAILED = "sent", "gone", "retry", "failed"
-BODY_MAX = 1000  # characters of the update in an alert: the payload must stay under 4 KB
+BODY_MAX = 1000  # characters of the update in an alert (the page has the whole of it)
+# Bytes of an alert's JSON: RFC 8291 leaves 3,993 of a 4,096-byte record, and some push
+# services take less; Cyrillic takes 2 bytes a letter, emoji 4.
+PAYLOAD_MAX = 3000
 CONCURRENCY = 8  # requests in flight at once: push services answer in 50-300 ms
 
 
@@ -226,14 +229,33 @@ def _payloads(session: Session, alert: PushAlert, config: Mapping) -> dict[str, 
         ).all()
     )
     url = urls.event_url(event)
-    body = change.summary if len(change.summary) <= BODY_MAX else change.summary[:BODY_MAX] + "…"
     payloads = {}
     for language in ("en", "de", "ru"):
         with force_locale(language):
             title = _("Urgent: %(event)s", event=titles.get(language) or event.title)
-        data = {"title": title, "body": body, "url": url, "tag": f"rallypoint-{event.id}"}
-        payloads[language] = json.dumps(data, ensure_ascii=False).encode()
+        data = {"title": title, "url": url, "tag": f"rallypoint-{event.id}"}
+        payloads[language] = _fitted(data, change.summary)
     return payloads
+
+
+def _fitted(data: dict, text: str) -> bytes:
+    """``data`` with as much of ``text`` as its body as fits ``BODY_MAX`` characters and
+    ``PAYLOAD_MAX`` bytes of JSON, cut with an ellipsis."""
+
+    def encoded(length: int) -> bytes:
+        body = text if length >= len(text) else text[:length].rstrip() + "…"
+        return json.dumps({**data, "body": body}, ensure_ascii=False).encode()
+
+    low, high = 0, min(len(text), BODY_MAX)
+    if len(encoded(high)) <= PAYLOAD_MAX:
+        return encoded(high)
+    while low < high:  # the longest cut that fits
+        middle = (low + high + 1) // 2
+        if len(encoded(middle)) <= PAYLOAD_MAX:
+            low = middle
+        else:
+            high = middle - 1
+    return encoded(low)
 
 
 class _NoRedirects(requests.Session):

@@ -190,3 +190,17 @@ def test_purge_erases_the_events_subscriptions_with_its_participants(session, pu
     session.commit()
     left = session.scalars(select(PushSubscription.event_id)).all()
     assert left == [current.id]
+
+
+def test_a_long_update_is_cut_to_fit_an_alert_and_still_decrypts(session, push_service):
+    event = make_event(session)
+    phone = Phone(push_service)
+    subscribe(session, event, phone, language="ru")
+    message = "🚧 Перекрыто! " * 400  # 5,600 characters, 4 bytes an emoji, 2 a letter
+    urgent(session, event, message[:5000])
+    send_all(utcnow())
+    [alert] = phone.received()
+    assert alert["body"].endswith("…")
+    assert message.startswith(alert["body"][:-1])
+    assert len(phone.decrypt(phone.arrivals()[0])) <= 3000
+    assert alert["title"].startswith("Срочно: ")

@@ -67,6 +67,7 @@ bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/i18n.py
 	$(BIN)/python bench/fanout.py --attendees 2000 --sent 20000
 	$(BIN)/python bench/organiser.py --quick
+	$(BIN)/python bench/push.py --subscriptions 2000 --rounds 1
 	$(BIN)/python bench/http_load.py --rsvps 24,50000 --seconds 3
 
 clean:

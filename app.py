@@ -20,6 +20,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config.from_environment())
     if not (test_config and "SECRET_KEY" in test_config):
         app.config["SECRET_KEY"] = config.secret_key()
+    if not (test_config and "VAPID_PRIVATE_KEY" in test_config):
+        app.config["VAPID_PRIVATE_KEY"] = config.vapid_private_key()
     if test_config:
         app.config.update(test_config)
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
@@ -69,11 +71,13 @@ def _register_blueprints(app: Flask) -> None:
         mail,
         main,
         organise,
+        push,
         rsvp,
         tiles,
     )
 
-    for module in (main, auth, dashboard, events, organise, assets, rsvp, attendees, mail, live):
+    modules = (main, auth, dashboard, events, organise, assets, rsvp, attendees, mail, live, push)
+    for module in modules:
         app.register_blueprint(module.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(tiles.bp)

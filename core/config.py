@@ -64,6 +64,38 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def vapid_private_key() -> str:
+    """``VAPID_PRIVATE_KEY`` from the environment (PEM, or the raw key as base64url as
+    ``web-push generate-vapid-keys`` prints it), else a P-256 key generated once into
+    ``instance/`` for this machine, like ``SECRET_KEY``.
+
+    Phones subscribe to alerts under the key's public half: a new key makes every existing
+    subscription useless, so several instances must share it explicitly.
+    """
+    key = os.environ.get("VAPID_PRIVATE_KEY", "").strip()
+    if key:
+        return key
+    path = INSTANCE / "vapid_private_key.pem"
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        try:  # O_EXCL: two workers starting at once keep the first key written
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(pem)
+    return path.read_text().strip()
+
+
 def ratelimit_storage_options(uri: str) -> dict:
     """Short socket timeouts for a Redis (or Valkey) rate-limit store: when it cannot be
     reached, a request should fall back to in-memory limits at once, not hang."""
@@ -166,6 +198,22 @@ def from_environment() -> dict:
         # edits meanwhile are merged into one notice, an edit back cancels it.
         "CHANGE_NOTICE_DELAY": _int("CHANGE_NOTICE_DELAY", 300),
         "MARCH_PACE_KMH": _float("MARCH_PACE_KMH", 3.0),
+        # Push alerts (``services/push``). The VAPID subject is a contact the push services
+        # may use (mailto: or https:); empty: BASE_URL when it is https, else MAIL_FROM.
+        "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT", ""),
+        # Endpoints on loopback, private or link-local addresses, or plain http, are refused
+        # unless this is on (tests and development: the test push service is on loopback).
+        "PUSH_ALLOW_PRIVATE_ENDPOINTS": _bool(
+            "PUSH_ALLOW_PRIVATE_ENDPOINTS", os.environ.get("RALLYPOINT_ENV") == "development"
+        ),
+        "PUSH_RATE_LIMIT": os.environ.get("PUSH_RATE_LIMIT", "20 per minute;200 per hour"),
+        # Subscriptions sent to per claim of an alert; seconds for one push service's answer;
+        # how long a worker holds an alert it is sending (a dead worker's is taken over after);
+        # how long a push service keeps an alert for a phone that is offline.
+        "PUSH_BATCH_SIZE": _int("PUSH_BATCH_SIZE", 100),
+        "PUSH_TIMEOUT": _float("PUSH_TIMEOUT", 10.0),
+        "PUSH_LEASE_SECONDS": _int("PUSH_LEASE_SECONDS", 120),
+        "PUSH_TTL_SECONDS": _int("PUSH_TTL_SECONDS", 3600),
         # How many reverse proxies sit in front of the app (for the client address and https).
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 3 * 1024 * 1024),

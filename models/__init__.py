@@ -17,6 +17,7 @@ from models.march import MarchPosition, StewardLink
 from models.notice import EventNotice
 from models.organisers import AccessLogEntry, EventInvitation
 from models.outbox import OutboxMessage, Suppression
+from models.push import PushAlert, PushRetry, PushSubscription
 from models.route import RoutePoint, Waypoint
 from models.rsvp import Role, Rsvp
 from models.schedule import ScheduleItem
@@ -37,6 +38,9 @@ __all__ = [
     "FanoutJob",
     "MarchPosition",
     "OutboxMessage",
+    "PushAlert",
+    "PushRetry",
+    "PushSubscription",
     "Role",
     "RsvpCount",
     "RoutePoint",

@@ -29,6 +29,7 @@ from models.enums import EventStatus, Visibility
 from routes import conditional
 from routes.access import require_organiser
 from services import calendar as ical
+from services import push
 from services import texts as reader_texts
 from services.events import event_route
 from services.events import page as pages
@@ -122,6 +123,7 @@ def _page(event: Event) -> bytes:
         live=live.page_context(db.session, event),
         organiser=pages.organiser_name(db.session, event),
         panel=pages.rsvp_panel(db.session, event, utcnow(), texts),
+        urgent=push.urgent_banner(db.session, event.id),
     ).encode()
 
 

@@ -68,6 +68,7 @@ OFFLINE_STATIC = (
     "js/live.js",
     "js/map-base.js",
     "js/offline.js",
+    "js/push.js",
     "js/rsvp.js",
     "js/share.js",
 )

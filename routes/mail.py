@@ -22,13 +22,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
-from wtforms import BooleanField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.extensions import csrf, db
 from forms.base import Form
 from models import EventChange, utcnow
 from routes.access import require_organiser
+from services import push
 from services.events import changes
 from services.mail import fanout
 from services.mail import transports as mailer
@@ -105,19 +106,37 @@ class UpdateForm(Form):
     include_waitlist = BooleanField(_l("Also send it to the waitlist"))
 
 
+class UrgentUpdateForm(UpdateForm):
+    """The updates page's form: also "send as a push alert", to everyone with alerts on or
+    to one role (``services.push``). The API keeps the plain ``UpdateForm``."""
+
+    urgent = BooleanField(
+        _l("Urgent: send as a push alert"),
+        description=_l(
+            "Phones with this demonstration's alerts on show it at once, and the event page "
+            "pins it at the top."
+        ),
+    )
+    push_role = SelectField(_l("Send the alert to"), choices=[], default="")
+
+
 @bp.route("/organise/events/<int:event_id>/updates", methods=["GET", "POST"])
 @login_required
 def updates(event_id: int):
     event = require_organiser(event_id, for_update=request.method == "POST")
-    form = UpdateForm()
+    form = UrgentUpdateForm()
+    form.push_role.choices = push.role_choices(event)
     if form.validate_on_submit():
-        changes.post_update(
+        change = changes.post_update(
             db.session,
             event,
             form.message.data,
             include_waitlist=form.include_waitlist.data,
             now=utcnow(),
         )
+        if form.urgent.data:
+            role = int(form.push_role.data) if form.push_role.data else None
+            push.queue_alert(db.session, event, change, role_id=role, now=change.created_at)
         db.session.commit()
         flash(_("Your update is on its way to participants."), "success")
         return redirect(url_for("mail.updates", event_id=event.id), 303)
@@ -133,6 +152,8 @@ def updates(event_id: int):
         form=form,
         past=past,
         progress=fanout.delivery_progress(db.session, event.id),
+        alert_phones=push.subscriber_count(db.session, event.id),
+        push_alerts=push.alert_progress(db.session, event.id),
     ), status
 
 

@@ -1,6 +1,6 @@
 """The mail worker (``flask --app app worker``): ticks reminders, erases RSVPs left
-unconfirmed, sends the outbox, and once a day forgets the participants of past events and
-the bodies and rows of old mail.
+unconfirmed, sends the outbox and push alerts (``services.push.sending``, a batch a round),
+and once a day forgets the participants of past events and the bodies and rows of old mail.
 Top-level, not in ``services.mail``: it orchestrates mail, reminders and the RSVP purge, so
 it may import all of them.
 
@@ -37,7 +37,7 @@ from core.extensions import db
 from models import OutboxMessage, utcnow
 from models.enums import MailPriority, OutboxStatus
 from models.outbox import status_is
-from services import health
+from services import health, push
 from services import mail as mailer
 from services.mail import fanout, outbox, reminders
 from services.rsvp import purge
@@ -97,7 +97,10 @@ def run(once: bool = False, *, now: Clock | datetime | None = None) -> None:
                 cursor = tick(clock(), cursor)  # one chunk, then a batch of sending
                 ticking = cursor is not None
             expanded = fanout.expand_due(db.transaction, clock(), seconds=0.5)
+            pushed = send_alerts(clock())
             if send_batch(transport, clock, mail_from=mail_from, stop=stop) or ticking or expanded:
+                continue
+            if pushed:
                 continue
             transport.close()  # idle: do not hold a connection the server will time out
             if once:
@@ -123,6 +126,16 @@ def heartbeat(name: str, now: datetime) -> None:
             health.record_heartbeat(session, worker=name, now=now)
     except Exception:
         log.exception("heartbeat failed")
+
+
+def send_alerts(now: datetime) -> int:
+    """One batch of push alerts and one of their due retries (``services.push.sending``);
+    a failure is logged and the loop goes on. Returns how many deliveries were tried."""
+    try:
+        return push.send_due(db.transaction, now, current_app.config)
+    except Exception:
+        log.exception("sending push alerts failed")
+        return 0
 
 
 def tick(now: datetime, after: reminders.Cursor | None = None) -> reminders.Cursor | None:

@@ -21,6 +21,7 @@ if os.environ.get("FAKETIME") and os.environ.get("FAKETIME_DONT_FAKE_MONOTONIC")
 # Only the root conftest may name plugins (pytest's rule); they hold fixtures for every folder.
 pytest_plugins = [
     "tests.plugins.database",
+    "tests.plugins.push",
     "tests.plugins.app",
     "tests.plugins.smtp",
     "tests.plugins.browser",

@@ -15,6 +15,7 @@ from services import texts as reader_texts
 from services.events import page as pages
 from services.events.change_text import describe
 from services.live.positions import latest_positions
+from services.push import urgent_banner
 from services.route import Point, haversine_m
 from services.texts import ReaderTexts
 from services.times import format_time, format_when, to_local
@@ -69,7 +70,8 @@ def feed_data(session: Session, event: Event) -> dict:
             }
             for change in changes
         ],
-        "position": position_summary(positions, waypoints, reader_texts.in_locale(event)),
+        "position": position_summary(positions, waypoints, texts),
+        "urgent": urgent_banner(session, event.id),
         "schedule": [{"id": item_id, "starts_at": at.isoformat()} for item_id, at in schedule],
     }
 

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Engine, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from models import Event, OutboxMessage, Rsvp
+from models import Event, OutboxMessage, PushSubscription, Rsvp
 from models.counts import move_counts, role_key
 from models.enums import OutboxStatus, RsvpStatus
 from services.accounts.password_reset import MAX_AGE_SECONDS as RESET_LINK_SECONDS
@@ -95,6 +95,8 @@ def _erase_participants(session: Session, events: Select, now: datetime) -> int:
         erase_outbox(session, batch)
     # Mail tied to the event but no longer to an RSVP (one an organiser removed) goes too.
     _erase(session, OutboxMessage.event_id.in_(events))
+    # Phones that asked for the event's alerts: their push addresses (and pending retries).
+    session.execute(delete(PushSubscription).where(PushSubscription.event_id.in_(events)))
     session.expire_all()
     return len(ids)
 

@@ -266,6 +266,8 @@ function startLive(root) {
     renderPosition(feed.position || {});
     renderSchedule(feed.schedule || []);
     renderChanged(feed);
+    // Other scripts of the page (push.js: the urgent banner) read the same feed.
+    document.dispatchEvent(new CustomEvent('rallypoint:feed', { detail: feed }));
   }
 
   function poll() {

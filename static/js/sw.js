@@ -5,6 +5,7 @@
 // The app's own scripts and styles: from the cache, refreshed behind. Tiles seen before: cached.
 // Any other page, or a form sent, without a connection: our "you are offline" page (kept at
 // install, in the phone's language, and refreshed with every event page), never the browser's.
+// Push alerts (at the end): shown as a notification; a tap opens the event page.
 //
 // A classic script, not a module: it imports nothing, and Firefox runs module service
 // workers only in its most recent releases.
@@ -125,4 +126,45 @@ self.addEventListener('fetch', (event) => {
   } else if (url.pathname.indexOf('/tiles/') === 0) {
     event.respondWith(cacheFirst(request, TILES, MAX_TILES)); // our own tile proxy
   }
+});
+
+// Push alerts (services/push): the worker sends {title, body, url, tag}, encrypted for this
+// browser; show it, and open (or bring forward) the event page on a tap. Only the path of
+// the URL is used, on our own origin: an alert can never open another site.
+function alertPath(url) {
+  try {
+    return new URL(url, self.location.origin).pathname;
+  } catch {
+    return '/';
+  }
+}
+
+self.addEventListener('push', (event) => {
+  let data;
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = { body: event.data ? event.data.text() : '' };
+  }
+  const path = alertPath(data.url || '/');
+  event.waitUntil(self.registration.showNotification(data.title || 'Rallypoint', {
+    body: data.body || '',
+    tag: data.tag || 'rallypoint',
+    renotify: true,
+    requireInteraction: true,
+    icon: '/static/img/icon.svg',
+    data: { path },
+  }));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const path = alertPath((event.notification.data && event.notification.data.path) || '/');
+  const url = self.location.origin + path;
+  event.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+    .then((windows) => {
+      const open = windows.find((w) => new URL(w.url).pathname === path);
+      if (open) return open.focus().then((w) => (w ? w.navigate(url) : null)).catch(() => null);
+      return self.clients.openWindow(url);
+    }));
 });

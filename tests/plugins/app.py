@@ -15,6 +15,7 @@ from app import create_app
 from core.database import sqlite_deferred
 from core.extensions import db
 from tests.factories import PASSWORD, make_user
+from tests.plugins.push import TEST_VAPID_KEY
 
 CSRF_INPUT = re.compile(
     r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
@@ -62,6 +63,9 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "TILE_UPSTREAM_URL": "",  # nor a tile proxy reaching out (tests/plugins/tiles.py has one)
         "MAIL_SERVER": "",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "VAPID_PRIVATE_KEY": TEST_VAPID_KEY,
+        # The test push service (tests/plugins/push.py) is on loopback, over http.
+        "PUSH_ALLOW_PRIVATE_ENDPOINTS": True,
     }
     settings.update(overrides)
     app = create_app(settings)

@@ -34,6 +34,7 @@ TOKEN = "token"  # a private link: a wrong token is 404 for everyone, logged in 
 DEV = "dev"  # the dev mailbox: never under tests or in production
 TILES = "tiles"  # map tiles: no account asked, never a server error (their rules: test_tiles)
 API_TOKEN = "api-token"  # the JSON API's organiser endpoints: a bearer token, never a cookie
+PUBLIC_POST = "public-post"  # a page script's JSON POST (push alerts): no account, CSRF token
 
 ACCESS = {
     "main.index": PUBLIC,
@@ -56,6 +57,9 @@ ACCESS = {
     "live.service_worker": PUBLIC,
     "rsvp.page": PUBLIC,
     "rsvp.submit": PUBLIC,
+    "push.settings": PUBLIC,
+    "push.subscribe": PUBLIC_POST,
+    "push.unsubscribe": PUBLIC_POST,
     "health.healthz": PUBLIC,
     "i18n.switch": PUBLIC,
     "static": PUBLIC,
@@ -302,6 +306,18 @@ def test_public_pages_need_no_account(app, world, endpoint):
         assert re.match(r"^/(?!/)", response.headers["Location"]) or response.headers[
             "Location"
         ].startswith("http://127.0.0.1:5000/")
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, kind in ACCESS.items() if kind == PUBLIC_POST))
+def test_public_json_posts_need_the_pages_csrf_token_but_no_account(app, world, endpoint):
+    """(What they do is tested in tests/routes/test_push_routes.py.)"""
+    url = _url(app, endpoint, world)
+    for who in ("anonymous", "other"):
+        client = _logged_in(app, who)
+        assert client.post(url, json={}).status_code == 400, (who, url)  # no token: refused
+        token = client.get(f"/e/{world.slug}/alerts").get_json()["csrf_token"]
+        response = client.post(url, json={}, headers={"X-CSRFToken": token})
+        assert response.status_code == 400 and response.get_json()["error"], (who, url)
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for e, kind in ACCESS.items() if kind == DEV))

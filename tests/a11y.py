@@ -18,6 +18,9 @@ def axe_violations(page) -> list[dict]:
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(message)
         pytest.skip(message)
+    # A page that shows its text may still be loading its stylesheets, and axe would judge it
+    # unstyled (the skip link beside the brand, say): wait until it has loaded, as it looks.
+    page.wait_for_load_state("load")
     # Evaluated through the DevTools protocol, so our strict CSP does not block it.
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text())

@@ -86,13 +86,19 @@ def vapid_private_key() -> str:
             serialization.NoEncryption(),
         )
         INSTANCE.mkdir(parents=True, exist_ok=True)
-        try:  # O_EXCL: two workers starting at once keep the first key written
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under a name of its own, then linked into place: of two workers
+        # starting at once, both keep the first key linked, and neither reads a half-written
+        # file.
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+        try:
+            os.link(draft, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pem)
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 

@@ -350,11 +350,14 @@ def test_a_worker_renews_its_lease_while_a_long_batch_goes_out(app, backend, smt
     if backend == "sqlite":
         pytest.skip("SQLite runs one worker")
     total = 40
-    app.config.update(OUTBOX_LEASE_SECONDS=1, OUTBOX_BATCH_SIZE=total)
+    # A lease of 3 s, renewed after a quarter of it: on a busy machine (CI runs two test
+    # processes at once) a renewal may come a second late without the lease running out,
+    # which a 1 s lease did not allow.
+    app.config.update(OUTBOX_LEASE_SECONDS=3, OUTBOX_BATCH_SIZE=total)
     with app.app_context():
         queue_plain(db.session, total)
         db.session.commit()
-    smtp_server.inbox.delay = 0.05  # the batch takes twice the lease
+    smtp_server.inbox.delay = 0.15  # the batch (6 s) takes twice the lease
     errors = []
 
     def work() -> None:

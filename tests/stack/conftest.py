@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from tests.plugins.browser import CHROMIUM_PATH, PHONE
+from tests.plugins.push import TEST_VAPID_KEY
 from tests.plugins.smtp import SmtpServer
 from tests.stack.harness import (
     BIN,
@@ -81,6 +82,9 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         "LANG": "C.UTF-8",
         "RALLYPOINT_ENV": "production",
         "SECRET_KEY": uuid.uuid4().hex * 2,
+        # Shared by every web and mail worker, as deploy/env.example says (else each would
+        # generate one into instance/, the checkout's own).
+        "VAPID_PRIVATE_KEY": TEST_VAPID_KEY,
         "DATABASE_URL": database_url,
         "BASE_URL": https_base,
         "TRUSTED_PROXIES": "1",

@@ -7,8 +7,8 @@ it may import all of them.
 Each round writes one chunk of due reminders (if a tick is under way), then claims a batch
 of due rows, transactional mail before bulk (``OutboxMessage.priority``), and leases them
 (status ``sending``, ``lease_until``), sends them on one open connection, and records the
-outcomes at most ``RECORD_EVERY`` messages behind, renewing the lease of the rest as it
-goes; the daily purge waits until nothing is due. A worker
+outcomes at most ``RECORD_EVERY`` messages behind, while a timer renews the lease of the
+rest every quarter of it; the daily purge waits until nothing is due. A worker
 that dies leaves at most ``RECORD_EVERY`` messages sent but not recorded, which are sent again,
 and its lease (``OUTBOX_LEASE_SECONDS``, short because it is renewed) runs out soon, after
 which another worker takes the rows. On PostgreSQL several workers claim with ``FOR UPDATE
@@ -248,9 +248,11 @@ class Batch:
 
     Outcomes are written by a thread of the batch's own while the next messages go out (a
     database round trip need not hold up SMTP), at most ``RECORD_EVERY`` messages behind the
-    last one the server took; with them, once a quarter of the lease has gone by, the lease
-    of the rest is renewed. Rows another worker took meanwhile (our lease had run out) are
-    left to it.
+    last one the server took. A timer renews the lease of every row not recorded yet (the
+    one going out included) each quarter of the lease, however slowly the messages go: a
+    renewal tied to sending would wait for a slow server and let the lease run out under a
+    message in flight. Rows another worker took meanwhile (our lease had run out all the
+    same: the worker stalled) are left to it.
     """
 
     def __init__(
@@ -262,19 +264,27 @@ class Batch:
         self.tried: list[OutboxMessage] = []
         self.lease = lease
         self.clock = clock
+        # Only the recorder thread reads or writes these two while the batch runs.
         self.lease_until = rows[0].lease_until
-        self.renewed = time.monotonic()
+        self.unrecorded = {r.id for r in rows}
+        self.lost: set[int] = set()  # taken by another worker; the renewals add to it
+        self.lost_lock = threading.Lock()
         self.recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-record")
         self.pending: Future | None = None  # the records being written
         self.pending_count = 0
+        self.stopping = threading.Event()
+        self.renewer = threading.Thread(target=self._keep_lease, name="outbox-lease", daemon=True)
+        self.renewer.start()
 
     def next(self) -> OutboxMessage | None:
         """The next row to send, once the records are close enough behind."""
         while self.pending_count + len(self.tried) >= RECORD_EVERY:
             self._collect()
-        renew_due = self._age() > self.lease.total_seconds() / 4
-        if self.pending is None and (len(self.tried) >= RECORD_EVERY // 2 or renew_due):
-            self._submit(renew=renew_due and bool(self.waiting))
+        if self.pending is None and len(self.tried) >= RECORD_EVERY // 2:
+            self._submit()
+        with self.lost_lock:
+            if self.lost:
+                self.waiting = [r for r in self.waiting if r.id not in self.lost]
         return self.waiting.pop(0) if self.waiting else None
 
     def done(self, row: OutboxMessage, outcome: str, reason: str | None = None) -> None:
@@ -294,6 +304,8 @@ class Batch:
     def finish(self) -> None:
         """Record what was tried and give back what was not (the worker is stopping)."""
         try:
+            self.stopping.set()
+            self.renewer.join()
             self._collect()
             now = self.clock()
             with self.connection.begin():
@@ -303,45 +315,52 @@ class Batch:
         finally:
             self.recorder.shutdown()
 
-    def _submit(self, *, renew: bool) -> None:
+    def _submit(self) -> None:
         tried, outcomes = self.tried, self.outcomes
         self.tried, self.outcomes = [], {}
-        waiting = [r.id for r in self.waiting] if renew else []
-        self.pending = self.recorder.submit(
-            self._write, tried, outcomes, waiting, self.clock(), self.lease_until
-        )
+        self.pending = self.recorder.submit(self._write, tried, outcomes, self.clock())
         self.pending_count = len(tried)
 
     def _collect(self) -> None:
-        """Wait for the records being written; drop rows another worker took."""
+        """Wait for the records being written."""
         if self.pending is None:
             return
-        renewed = self.pending.result()  # raises what the thread raised
-        self.pending, self.pending_count = None, 0
-        if renewed is not None:
-            until, asked, kept = renewed
-            self.waiting = [r for r in self.waiting if r.id in kept or r.id not in asked]
-            self.lease_until, self.renewed = until, time.monotonic()
+        pending, self.pending, self.pending_count = self.pending, None, 0
+        pending.result()  # raises what the thread raised
 
-    def _write(self, tried, outcomes, waiting: list[int], now: datetime, lease_until: datetime):
+    def _write(self, tried: list[OutboxMessage], outcomes: dict, now: datetime) -> None:
         # In the recorder thread: plain SQL, not the ORM, as this runs every few messages.
         with self.connection.begin():
-            record(self.connection, tried, outcomes, now, lease_until=lease_until)
-            if not waiting:
-                return None
-            until = now + self.lease
+            record(self.connection, tried, outcomes, now, lease_until=self.lease_until)
+        self.unrecorded.difference_update(r.id for r in tried)
+
+    def _keep_lease(self) -> None:
+        # In a thread of its own: the renewal itself goes through the recorder, in turn with
+        # the records, which are matched by the lease it changes.
+        while not self.stopping.wait(self.lease.total_seconds() / 4):
+            try:
+                self.recorder.submit(self._renew).result()
+            except Exception:  # the next renewal tries again; the records report for real
+                log.exception("renewing the outbox lease failed")
+
+    def _renew(self) -> None:
+        # In the recorder thread.
+        asked = list(self.unrecorded)
+        if not asked:
+            return
+        until = self.clock() + self.lease
+        with self.connection.begin():
             kept = set(
                 self.connection.scalars(
                     OUTBOX.update()
-                    .where(OUTBOX.c.id.in_(waiting), _leased_until(lease_until))
+                    .where(OUTBOX.c.id.in_(asked), _leased_until(self.lease_until))
                     .values(lease_until=until)
                     .returning(OUTBOX.c.id)
                 )
             )
-        return until, set(waiting), kept
-
-    def _age(self) -> float:
-        return time.monotonic() - self.renewed
+        self.lease_until = until
+        with self.lost_lock:
+            self.lost.update(set(asked) - kept)
 
 
 @contextmanager

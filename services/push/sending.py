@@ -10,7 +10,9 @@ subscription (the phone unsubscribed or the browser dropped it), a failure that 
 5xx, 429, a timeout, no connection) becomes a ``PushRetry`` that the next rounds send again
 after the outbox's back-off (``OUTBOX_RETRY_FIRST_SECONDS`` doubling up to
 ``OUTBOX_RETRY_MAX_SECONDS``; given up ``OUTBOX_GIVE_UP_SECONDS`` after the alert), and
-any other answer fails for good. A worker killed mid-batch has moved no cursor: the next one
+any other answer fails for good. No request starts that could outlive the lease (a slow
+push service ends the batch early; the cursor stops at the last one tried), so a live worker
+never sees its batch taken over. A worker killed mid-batch has moved no cursor: the next one
 sends that batch again (at most one batch twice, never one lost).
 
 Logs name the alert and the push service's host, never an endpoint (it identifies a phone).
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -105,16 +108,17 @@ def _alert_batch(transaction: Transaction, now: datetime, config: Mapping) -> in
         deliveries = [_delivery(s, payloads) for s in subscriptions]
         alert_id, finished = alert.id, len(subscriptions) < config["PUSH_BATCH_SIZE"]
     outcomes = _deliver(deliveries, config, now)
+    tried = deliveries[: len(outcomes)]  # the rest would have outlived the lease: next round
     with transaction() as session:
         alert = session.get(PushAlert, alert_id)
         if alert is None or alert.lease_until != lease_until:
             log.warning("push alert %s was taken over by another worker", alert_id)
             return len(deliveries)
         _record(session, alert, outcomes, now, config)
-        if deliveries:
-            alert.cursor = deliveries[-1].subscription_id
+        if tried:
+            alert.cursor = tried[-1].subscription_id
         alert.lease_until = None
-        if finished:
+        if finished and len(tried) == len(deliveries):
             alert.status, alert.finished_at = PushAlertStatus.DONE, now
     return max(len(deliveries), 1)  # an empty last batch still counts as work done
 
@@ -152,6 +156,9 @@ def _retry_batch(transaction: Transaction, now: datetime, config: Mapping) -> in
             retry = session.get(PushRetry, retry_id)
             if retry is None or retry.lease_until != lease_until:
                 continue  # its subscription went, or another worker took it over
+            if subscription_id not in outcomes:  # not started before the lease's end
+                retry.lease_until = None
+                continue
             alert = session.get(PushAlert, alert_id)
             outcome = outcomes[subscription_id]
             if outcome == RETRY and not _given_up(alert, now, config):
@@ -267,9 +274,14 @@ class _NoRedirects(requests.Session):
 
 
 def _deliver(deliveries: list[Delivery], config: Mapping, now: datetime) -> dict[int, str]:
-    """POST each delivery, ``CONCURRENCY`` at a time; the outcome per subscription id."""
+    """POST each delivery, ``CONCURRENCY`` at a time; the outcome per subscription id.
+
+    None starts once the lease could run out before its answer (two ``PUSH_TIMEOUT`` periods, to
+    connect and to read, before the lease's end): those left have no outcome, and they are
+    always the last ones of ``deliveries``, which go out in order."""
     if not deliveries:
         return {}
+    deadline = time.monotonic() + config["PUSH_LEASE_SECONDS"] - 2 * config["PUSH_TIMEOUT"]
     allow_private = config["PUSH_ALLOW_PRIVATE_ENDPOINTS"]
     origins: dict[str, dict | None] = {}  # VAPID headers per push service, None: refused
     for delivery in deliveries:
@@ -312,8 +324,26 @@ def _deliver(deliveries: list[Delivery], config: Mapping, now: datetime) -> dict
             return delivery.subscription_id, FAILED
         return delivery.subscription_id, _outcome(response.status_code, parts.hostname)
 
+    queue = iter(deliveries)
+    taking = threading.Lock()
+    results: dict[int, str] = {}
+    taken = [0]
+
+    def sender() -> None:
+        while True:
+            with taking:  # checked and taken at once: the ones taken are a prefix
+                # The first always goes: a lease shorter than two timeouts must not stall.
+                late = taken[0] and time.monotonic() >= deadline
+                delivery = None if late else next(queue, None)
+                taken[0] += 1
+            if delivery is None:
+                return
+            subscription_id, outcome = one(delivery)
+            results[subscription_id] = outcome
+
     with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="push") as pool:
-        results = dict(pool.map(one, deliveries))
+        for future in [pool.submit(sender) for _ in range(CONCURRENCY)]:
+            future.result()
     for http in sessions:
         http.close()
     return results

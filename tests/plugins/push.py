@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -106,6 +107,7 @@ class PushService:
         self.answers: dict[str, list[int]] = {}
         self.count = 0
         self.check = True
+        self.delay = 0.0  # seconds each answer takes: a slow push service
         self._lock = threading.Lock()
         service = self
 
@@ -117,6 +119,8 @@ class PushService:
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 status = service._take(self.path, headers, body)
+                if service.delay:
+                    time.sleep(service.delay)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

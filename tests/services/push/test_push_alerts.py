@@ -162,6 +162,31 @@ def test_many_phones_go_in_batches_and_each_gets_one_alert(session, push_service
     assert [len(p.received()) for p in phones] == [1] * 7
 
 
+def test_a_slow_push_service_ends_the_batch_before_the_lease_and_the_next_round_goes_on(
+    app, session, push_service
+):
+    # The lease leaves 2 s to start requests (8 s less two 3 s timeouts); each answer takes
+    # 0.6 s (well within the timeout), 8 at a time: the 40 need five waves, and the fifth,
+    # from 2.4 s on, would outlive the lease.
+    app.config.update(PUSH_LEASE_SECONDS=8, PUSH_TIMEOUT=3, PUSH_BATCH_SIZE=40)
+    push_service.delay = 0.6
+    event = make_event(session)
+    phones = [Phone(push_service) for _ in range(40)]
+    for phone in phones:
+        subscribe(session, event, phone)
+    urgent(session, event, "We turn into Wilhelmstraße.")
+
+    assert push.send_due(db.transaction, utcnow(), current_app.config) == 40
+    first_round = sum(len(p.arrivals()) for p in phones)
+    assert 0 < first_round < 40
+
+    send_all(utcnow())  # the next rounds go on from the last one tried
+    assert [len(p.received()) for p in phones] == [1] * 40
+    assert session.scalar(select(func.count()).select_from(PushRetry)) == 0
+    alert = session.scalar(select(PushAlert))
+    assert (alert.sent, alert.failed, alert.status) == (40, 0, "done")
+
+
 def test_alert_held_by_a_live_worker_is_left_alone_and_taken_over_after_its_lease(
     session, push_service
 ):

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask.globals import request_ctx
-from sqlalchemy import Engine, String, create_engine, event
+from sqlalchemy import Engine, Select, String, create_engine, event
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.functions import GenericFunction
@@ -28,6 +28,15 @@ _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 sqlite_deferred: ContextVar[bool] = ContextVar("sqlite_deferred", default=False)
 # Set inside ``Database.reading()``: a writing request's queries there take no write lock.
 _reading: ContextVar[bool] = ContextVar("_reading", default=False)
+
+
+def skipping_locked(session: Session, query: Select) -> Select:
+    """``query`` taking the rows it reads for this transaction, passing over rows another
+    transaction holds (``FOR UPDATE SKIP LOCKED``), on PostgreSQL: how several workers claim
+    work without waiting for each other. SQLite's write lock already serialises writers."""
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -33,6 +33,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Connection, select, update
 from sqlalchemy.orm import Session
 
+from core.database import skipping_locked
 from core.extensions import db
 from models import OutboxMessage, utcnow
 from models.enums import MailPriority, OutboxStatus
@@ -182,9 +183,7 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
     ]
     rows: list[OutboxMessage] = []
     for query in queries:
-        query = query.limit(limit - len(rows))
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+        query = skipping_locked(session, query.limit(limit - len(rows)))
         rows += session.scalars(query).all()
         if len(rows) >= limit:
             break

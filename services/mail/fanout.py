@@ -35,6 +35,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.database import skipping_locked
 from models import Event, EventChange, FanoutJob, OutboxMessage, Rsvp
 from models.enums import Language, OutboxStatus
 from models.fanout import FanoutKind, FanoutStatus
@@ -109,10 +110,8 @@ def _claim(session: Session, now: datetime) -> FanoutJob | None:
         .order_by(FanoutJob.run_after, FanoutJob.id)
         .limit(1)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # Another worker's job stays locked until its batch commits: skip it, take the next.
-        query = query.with_for_update(skip_locked=True)
-    return session.scalar(query)
+    # Another worker's job stays locked until its batch commits: skip it, take the next.
+    return session.scalar(skipping_locked(session, query))
 
 
 def _back_off(transaction: Transaction, job_id: int, now: datetime, err: Exception) -> None:

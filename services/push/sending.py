@@ -38,6 +38,7 @@ from pywebpush import WebPusher
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.database import skipping_locked
 from models import Event, EventChange, EventTranslation
 from models.push import PushAlert, PushAlertStatus, PushRetry, PushSubscription
 from services import urls
@@ -71,17 +72,11 @@ def send_due(transaction: Transaction, now: datetime, config: Mapping) -> int:
     return _alert_batch(transaction, now, config) + _retry_batch(transaction, now, config)
 
 
-def _claim(session: Session, query):
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return query
-
-
 def _alert_batch(transaction: Transaction, now: datetime, config: Mapping) -> int:
     lease_until = now + timedelta(seconds=config["PUSH_LEASE_SECONDS"])
     with transaction() as session:
         alert = session.scalar(
-            _claim(
+            skipping_locked(
                 session,
                 select(PushAlert)
                 .where(
@@ -127,7 +122,7 @@ def _retry_batch(transaction: Transaction, now: datetime, config: Mapping) -> in
     lease_until = now + timedelta(seconds=config["PUSH_LEASE_SECONDS"])
     with transaction() as session:
         retries = session.scalars(
-            _claim(
+            skipping_locked(
                 session,
                 select(PushRetry)
                 .where(

@@ -122,6 +122,15 @@ def format_day(instant: datetime, tz_name: str, language: str | None = None) -> 
     return format_datetime(to_local(instant, tz_name), pattern, locale=babel_locale)
 
 
+def format_clock(instant: datetime, tz_name: str, language: str | None = None) -> str:
+    """E.g. "17:00 CET", or "17:00 Uhr CET" in German: a time of the day as ``format_when``
+    ends."""
+    local = to_local(instant, tz_name)
+    babel_locale, _, pattern, _ = _PATTERNS[_language(language)]
+    clock = pattern.split(", ")[-1]  # the time part of the date-and-time pattern
+    return f"{format_datetime(local, clock, locale=babel_locale)} {local.tzname()}"
+
+
 def format_time(instant: datetime, tz_name: str) -> str:
     """E.g. "13:00"."""
     return f"{to_local(instant, tz_name):%H:%M}"

@@ -35,7 +35,7 @@ from services import calendar as ical
 from services import texts as reader_texts
 from services.mail import outbox
 from services.mail.reminder_times import FOLDED, folded_offsets, reminder_key
-from services.times import day_label, format_time, format_when, to_local
+from services.times import day_label, format_clock, format_time, format_when, to_local
 from services.urls import confirm_url, event_url, manage_url, unsubscribe_url
 
 
@@ -173,11 +173,12 @@ def render_parts(
 
 
 def format_end(event: Event) -> str:
-    """The end as the event page says it: "17:00 CET" on the day it starts, else the whole
-    moment with its day ("Monday 30 November 2026, 02:00 CET"). In the current language."""
+    """The end as the event page says it: "17:00 CET" ("17:00 Uhr CET") on the day it
+    starts, else the whole moment with its day ("Monday 30 November 2026, 02:00 CET"). In the
+    current language."""
     start, end = to_local(event.starts_at, event.timezone), to_local(event.ends_at, event.timezone)
     if start.date() == end.date():
-        return f"{format_time(event.ends_at, event.timezone)} {end.tzname()}"
+        return format_clock(event.ends_at, event.timezone)
     return format_when(event.ends_at, event.timezone)
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.errors import DomainError
-from services.times import format_date, format_when, to_utc, zone
+from services.times import format_clock, format_date, format_when, to_utc, zone
 
 
 def test_13_00_berlin_is_12_00_utc_in_winter_and_11_00_utc_in_summer():
@@ -64,3 +64,12 @@ def test_time_zone_messages_speak_the_language_of_the_page(app):
             zone("Mars/Olympus_Mons")
         with pytest.raises(DomainError, match="28. März 2027 in Europe/Berlin nicht"):
             to_utc(datetime(2027, 3, 28, 2, 30), "Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "16:00 CET"), ("de", "16:00 Uhr CET"), ("ru", "16:00 CET")]
+)
+def test_a_time_of_day_reads_as_the_end_of_a_moment_does(language, expected):
+    assert format_clock(datetime(2026, 11, 29, 15, 0, tzinfo=UTC), "Europe/Berlin", language) == (
+        expected
+    )

@@ -27,7 +27,7 @@ WORDS = {
     "en": ("Your RSVP", ("Role", "Assemble at", "Starts", "Ends", "Time zone"),
            "Sunday 29 November 2026, 13:00 CET", "16:00 CET"),
     "de": ("Deine Anmeldung", ("Rolle", "Treffpunkt", "Beginn", "Ende", "Zeitzone"),
-           "Sonntag, 29. November 2026, 13:00 Uhr CET", "16:00 CET"),
+           "Sonntag, 29. November 2026, 13:00 Uhr CET", "16:00 Uhr CET"),
     "ru": ("Ваша запись", ("Роль", "Место сбора", "Начало", "Окончание", "Часовой пояс"),
            "воскресенье, 29 ноября 2026, 13:00 CET", "16:00 CET"),
 }  # fmt: skip

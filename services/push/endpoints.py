@@ -4,7 +4,10 @@ A push endpoint is a URL the worker will POST to, so an unchecked one would let 
 the server post to services on its own network (SSRF). Outside development and tests
 (``PUSH_ALLOW_PRIVATE_ENDPOINTS``) an endpoint must be https and its host must resolve only
 to public addresses; every address it resolves to is checked, when subscribing and again
-before each batch is sent (a name may be pointed elsewhere later).
+before each batch is sent (a name may be pointed elsewhere later), and the address each
+connection actually reaches is checked once more as it opens (``public_only``): a name that
+answers a public address to the check and a private one to the connection (DNS rebinding)
+gets no request.
 """
 
 from __future__ import annotations
@@ -16,8 +19,13 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask_babel import gettext as _
+from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import NewConnectionError
 
 from models.push import AUTH_MAX, ENDPOINT_MAX, P256DH_MAX
 from services.errors import DomainError
@@ -87,6 +95,46 @@ def check_host(host: str, port: int = 443) -> None:
             raise BadSubscription(
                 _("Alerts cannot go to a private or local network address."), "endpoint"
             )
+
+
+def public_only(session: requests.Session) -> requests.Session:
+    """``session``, its connections refused before a byte is sent when the address they
+    reached is not public (``is_public``). Proxies set in the environment are not used: the
+    worker must reach the push service itself."""
+    session.trust_env = False
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, _PublicOnlyAdapter())
+    return session
+
+
+class _PublicOnlyHTTPConnection(HTTPConnection):
+    def _new_conn(self):
+        sock = super()._new_conn()
+        if not is_public(sock.getpeername()[0]):
+            sock.close()
+            raise NewConnectionError(self, "refused: the push service's address is not public")
+        return sock
+
+
+class _PublicOnlyHTTPSConnection(HTTPSConnection, _PublicOnlyHTTPConnection):
+    pass
+
+
+class _PublicOnlyHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PublicOnlyHTTPConnection
+
+
+class _PublicOnlyHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicOnlyHTTPSConnection
+
+
+class _PublicOnlyAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _PublicOnlyHTTPPool,
+            "https": _PublicOnlyHTTPSPool,
+        }
 
 
 def is_public(address: str) -> bool:

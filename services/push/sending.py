@@ -43,7 +43,7 @@ from models import Event, EventChange, EventTranslation
 from models.push import PushAlert, PushAlertStatus, PushRetry, PushSubscription
 from services import urls
 from services.push import keys
-from services.push.endpoints import BadSubscription, check_host
+from services.push.endpoints import BadSubscription, check_host, public_only
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +299,7 @@ def _deliver(deliveries: list[Delivery], config: Mapping, now: datetime) -> dict
         if headers is None:
             return delivery.subscription_id, GONE  # never again to a private address
         if not hasattr(local, "http"):
-            local.http = _NoRedirects()
+            local.http = _NoRedirects() if allow_private else public_only(_NoRedirects())
             sessions.append(local.http)
         keys_ = {"p256dh": delivery.p256dh, "auth": delivery.auth}
         info = {"endpoint": delivery.endpoint, "keys": keys_}

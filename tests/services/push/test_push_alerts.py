@@ -3,6 +3,8 @@ are checked (VAPID) and decrypted with the keys each phone made, as a browser wo
 
 from __future__ import annotations
 
+import socket
+import threading
 from datetime import timedelta
 
 import pytest
@@ -229,3 +231,73 @@ def test_a_long_update_is_cut_to_fit_an_alert_and_still_decrypts(session, push_s
     assert message.startswith(alert["body"][:-1])
     assert len(phone.decrypt(phone.arrivals()[0])) <= 3000
     assert alert["title"].startswith("Срочно: ")
+
+
+class Listener:
+    """A TCP port on loopback that keeps every byte a client sends it."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.received = bytearray()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:  # closed
+                return
+            with client:
+                client.settimeout(5)
+                try:
+                    while chunk := client.recv(4096):
+                        self.received += chunk
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.server.shutdown(socket.SHUT_RDWR)  # wakes the accept() under way
+        self.server.close()
+        self.thread.join(timeout=10)
+
+
+def test_a_name_that_points_inside_after_its_check_gets_no_request(
+    app, session, push_service, monkeypatch
+):
+    # DNS rebinding: the name answers a public address to the check before the batch, then
+    # loopback to the connection. Production settings: no private endpoints.
+    app.config.update(PUSH_ALLOW_PRIVATE_ENDPOINTS=False, PUSH_TIMEOUT=2)
+    inside = Listener()
+    real_getaddrinfo = socket.getaddrinfo
+    answers = iter(["93.184.215.14"])  # the check's answer; every later one is loopback
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "push.example.com":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    event = make_event(session)
+    phone = Phone(push_service)
+    keys_ = phone.subscription()["keys"]
+    endpoint = f"https://push.example.com:{inside.port}/push/{phone.token}"
+    push.subscribe(
+        session,
+        event,
+        push.Subscription(endpoint=endpoint, p256dh=keys_["p256dh"], auth=keys_["auth"]),
+        language="en",
+        role_id=None,
+        now=utcnow(),
+    )
+    session.commit()
+    urgent(session, event, "Assemble at the Tiergarten side.")
+
+    push.send_due(db.transaction, utcnow(), current_app.config)
+    inside.close()
+
+    assert bytes(inside.received) == b""  # not even a TLS hello reached the address inside
+    alert = session.scalar(select(PushAlert))
+    assert alert.sent == 0

@@ -21,7 +21,6 @@ import signal
 import smtplib
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -31,8 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import bindparam, insert, select, text  # noqa: E402
 
-from app import create_app  # noqa: E402
-from core import migrate  # noqa: E402
+from bench.common import add_postgres_option, bench_app  # noqa: E402
 from core.extensions import db  # noqa: E402
 from models import Event, EventChange, OutboxMessage, Rsvp, utcnow  # noqa: E402
 from services import mail as mailer  # noqa: E402
@@ -41,7 +39,6 @@ from services import (
     worker,  # noqa: E402
 )
 from services.mail import fanout, notify  # noqa: E402
-from tests.plugins.database import PostgresServer  # noqa: E402
 from tests.plugins.smtp import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -253,41 +250,24 @@ def main() -> None:
         help="messages already sent before the second fan-out (the README quotes 500000)",
     )
     parser.add_argument("--no-kill", action="store_true", help="skip the SIGKILL run")
-    parser.add_argument(
-        "--postgres",
-        default="",
-        help="a PostgreSQL server URL; the bench makes a database of its own there and drops it",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
-    tmp = tempfile.TemporaryDirectory()
-    server = PostgresServer(args.postgres) if args.postgres else None
-    url = server.create() if server else f"sqlite:///{os.path.join(tmp.name, 'bench.sqlite3')}"
-    migrate.upgrade(url)
-
     sink = Counter()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
-    app = create_app(
-        {
-            "SECRET_KEY": "bench",
-            "DATABASE_URL": url,
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": port,
-        }
-    )
     try:
-        seed(app, args.attendees)
-        fresh = fan_out(app, port, sink, revision=0)
-        seed_sent(app, args.sent)
-        later = fan_out(app, port, sink, revision=1)
-        killed = None if args.no_kill else kill_run(app, url, port, sink, revision=2)
+        with bench_app(args.postgres, {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port}) as (
+            app,
+            url,
+        ):
+            seed(app, args.attendees)
+            fresh = fan_out(app, port, sink, revision=0)
+            seed_sent(app, args.sent)
+            later = fan_out(app, port, sink, revision=1)
+            killed = None if args.no_kill else kill_run(app, url, port, sink, revision=2)
     finally:
         controller.stop()
-        app.extensions["rallypoint.db"][0].dispose()
-        tmp.cleanup()
-        if server:
-            server.drop_all()
 
     backend = url.split(":", 1)[0]
     print(f"database: {backend}, attendees: {args.attendees}")

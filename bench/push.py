@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -31,14 +30,12 @@ from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from flask import current_app  # noqa: E402
 from sqlalchemy import delete, insert  # noqa: E402
 
-from app import create_app  # noqa: E402
-from core import migrate  # noqa: E402
+from bench.common import add_postgres_option, bench_app  # noqa: E402
 from core.extensions import db  # noqa: E402
 from models import Event, PushAlert, PushSubscription, utcnow  # noqa: E402
 from services import push  # noqa: E402
 from services.events import changes  # noqa: E402
 from services.push import sending  # noqa: E402
-from tests.plugins.database import PostgresServer  # noqa: E402
 from tests.plugins.push import TEST_VAPID_KEY, PushService, b64url, public_point  # noqa: E402
 
 
@@ -126,38 +123,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscriptions", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument(
-        "--postgres",
-        default="",
-        help="a PostgreSQL server URL; the bench makes a database of its own there and drops it",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
-    tmp = tempfile.TemporaryDirectory()
-    server = PostgresServer(args.postgres) if args.postgres else None
-    url = server.create() if server else f"sqlite:///{os.path.join(tmp.name, 'bench.sqlite3')}"
-    migrate.upgrade(url)
     service = PushService()
     service.check = False
-    app = create_app(
-        {
-            "SECRET_KEY": "bench",
-            "DATABASE_URL": url,
-            "VAPID_PRIVATE_KEY": TEST_VAPID_KEY,
-            "PUSH_ALLOW_PRIVATE_ENDPOINTS": True,  # the push service is on loopback
-        }
-    )
+    settings = {
+        "VAPID_PRIVATE_KEY": TEST_VAPID_KEY,
+        "PUSH_ALLOW_PRIVATE_ENDPOINTS": True,  # the push service is on loopback
+    }
     try:
-        event_id = seed(app, service, args.subscriptions)
-        ours, raw = [], []
-        for _ in range(args.rounds):  # alternate, so that the machine's load hits both
-            ours.append(worker_run(app, event_id, service, args.subscriptions))
-            raw.append(raw_run(service, args.subscriptions))
+        with bench_app(args.postgres, settings) as (app, url):
+            event_id = seed(app, service, args.subscriptions)
+            ours, raw = [], []
+            for _ in range(args.rounds):  # alternate, so that the machine's load hits both
+                ours.append(worker_run(app, event_id, service, args.subscriptions))
+                raw.append(raw_run(service, args.subscriptions))
     finally:
         service.close()
-        app.extensions["rallypoint.db"][0].dispose()
-        tmp.cleanup()
-        if server:
-            server.drop_all()
     best_ours, best_raw = max(ours), max(raw)
     backend = url.split(":", 1)[0]
     print(

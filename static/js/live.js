@@ -132,7 +132,8 @@ function startLive(root) {
     return fill(plural(i18n.hours_ago, hours, '{n} hour ago', '{n} hours ago'), { n: hours });
   }
 
-  function renderUpdates(updates) {
+  // ``pinned``: the id of the urgent update, which has a banner of its own (push.js).
+  function renderUpdates(updates, pinned) {
     if (!list) return;
     // The feed holds the newest FEED_LENGTH entries. One it no longer holds although it is
     // newer than the feed's oldest was undone (an edit back within the grace period) or
@@ -162,7 +163,7 @@ function startLive(root) {
     // Feed is newest first; insert unknown ones at the top in that order.
     const anchor = list.firstChild;
     const arrived = updates.filter((u) => !known.has(String(u.id)));
-    if (arrived.length) showBanner(arrived[0]);
+    if (arrived.length && String(arrived[0].id) !== String(pinned)) showBanner(arrived[0]);
     arrived.forEach((u) => {
       const li = document.createElement('li');
       li.setAttribute('data-update-id', String(u.id));
@@ -262,7 +263,7 @@ function startLive(root) {
     lastFeed = feed;
     renderFacts(feed);
     if (feed.status === 'cancelled') showCancelled();
-    renderUpdates(feed.updates || []);
+    renderUpdates(feed.updates || [], feed.urgent && feed.urgent.id);
     renderPosition(feed.position || {});
     renderSchedule(feed.schedule || []);
     renderChanged(feed);

@@ -200,6 +200,10 @@ def test_an_urgent_update_appears_at_the_top_of_an_open_page(app, live_server, p
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("Urgent")
     expect(banner).to_contain_text("We turn into Wilhelmstraße.")
+    # Said once at the top: the change banner (the same feed, handled first) leaves it to
+    # the urgent one; it is still in "Changes and updates".
+    expect(page.locator("[data-live-banner]")).not_to_contain_text("Wilhelmstraße")
+    expect(page.locator("[data-update-id]").first).to_contain_text("We turn into Wilhelmstraße.")
     top = banner.bounding_box()["y"]
     assert top < page.get_by_role("heading", name="March for the Climate").bounding_box()["y"]
 

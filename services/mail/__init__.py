@@ -6,8 +6,9 @@ May import ``models``, ``core`` and the top-level helpers (``tokens``, ``times``
 notices through this package (rsvp → mail, events → mail), so whatever a notice needs from
 them (a waitlist position, the changes) is passed in.
 
-The mail worker that drains the outbox is ``services.worker``; it also expands notices to
-many participants (``fanout``), which a request writes as one job row.
+The mail worker (``services.worker``) drains the outbox a batch a round (``sending``); it
+also expands notices to many participants (``fanout``), which a request writes as one job
+row.
 """
 
 from services.mail.fanout import delivery_progress, expand_due

@@ -20,7 +20,7 @@ from core.database import make_engine
 from core.extensions import db
 from models import OutboxMessage, WorkerHeartbeat, utcnow
 from services import worker
-from services.mail import notify, outbox
+from services.mail import notify, outbox, sending
 from services.rsvp import confirm_rsvp, submit_rsvp
 from tests.factories import make_event
 from tests.plugins.smtp import Inbox, SmtpServer
@@ -223,7 +223,7 @@ def test_worker_killed_mid_batch_resends_a_handful_and_another_takes_over(
         smtp_server.inbox.wait_for(total, timeout=60)
         arrived = Counter(m["To"] for m in smtp_server.messages)
         assert set(arrived) == {f"person{i}@example.org" for i in range(total)}
-        assert sum(n - 1 for n in arrived.values()) <= worker.RECORD_EVERY
+        assert sum(n - 1 for n in arrived.values()) <= sending.RECORD_EVERY
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=30) == 0  # a clean stop
@@ -237,7 +237,7 @@ def test_rows_of_a_dead_worker_go_out_once_its_short_lease_runs_out(app, session
     lease = timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"])
     assert lease <= timedelta(seconds=30)
     with db.transaction() as dead:  # a worker that claimed the rows and died
-        assert len(worker.claim(dead, start, 100, lease)) == 5
+        assert len(sending.claim(dead, start, 100, lease)) == 5
 
     worker.run(once=True, now=start + lease - timedelta(seconds=1))
     assert smtp_server.messages == []
@@ -256,7 +256,7 @@ def test_a_confirmation_goes_before_a_big_update_queued_earlier(app, session, sm
     session.commit()
 
     with db.transaction() as claiming:
-        first_batch = worker.claim(claiming, utcnow(), 100, timedelta(seconds=20))
+        first_batch = sending.claim(claiming, utcnow(), 100, timedelta(seconds=20))
     assert first_batch[0].to_addr == "ada@example.org"
     assert [r.kind for r in first_batch[1:]] == ["organiser_update"] * 99
 
@@ -298,7 +298,7 @@ def test_each_message_is_recorded_as_sent_soon_after_the_server_takes_it(
 
         # While the batch went out, the records kept up with what the server had taken.
         assert all(
-            sent >= arrived - worker.RECORD_EVERY
+            sent >= arrived - sending.RECORD_EVERY
             for arrived, sent in enumerate(server.inbox.sent_on_arrival)
         )
         assert statuses(session) == {"sent": accept, "queued": total - accept}

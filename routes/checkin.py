@@ -12,10 +12,20 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
 
 from core.extensions import db, limiter
+from core.headers import allow_camera
 from forms.checkin import CheckInForm
 from forms.errors import attach_error
 from models import Event, StewardLink, utcnow
@@ -82,7 +92,7 @@ def steward_page(token: str):
         search_url=url_for("checkin.steward_search", token=token),
         position_url=url_for("live.steward_position", token=token),
     )
-    return html, status, NO_STORE
+    return allow_camera(make_response(html, status, NO_STORE))
 
 
 def _instant(value: object) -> datetime | None:

@@ -14,7 +14,7 @@ def svg(text: str, *, scale: int = 4) -> str:
     """``text`` as a standalone SVG element (4 modules of quiet zone), ready to put in a
     page: attributes only, no style, no script."""
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(
+    segno.make_qr(text, error="m").save(
         buffer,
         kind="svg",
         scale=scale,
@@ -32,5 +32,5 @@ def svg(text: str, *, scale: int = 4) -> str:
 def png_data_uri(text: str, *, scale: int = 6) -> str:
     """``text`` as a PNG in a ``data:`` URI, for an email's ``<img>``."""
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="png", scale=scale, border=4)
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=scale, border=4)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

@@ -11,8 +11,9 @@ import segno
 
 
 def svg(text: str, *, scale: int = 4) -> str:
-    """``text`` as a standalone SVG element (4 modules of quiet zone), ready to put in a
-    page: attributes only, no style, no script."""
+    """``text`` as an SVG element (4 modules of quiet zone; a full QR code, never Micro QR,
+    which phones' readers skip), ready to put in a page: attributes only, no style, no
+    script; sized by the page's CSS."""
     buffer = io.BytesIO()
     segno.make_qr(text, error="m").save(
         buffer,
@@ -24,6 +25,7 @@ def svg(text: str, *, scale: int = 4) -> str:
         xmldecl=False,
         svgns=True,
         svgclass=None,
+        omitsize=True,  # a viewBox only: the page's style gives it its size
         lineclass=None,
     )
     return buffer.getvalue().decode()

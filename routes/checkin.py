@@ -51,7 +51,9 @@ def _link_key() -> str:
     return "checkin:" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
-checkin_limit = limiter.shared_limit(_limit, scope="checkin", key_func=_link_key)
+# One count per link for every code tried, whichever way (opening the page counts nothing).
+checkin_limit = limiter.shared_limit(_limit, scope="checkin", key_func=_link_key, methods=["POST"])
+search_limit = limiter.shared_limit(_limit, scope="checkin", key_func=_link_key)
 
 
 def _steward(token: str) -> tuple[StewardLink, Event]:
@@ -144,7 +146,7 @@ def steward_json(token: str):
 
 
 @bp.get("/steward/<token>/checkin/search")
-@checkin_limit
+@search_limit
 def steward_search(token: str):
     """Confirmed volunteers whose name contains ``q``: for a volunteer without their code."""
     _link, event = _steward(token)

@@ -118,7 +118,7 @@ def test_codes_are_rate_limited_per_steward_link(app, client, session, event, li
         for _ in range(3)
     ]
     assert statuses == [200, 200, 429]
-    # Another link has its own count (one of its two went on the page above).
+    # Another link has its own count.
     response = client.post(
         f"/steward/{other}/checkin.json", json={"code": "AAABBBCCCC"}, headers={"X-CSRFToken": csrf}
     )

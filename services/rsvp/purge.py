@@ -5,10 +5,11 @@ email go entirely after ``RSVP_CONFIRM_HOURS``.
 Counts stay (the RSVP rows remain, with party size, role and status), so an organiser can
 still see how many came; who was checked in, and when, goes with the names. Mail to those
 participants is dropped if unsent and erased if sent: its address, body and errors could
-name them; so is a password-reset mail once its link has expired. What is erased must not linger elsewhere either: the development mailbox's copies
-are deleted (``erase_mailbox``), SQLite zeroes what it deletes (``secure_delete``, set on
-every connection by ``core.database``), and ``checkpoint`` empties its write-ahead log, which
-still holds the pages as they were before.
+name them; so is a password-reset mail once its link has expired. What is erased must not
+linger elsewhere either: the development mailbox's copies are deleted (``erase_mailbox``),
+SQLite zeroes what it deletes (``secure_delete``, set on every connection by
+``core.database``), and ``checkpoint`` empties its write-ahead log, which still holds the
+pages as they were before.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import CheckIn, Event, Role, Rsvp
@@ -119,6 +120,22 @@ def _check_in(
     at: datetime | None,
 ) -> CheckInResult:
     earlier = session.scalar(select(CheckIn).where(CheckIn.rsvp_id == rsvp.id))
+    if earlier is None:
+        when = at if at is not None and now - QUEUED_FOR_AT_MOST <= at <= now else now
+        try:
+            # Two stewards scanning one code at once: the unique RSVP decides, the second
+            # hears "already checked in".
+            with session.begin_nested():
+                session.add(
+                    CheckIn(
+                        rsvp_id=rsvp.id,
+                        event_id=event.id,
+                        steward_link_id=steward_link_id,
+                        checked_in_at=when,
+                    )
+                )
+        except IntegrityError:
+            earlier = session.scalar(select(CheckIn).where(CheckIn.rsvp_id == rsvp.id))
     if earlier is not None:
         return CheckInResult(
             False,
@@ -127,16 +144,6 @@ def _check_in(
                 time=format_time(earlier.checked_in_at, event.timezone),
             ),
         )
-    when = at if at is not None and now - QUEUED_FOR_AT_MOST <= at <= now else now
-    session.add(
-        CheckIn(
-            rsvp_id=rsvp.id,
-            event_id=event.id,
-            steward_link_id=steward_link_id,
-            checked_in_at=when,
-        )
-    )
-    session.flush()
     role = in_locale(event).role(rsvp.role.name) if rsvp.role else ""
     return CheckInResult(
         True,

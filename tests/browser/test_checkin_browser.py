@@ -1,6 +1,7 @@
 """A steward checks volunteers in on a phone: a typed code, a scanned QR code (Chromium's fake
 camera showing a generated QR code), a name, and while offline; the organisers' day view
-counts it without a reload. Set ``RP_SHOTS`` to a folder to keep phone screenshots."""
+counts it without a reload. axe-core (WCAG 2.2 AA) checks the pages on the way. Set
+``RP_SHOTS`` to a folder to keep phone screenshots."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from models import utcnow
 from services import tokens
 from services.live import positions as march
 from services.rsvp import checkin as checkins
+from tests.a11y import assert_accessible
 from tests.factories import PASSWORD, add_role, add_rsvp, make_event, make_user
 from tests.plugins.browser import CHROMIUM_ARGS, CHROMIUM_PATH, PHONE, log_in
 
@@ -65,6 +67,7 @@ def test_a_typed_code_checks_in_once_and_a_bad_one_is_named_at_the_field(live_se
         "A check-in code has 10 letters and digits, like K7Q-4MZ-X2PA."
     )
     expect(code).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
 
     code.fill(" " + world["ada"].lower().replace("-", " ") + " ")  # as read out, in lower case
     page.get_by_role("button", name="Check in", exact=True).click()
@@ -73,6 +76,7 @@ def test_a_typed_code_checks_in_once_and_a_bad_one_is_named_at_the_field(live_se
     expect(page.locator("#code-error")).to_be_hidden()
     expect(code).to_have_value("")
     shot(page, "steward")
+    assert_accessible(page)
 
     code.fill(world["ada"])
     page.get_by_role("button", name="Check in", exact=True).click()
@@ -98,6 +102,7 @@ def test_offline_check_ins_wait_on_the_phone_and_reach_the_day_view(
     organiser.goto(f"{live_server}/organise/events/{world['event_id']}/checkins")
     checked_in = organiser.locator('[data-role="0"] [data-count="checked_in"]')
     expect(checked_in).to_have_text("0")
+    assert_accessible(organiser)
 
     page.goto(live_server + world["path"])
     page.context.set_offline(True)
@@ -120,6 +125,7 @@ def test_manage_page_shows_the_qr_code_and_the_code(live_server, page, world):
     section = page.get_by_role("region", name="Your check-in code")
     expect(section.locator("svg")).to_be_visible()
     expect(section).to_contain_text(world["ada"])
+    assert_accessible(page)
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "manage", full_page=False)  # what the phone shows on opening the page
 

@@ -190,3 +190,20 @@ def test_the_day_view_is_in_the_on_the_day_menu(live_server, page, world):
     page.get_by_role("link", name="Check-in").click()
     expect(page.get_by_role("heading", name="Check-in")).to_be_visible()
     expect(page.get_by_role("link", name="On the day")).to_have_attribute("aria-current", "page")
+
+
+def test_without_javascript_the_typed_code_is_a_plain_form(live_server, browser, world):
+    context = browser.new_context(**PHONE, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server + world["path"])
+    expect(page.get_by_role("button", name="Scan a QR code")).to_be_hidden()  # needs a script
+    page.get_by_label("Check-in code").fill("nope")
+    page.get_by_role("button", name="Check in", exact=True).click()
+    expect(page.locator("#code-error")).to_have_text(
+        "A check-in code has 10 letters and digits, like K7Q-4MZ-X2PA."
+    )
+    expect(page.get_by_label("Check-in code")).to_have_value("nope")  # what was typed stays
+    page.get_by_label("Check-in code").fill(world["grace"])
+    page.get_by_role("button", name="Check in", exact=True).click()
+    expect(page.locator("#checkin-result")).to_have_text("Checked in: Grace Hopper, Stewards.")
+    context.close()

@@ -3,12 +3,16 @@ code says, and that check-ins go with the participants' details."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from models import CheckIn, utcnow
+from core.extensions import db
+from models import CheckIn, Event, utcnow
 from services import tokens
 from services.errors import DomainError
 from services.rsvp import checkin as checkins
@@ -157,3 +161,27 @@ def test_removing_an_rsvp_removes_its_check_in(session, event, stewards):
     session.delete(volunteer)
     session.commit()
     assert session.scalar(select(func.count()).select_from(CheckIn)) == 0
+
+
+def test_stewards_scanning_one_code_at_once_check_in_once(app, session, event, stewards):
+    """Eight phones send the same code at the same instant: one checks in, the others hear
+    "already checked in" (on PostgreSQL the unique RSVP decides; never an error)."""
+    volunteer = add_rsvp(session, event, "v@example.org", name="Ada", role_id=stewards.id)
+    code, event_id = code_of(volunteer), event.id
+    phones = 8
+    barrier = threading.Barrier(phones)
+
+    def scan(_n: int) -> bool:
+        with app.app_context():
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=30)
+            with db.transaction() as s:
+                here = s.get(Event, event_id)
+                return checkins.check_in_code(
+                    s, here, code, steward_link_id=None, now=utcnow()
+                ).is_checked_in
+
+    with ThreadPoolExecutor(max_workers=phones) as pool:
+        results = list(pool.map(scan, range(phones)))
+    assert results.count(True) == 1
+    assert session.scalar(select(func.count()).select_from(CheckIn)) == 1

@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
         assets,
         attendees,
         auth,
+        checkin,
         dashboard,
         embed,
         errors,
@@ -76,7 +77,20 @@ def _register_blueprints(app: Flask) -> None:
         tiles,
     )
 
-    modules = (main, auth, dashboard, events, organise, assets, rsvp, attendees, mail, live, push)
+    modules = (
+        main,
+        auth,
+        dashboard,
+        events,
+        organise,
+        assets,
+        rsvp,
+        attendees,
+        mail,
+        live,
+        push,
+        checkin,
+    )
     for module in modules:
         app.register_blueprint(module.bp)
     app.register_blueprint(health.bp)

@@ -19,7 +19,7 @@ const style = {
 };
 
 export default [
-  { ignores: ['node_modules/', '.venv/', 'instance/'] },
+  { ignores: ['node_modules/', '.venv/', 'instance/', 'static/vendor/'] },
   js.configs.recommended,
   {
     files: ['static/js/**/*.js'],

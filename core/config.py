@@ -175,6 +175,8 @@ def from_environment() -> dict:
         # Per API token (per client address without one), all API requests together.
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "60 per minute;1000 per hour"),
         "POSITION_RATE_LIMIT": os.environ.get("POSITION_RATE_LIMIT", "12 per minute"),
+        # Check-in codes tried through one steward link (typed, scanned or searched).
+        "CHECKIN_RATE_LIMIT": os.environ.get("CHECKIN_RATE_LIMIT", "60 per minute;600 per hour"),
         # Answers "not found" on pages found by a slug or a token (link guessing), per client.
         "NOT_FOUND_RATE_LIMIT": os.environ.get(
             "NOT_FOUND_RATE_LIMIT", "20 per minute;100 per hour"

@@ -30,8 +30,10 @@ NO_STORE_PATHS = (
 )
 
 # Our own pages may ask for the position (the organisers' and stewards' live position), no
-# frame or other site may; nothing here uses camera or microphone.
+# frame or other site may; only the steward's check-in page uses the camera (``allow_camera``);
+# nothing uses the microphone.
 PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), interest-cohort=()"
+CAMERA_POLICY = PERMISSIONS_POLICY.replace("camera=()", "camera=(self)")
 
 
 def _tile_origin(tile_url: str) -> str:
@@ -75,6 +77,13 @@ def allow_framing(response: Response, origins: Sequence[str]) -> Response:
     """
     ancestors = " ".join(["'self'", *origins]) if origins else "*"
     response.headers["Content-Security-Policy"] = content_security_policy(current_app, ancestors)
+    return response
+
+
+def allow_camera(response: Response) -> Response:
+    """Let this page (not a frame, not another site) ask for the camera: the steward's
+    check-in page, which scans QR codes. Every other response keeps ``camera=()``."""
+    response.headers["Permissions-Policy"] = CAMERA_POLICY
     return response
 
 

@@ -2,6 +2,7 @@
 
 from models.api_token import ApiToken
 from models.base import Base, utcnow
+from models.checkin import CheckIn
 from models.counts import RsvpCount
 from models.embed import EventEmbed
 from models.event import (
@@ -27,6 +28,7 @@ __all__ = [
     "AccessLogEntry",
     "ApiToken",
     "Base",
+    "CheckIn",
     "Event",
     "EventChange",
     "EventEmbed",

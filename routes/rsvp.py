@@ -22,17 +22,19 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from core.extensions import db, limiter
 from forms.errors import attach_error
 from forms.rsvp import ConfirmForm, ManageForm, RsvpForm, role_labels
 from models import Event, Rsvp, utcnow
 from models.enums import RsvpStatus
+from services import qr, tokens
 from services import rsvp as rsvps
 from services import texts as reader_texts
-from services import tokens
 from services.errors import DomainError
 from services.events import page as pages
+from services.rsvp import checkin as checkins
 
 bp = Blueprint("rsvp", __name__)
 
@@ -197,6 +199,7 @@ def _manage_page(token: str, rsvp: Rsvp, event: Event, form: ManageForm, status:
     position = (
         rsvps.waitlist_position(db.session, rsvp) if rsvp.status == RsvpStatus.WAITLISTED else None
     )
+    code = checkins.code_for(rsvp)
     response = render_template(
         "rsvp/manage.html",
         token=token,
@@ -204,6 +207,9 @@ def _manage_page(token: str, rsvp: Rsvp, event: Event, form: ManageForm, status:
         event=event,
         form=form,
         position=position,
+        checkin_code=code,
+        # segno's SVG of our own code: elements and attributes only, nothing anyone typed.
+        checkin_qr=Markup(qr.svg(code.replace("-", ""))) if code else None,  # noqa: S704
     )
     return response, status, {"Cache-Control": "no-store"}
 

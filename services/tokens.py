@@ -59,6 +59,38 @@ def confirm_token(salt: str) -> str:
     return _mac(derived_key("confirm"), salt)
 
 
+# Crockford's base32: no I, L, O or U, so a code read out or typed is not misheard.
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CROCKFORD_READS = str.maketrans({"I": "1", "L": "1", "O": "0"})
+CHECKIN_CODE_LENGTH = 10  # 50 bits; a steward link may try a few per minute
+
+
+def checkin_code(salt: str) -> str:
+    """The check-in code of the RSVP with ``salt``: 10 Crockford base32 characters (50 bits)
+    of an HMAC under a key of its own. It only checks a volunteer in, and opens nothing else;
+    derived, never stored, so the database alone reveals no code, and every email and the
+    manage page show the same one."""
+    digest = hmac.new(derived_key("checkin"), salt.encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest[:8]) >> (64 - 5 * CHECKIN_CODE_LENGTH)
+    return "".join(
+        CROCKFORD[(number >> (5 * i)) & 31] for i in reversed(range(CHECKIN_CODE_LENGTH))
+    )
+
+
+def normalise_checkin_code(typed: str) -> str | None:
+    """A code as typed or scanned (any case, spaces and dashes, I/L for 1 and O for 0) in
+    its one stored form, or None when it cannot be a code (wrong length, other letters)."""
+    code = "".join(typed.split()).replace("-", "").upper().translate(_CROCKFORD_READS)
+    if len(code) != CHECKIN_CODE_LENGTH or any(c not in CROCKFORD for c in code):
+        return None
+    return code
+
+
+def grouped_checkin_code(code: str) -> str:
+    """A code as people read it out: "K7Q-4MZ-X2PA" (groups of three, four at the end)."""
+    return f"{code[:3]}-{code[3:6]}-{code[6:]}"
+
+
 def unsubscribe_token(salt: str) -> str:
     """The unsubscribe-link token of the RSVP with ``salt``: it only stops mail. It names
     the salt (not secret: it is no token by itself) so that RSVPs made before these links

@@ -18,6 +18,7 @@ from services.live.positions import (
     latest_positions,
     report_position,
     revoke_steward_link,
+    steward_link,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "position_summary",
     "report_position",
     "revoke_steward_link",
+    "steward_link",
 ]

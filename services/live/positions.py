@@ -69,14 +69,21 @@ def revoke_steward_link(session: Session, event: Event, link_id: int, now: datet
     return True
 
 
-def event_for_steward(session: Session, token: str, now: datetime) -> Event | None:
-    """The event a steward link opens, or None if the link is unknown, expired or revoked."""
+def steward_link(session: Session, token: str, now: datetime) -> StewardLink | None:
+    """The steward link ``token`` opens at ``now``, or None if it is unknown, expired or
+    revoked."""
     if not token or len(token) > 100:
         return None
     link = session.scalar(select(StewardLink).where(StewardLink.token_hash == _hash(token)))
     if link is None or link.revoked_at is not None or link.expires_at <= now:
         return None
-    return session.get(Event, link.event_id)
+    return link
+
+
+def event_for_steward(session: Session, token: str, now: datetime) -> Event | None:
+    """The event a steward link opens, or None if the link is unknown, expired or revoked."""
+    link = steward_link(session, token, now)
+    return session.get(Event, link.event_id) if link is not None else None
 
 
 def report_position(

@@ -32,6 +32,7 @@ from models import Event, EventChange, FanoutJob, Rsvp
 from models.enums import EventStatus, Language, MailKind, OutboxStatus, RsvpStatus
 from models.fanout import FanoutKind
 from services import calendar as ical
+from services import qr, tokens
 from services import texts as reader_texts
 from services.mail import outbox
 from services.mail.reminder_times import FOLDED, folded_offsets, reminder_key
@@ -76,6 +77,10 @@ def preview_line(event: Event, kind: str) -> str | None:
     return None
 
 
+# The emails that tell a volunteer they are confirmed carry their check-in code.
+CHECKIN_KINDS = ("rsvp_received", "rsvp_promoted")
+
+
 def participant_row(
     *,
     kind: str,
@@ -95,6 +100,12 @@ def participant_row(
     type anything there) and gets no manage link (``with_manage_link``)."""
     unsubscribe = unsubscribe_url(rsvp)
     unconfirmed = rsvp.status == RsvpStatus.UNCONFIRMED
+    if kind in CHECKIN_KINDS and rsvp.status == RsvpStatus.CONFIRMED and rsvp.role_id:
+        # A volunteer's check-in code (never the manage token): the QR code and the words.
+        code = tokens.checkin_code(rsvp.token_salt)
+        context.update(
+            checkin_code=tokens.grouped_checkin_code(code), checkin_qr=qr.png_data_uri(code)
+        )
     subject_line, body_text, body_html = render_parts(
         kind=kind,
         event=event,

@@ -1,5 +1,6 @@
-"""Turning an outbox row into the bytes of an email: headers, text and HTML alternatives, the
-calendar attached. Pure: no connection, no database, no app; ``transports`` sends the result.
+"""Turning an outbox row into the bytes of an email: headers, text and HTML alternatives (the
+HTML with its images inline), the calendar attached. Pure: no connection, no database, no
+app; ``transports`` sends the result.
 """
 
 from __future__ import annotations
@@ -72,7 +73,11 @@ def render(row: OutboxMessage, *, mail_from: str) -> Outgoing:
         headers.append((header, _header_value(value)))
     body = _text_part("plain", row.body_text)
     if row.body_html:
-        body = _multipart("alternative", [body, _text_part("html", row.body_html)])
+        html, images = _inline_images(row.body_html, f"rp{row.id}@{domain}")
+        html_part = _text_part("html", html)
+        if images:
+            html_part = _multipart("related", [html_part, *images], 'type="text/html"')
+        body = _multipart("alternative", [body, html_part])
     if row.ics:
         calendar = (
             b'Content-Type: text/calendar; charset="utf-8"; method=PUBLISH\r\n'
@@ -135,9 +140,40 @@ def _text_part(subtype: str, text: str) -> bytes:
     )
 
 
-def _multipart(subtype: str, parts: list[bytes]) -> bytes:
+# An image in a stored body (a volunteer's check-in QR code) is kept as a data URI, which
+# several mail apps refuse to show; it is sent as an inline part that the HTML names by
+# Content-ID (RFC 2392), which they all show.
+_DATA_IMAGE = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
+
+def _inline_images(html: str, message: str) -> tuple[str, list[bytes]]:
+    """``html`` with each PNG data URI replaced by a ``cid:`` link, and the parts those name
+    (Content-IDs unique to the ``message``, "rp12@example.org")."""
+    if "data:image/png" not in html:
+        return html, []
+    images: list[bytes] = []
+
+    def part(match: re.Match) -> str:
+        content_id = f"qr{len(images) + 1}.{message}"
+        data = base64.b64decode(match.group(1))
+        images.append(
+            b"Content-Type: image/png\r\n"
+            + f"Content-ID: <{content_id}>\r\n".encode()
+            + f'Content-Disposition: inline; filename="qr{len(images) + 1}.png"\r\n'.encode()
+            + b"Content-Transfer-Encoding: base64\r\n\r\n"
+            + base64.encodebytes(data).replace(b"\n", b"\r\n")
+        )
+        return f'src="cid:{content_id}"'
+
+    return _DATA_IMAGE.sub(part, html), images
+
+
+def _multipart(subtype: str, parts: list[bytes], parameters: str = "") -> bytes:
     boundary = f"=_rp{secrets.token_hex(12)}".encode()
-    out = [f'Content-Type: multipart/{subtype}; boundary="'.encode() + boundary + b'"\r\n\r\n']
+    extra = f"; {parameters}" if parameters else ""
+    out = [
+        f'Content-Type: multipart/{subtype}{extra}; boundary="'.encode() + boundary + b'"\r\n\r\n'
+    ]
     for part in parts:
         out.append(b"--" + boundary + b"\r\n" + part + b"\r\n")
     out.append(b"--" + boundary + b"--\r\n")

@@ -3,12 +3,13 @@ at once when its organisers erase them after the event; RSVPs never confirmed fr
 email go entirely after ``RSVP_CONFIRM_HOURS``.
 
 Counts stay (the RSVP rows remain, with party size, role and status), so an organiser can
-still see how many came. Mail to those participants is dropped if unsent and erased if sent:
-its address, body and errors could name them; so is a password-reset mail once its link has
-expired. What is erased must not linger elsewhere either: the development mailbox's copies
-are deleted (``erase_mailbox``), SQLite zeroes what it deletes (``secure_delete``, set on
-every connection by ``core.database``), and ``checkpoint`` empties its write-ahead log, which
-still holds the pages as they were before.
+still see how many came; who was checked in, and when, goes with the names. Mail to those
+participants is dropped if unsent and erased if sent: its address, body and errors could
+name them; so is a password-reset mail once its link has expired. What is erased must not
+linger elsewhere either: the development mailbox's copies are deleted (``erase_mailbox``),
+SQLite zeroes what it deletes (``secure_delete``, set on every connection by
+``core.database``), and ``checkpoint`` empties its write-ahead log, which still holds the
+pages as they were before.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Engine, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from models import Event, OutboxMessage, PushSubscription, Rsvp
+from models import CheckIn, Event, OutboxMessage, PushSubscription, Rsvp
 from models.counts import move_counts, role_key
 from models.enums import OutboxStatus, RsvpStatus
 from services.accounts.password_reset import MAX_AGE_SECONDS as RESET_LINK_SECONDS
@@ -95,6 +96,8 @@ def _erase_participants(session: Session, events: Select, now: datetime) -> int:
         erase_outbox(session, batch)
     # Mail tied to the event but no longer to an RSVP (one an organiser removed) goes too.
     _erase(session, OutboxMessage.event_id.in_(events))
+    # Who was checked in on the day, when and by which steward link: personal data too.
+    session.execute(delete(CheckIn).where(CheckIn.event_id.in_(events)))
     # Phones that asked for the event's alerts: their push addresses (and pending retries).
     session.execute(delete(PushSubscription).where(PushSubscription.event_id.in_(events)))
     session.expire_all()
@@ -146,6 +149,11 @@ def erase_rsvps(session: Session, rsvp_ids: Sequence[int]) -> None:
         session.execute(
             delete(OutboxMessage)
             .where(OutboxMessage.rsvp_id.in_(batch))
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            delete(CheckIn)
+            .where(CheckIn.rsvp_id.in_(batch))
             .execution_options(synchronize_session=False)
         )
         session.execute(

@@ -16,6 +16,7 @@ from models import EventChange, OutboxMessage, Waypoint
 from services import worker
 from services.accounts import request_reset
 from services.mail import notify
+from services.rsvp import checkin as checkins
 from services.urls import event_url, manage_url
 from tests.factories import add_role, add_rsvp, expand_all, make_event, make_user, rsvp
 
@@ -57,7 +58,9 @@ def parts(message) -> tuple[str, str]:
 
 
 def assert_phone_ready(html: str) -> None:
-    """One column for a phone, and nothing a mail app would fetch from elsewhere."""
+    """One column for a phone, and nothing a mail app would fetch from elsewhere (an image
+    inside the message itself, ``cid:``, is no fetch: a volunteer's check-in QR code)."""
+    html = re.sub(r'<img src="cid:[^"]+"', "", html)
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert "max-width: 600px" in html
     assert '<meta name="color-scheme" content="light dark">' in html
@@ -96,6 +99,14 @@ def test_confirmation_gives_role_place_start_end_link_and_the_button_in_html_and
     assert manage_url(mine) in text.splitlines()  # a link on a line of its own
     assert re.search(f">{role}</span><span[^>]*>Stewards</span>", html)
     assert re.search(f">{start}</span><span[^>]*>{starts}</span>", html)
+    # A volunteer's check-in code: the words in both parts, the QR code an inline image that
+    # the HTML names by its Content-ID (mail apps show those; many refuse data URIs).
+    code = checkins.code_for(mine)
+    assert code in text and code in html
+    [image] = [p for p in confirmed.walk() if p.get_content_type() == "image/png"]
+    assert image.get_content().startswith(b"\x89PNG")
+    assert f'src="cid:{image["Content-ID"].strip("<>")}"' in html
+    assert "data:image" not in html
 
 
 def test_reminder_update_and_change_notices_carry_the_details_and_their_own_button(

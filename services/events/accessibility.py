@@ -11,7 +11,7 @@ whose place is gone is refused by name, never silently moved to other points.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from models import AlternativePoint, Event, RouteSection
 from services.errors import DomainError
 from services.events import changes
 from services.route import (
+    SECTION_LABELS,
     Point,
     Route,
     RouteError,
@@ -123,3 +124,37 @@ def save_accessibility(
     before = changes.snapshot(event)
     store_accessibility(session, event, checked, line)
     changes.record(session, event, before, now)
+
+
+def point_names(event: Event, label: Callable[[str], str] = str) -> dict[int, str]:
+    """The route points (by ``seq``) that have a waypoint, with its label (through ``label``,
+    e.g. the reader's translation): how pages and forms name a section's ends."""
+    seqs: dict[tuple[float, float], int] = {}
+    for p in event.route_points:
+        seqs.setdefault((p.lat, p.lon), p.seq)
+    names: dict[int, str] = {}
+    for w in event.waypoints:
+        seq = seqs.get((w.lat, w.lon))
+        if seq is not None:
+            names.setdefault(seq, label(w.label))
+    return names
+
+
+def section_views(event: Event, label: Callable[[str], str] = str) -> list[dict]:
+    """Each marked section as the event page says it: kind, its name, note, and its ends named
+    by their waypoint (else "point N of the route")."""
+    names = point_names(event, label)
+
+    def end(seq: int) -> str:
+        return names.get(seq) or _("point %(n)d of the route", n=seq + 1)
+
+    return [
+        {
+            "kind": s.kind,
+            "kind_label": str(SECTION_LABELS.get(s.kind, s.kind)),
+            "note": s.note,
+            "from": end(s.start_seq),
+            "to": end(s.end_seq),
+        }
+        for s in event.sections
+    ]

@@ -17,6 +17,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from models import AlternativePoint, Event, RouteSection
 from services.errors import DomainError
@@ -100,6 +101,9 @@ def store_accessibility(
             )
         session.expire(event, ["alternative_points"])
         event.is_step_free_available = bool(alternative)
+        # The points went in by Core statements, which the page-version listener does not
+        # see (models.counts): marking the event changed bumps its public page's version.
+        flag_modified(event, "is_step_free_available")
     session.flush()
 
 

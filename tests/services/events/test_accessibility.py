@@ -183,3 +183,14 @@ def test_reminder_says_a_step_free_route_is_available(session, smtp_server):
     [message] = smtp_server.messages
     assert "Step-free route available." in message.get_body(("plain",)).get_content()
     assert "Step-free route available." in message.get_body(("html",)).get_content()
+
+
+def test_a_new_alternative_or_section_moves_the_public_pages_version(session):
+    event = organised(session)
+    versions = [session.get(Event, event.id).page_version]
+    for sections, alternative in (([], STEP_FREE), ([], STEP_FREE[:2]), ([STEPS], STEP_FREE[:2])):
+        accessibility.save_accessibility(session, event, sections, alternative, NOW)
+        session.commit()
+        session.refresh(event)
+        versions.append(event.page_version)
+    assert versions == sorted(set(versions))  # each save moved it on

@@ -102,3 +102,24 @@ def test_organisers_of_another_event_are_refused(client, event_id, app):
     assert response.status_code == 404
     with app.app_context():
         assert db.session.get(Event, event_id).sections == []
+
+
+def test_a_new_route_without_a_sections_points_is_refused_by_name_with_the_text_kept(
+    logged_in, event_id, session
+):
+    access = f"/organise/events/{event_id}/route/accessibility"
+    assert logged_in.submit(access, row(0, "1", "2", "narrow", "Bridge")).status_code == 302
+    route = f"/organise/events/{event_id}/route"
+    # the same waypoints (no schedule warning), but the section's start point is gone
+    typed = (
+        "52.5096, 13.3762, Potsdamer Platz, assembly\n"
+        "52.5163, 13.3777, Brandenburg Gate, stop\n"
+        "52.5168, 13.3830, Russian embassy, end\n"
+    )
+    response = logged_in.submit(route, {"points_text": typed})
+    assert response.status_code == 422
+    assert "Section 1 (Narrow: Bridge): its points are not on the new route." in text_of(response)
+    assert "52.5163, 13.3777, Brandenburg Gate, stop" in html_lib.unescape(
+        response.get_data(as_text=True)
+    )
+    assert len(session.get(Event, event_id).route_points) == 4

@@ -44,7 +44,6 @@ def event_for_page(session: Session, slug: str) -> Event | None:
             selectinload(Event.route_points),
             selectinload(Event.waypoints),
             selectinload(Event.sections),
-            selectinload(Event.alternative_points),
             selectinload(Event.schedule_items),
             selectinload(Event.changes),
             selectinload(Event.translations),
@@ -174,7 +173,12 @@ def map_data(event: Event, config: Mapping, texts: ReaderTexts | None = None) ->
             }
             for s in event.sections
         ],
-        "alternative": [[p.lat, p.lon] for p in event.alternative_points],
+        # Loaded (one query, whatever its length) only for an event that has one.
+        "alternative": (
+            [[p.lat, p.lon] for p in event.alternative_points]
+            if event.is_step_free_available
+            else []
+        ),
         "tiles": {"url": config["TILE_URL"], "attribution": config["TILE_ATTRIBUTION"]},
     }
 
@@ -218,7 +222,7 @@ def event_page(event: Event, *, config: Mapping, language: str, page_url: str) -
         ],
         "map_data": map_data(event, config, texts),
         "sections": accessibility.section_views(event, texts.waypoint),
-        "step_free": bool(event.alternative_points),
+        "step_free": event.is_step_free_available,
         "schedule": [
             {
                 "id": item.id,

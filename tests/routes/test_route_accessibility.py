@@ -5,6 +5,7 @@ organisers are refused; the public page says it all as text."""
 from __future__ import annotations
 
 import html as html_lib
+import io
 import re
 
 import pytest
@@ -123,3 +124,33 @@ def test_a_new_route_without_a_sections_points_is_refused_by_name_with_the_text_
         response.get_data(as_text=True)
     )
     assert len(session.get(Event, event_id).route_points) == 4
+
+
+@pytest.mark.parametrize("extension", ["gpx", "geojson"])
+def test_an_exported_route_file_imported_elsewhere_keeps_sections_and_alternative(
+    logged_in, event_id, app, organiser, extension
+):
+    access = f"/organise/events/{event_id}/route/accessibility"
+    data = row(0, "1", "2", "steps", "12 steps down") | {"alternative_text": ALTERNATIVE}
+    assert logged_in.submit(access, data).status_code == 302
+    with app.app_context():
+        slug = db.session.get(Event, event_id).slug
+        other_id = make_event(db.session, organiser[0], as_organiser=True).id
+        db.session.commit()
+    exported = logged_in.get(f"/e/{slug}/route.{extension}")
+    assert exported.status_code == 200
+    route = f"/organise/events/{other_id}/route"
+    upload = {"route_file": (io.BytesIO(exported.data), f"march.{extension}")}
+    response = logged_in.submit(route, upload, content_type="multipart/form-data")
+    assert response.status_code == 302, text_of(response)
+    with app.app_context():
+        copy = db.session.get(Event, other_id)
+        assert [(s.start_seq, s.end_seq, s.kind, s.note) for s in copy.sections] == [
+            (1, 2, "steps", "12 steps down")
+        ]
+        assert [(p.lat, p.lon) for p in copy.alternative_points] == [
+            (52.5096, 13.3762),
+            (52.512, 13.38),
+            (52.5168, 13.383),
+        ]
+        assert copy.is_step_free_available

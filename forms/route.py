@@ -39,7 +39,7 @@ class SectionRowForm(WtfForm):
     kind = SelectField(_l("Kind"), validate_choice=False)
     note = StringField(
         _l("Note"),
-        validators=[Length(max=MAX_NOTE_CHARS, message=_l("Use at most 300 characters."))],
+        validators=[Length(max=MAX_NOTE_CHARS, message=_l("Use at most 140 characters."))],
     )
 
     def is_blank(self) -> bool:

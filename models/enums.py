@@ -55,6 +55,7 @@ class TextKind(StrEnum):
     SCHEDULE_ITEM = "schedule_item"  # a schedule item's title
     ROLE = "role"  # a role's name
     WAYPOINT = "waypoint"  # a waypoint's label
+    SECTION_NOTE = "section_note"  # a marked section's note (``RouteSection``)
 
 
 class WaypointKind(StrEnum):

@@ -47,7 +47,7 @@ class RouteSection(Base):
     start_seq: Mapped[int] = mapped_column(Integer)
     end_seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(String(140), default="")
 
 
 class AlternativePoint(Base):

@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("start_seq", sa.Integer(), nullable=False),
         sa.Column("end_seq", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("note", sa.String(length=300), nullable=False),
+        sa.Column("note", sa.String(length=140), nullable=False),
         sa.ForeignKeyConstraint(
             ["event_id"],
             ["events.id"],

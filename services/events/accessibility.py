@@ -32,6 +32,7 @@ from services.route import (
     validate_alternative,
     validate_sections,
 )
+from services.texts import ReaderTexts
 
 
 def stored_sections(event: Event) -> tuple[Section, ...]:
@@ -144,10 +145,10 @@ def point_names(event: Event, label: Callable[[str], str] = str) -> dict[int, st
     return names
 
 
-def section_views(event: Event, label: Callable[[str], str] = str) -> list[dict]:
+def section_views(event: Event, texts: ReaderTexts) -> list[dict]:
     """Each marked section as the event page says it: kind, its name, note, and its ends named
-    by their waypoint (else "point N of the route")."""
-    names = point_names(event, label)
+    by their waypoint (else "point N of the route"), in the reader's language (``texts``)."""
+    names = point_names(event, texts.waypoint)
 
     def end(seq: int) -> str:
         return names.get(seq) or _("point %(n)d of the route", n=seq + 1)
@@ -156,7 +157,7 @@ def section_views(event: Event, label: Callable[[str], str] = str) -> list[dict]
         {
             "kind": s.kind,
             "kind_label": str(SECTION_LABELS.get(s.kind, s.kind)),
-            "note": s.note,
+            "note": texts.section_note(s.note) if s.note else "",
             "from": end(s.start_seq),
             "to": end(s.end_seq),
         }

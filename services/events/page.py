@@ -168,7 +168,7 @@ def map_data(event: Event, config: Mapping, texts: ReaderTexts | None = None) ->
         "sections": [
             {
                 "kind": s.kind,
-                "note": s.note,
+                "note": texts.section_note(s.note) if texts is not None and s.note else s.note,
                 "points": [[p.lat, p.lon] for p in event.route_points[s.start_seq : s.end_seq + 1]],
             }
             for s in event.sections
@@ -221,7 +221,7 @@ def event_page(event: Event, *, config: Mapping, language: str, page_url: str) -
             for n, w in enumerate(event.waypoints, 1)
         ],
         "map_data": map_data(event, config, texts),
-        "sections": accessibility.section_views(event, texts.waypoint),
+        "sections": accessibility.section_views(event, texts),
         "step_free": event.is_step_free_available,
         "schedule": [
             {

@@ -21,7 +21,7 @@ from models.enums import SectionKind, WaypointKind
 
 MAX_POINTS = 5000
 MAX_SECTIONS = 50
-MAX_NOTE_CHARS = 300
+MAX_NOTE_CHARS = 140  # as a translation's source may be (EventTextTranslation)
 MAX_WAYPOINTS = 200
 MAX_LABEL_CHARS = 120
 DECIMALS = 6  # ~0.1 m; rounding on parse makes export/import round trips exact

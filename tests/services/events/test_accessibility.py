@@ -85,7 +85,7 @@ def test_a_section_off_the_route_in_a_file_is_refused_by_name():
         (Section(2, 99, "steps", "Underpass"), r"Section 1 \(Steps: Underpass\): its points"),
         (Section(3, 1, "steep", ""), r"Section 1 \(Steep\): it must end at a later point"),
         (Section(0, 1, "lava", ""), r"Section 1 \(lava\): the kind must be one of"),
-        (Section(0, 1, "narrow", "x" * (MAX_NOTE_CHARS + 1)), "at most 300 characters"),
+        (Section(0, 1, "narrow", "x" * (MAX_NOTE_CHARS + 1)), "at most 140 characters"),
     ],
 )
 def test_bad_sections_are_refused_naming_the_section(section, message):
@@ -194,3 +194,28 @@ def test_a_new_alternative_or_section_moves_the_public_pages_version(session):
         session.refresh(event)
         versions.append(event.page_version)
     assert versions == sorted(set(versions))  # each save moved it on
+
+
+def test_a_sections_note_is_translated_like_a_waypoint_label(session, app):
+    from models.enums import TextKind
+    from services import texts as reader_texts
+    from services.events import translations
+
+    event = organised(session)
+    events.save_route(session, event, ROUTE, NOW)
+    accessibility.save_accessibility(session, event, [STEPS], (), NOW)
+    assert STEPS.note in translations.sources(event)[TextKind.SECTION_NOTE]
+    translations.save_texts(
+        session,
+        event,
+        {
+            (TextKind.SECTION_NOTE, STEPS.note, "de"): "12 Stufen hinab zur Unterführung",
+            (TextKind.WAYPOINT, "Brandenburg Gate", "de"): "Brandenburger Tor",
+        },
+    )
+    session.commit()
+    [german] = accessibility.section_views(event, reader_texts.for_reader(event, "de"))
+    assert german["note"] == "12 Stufen hinab zur Unterführung"
+    assert german["to"] == "Brandenburger Tor"
+    [english] = accessibility.section_views(event, reader_texts.for_reader(event, "en"))
+    assert (english["note"], english["to"]) == (STEPS.note, "Brandenburg Gate")

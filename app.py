@@ -104,7 +104,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_filters(app: Flask) -> None:
     from models import enums
     from services.events.change_text import describe
-    from services.route import kind_labels
+    from services.route import kind_labels, section_labels
     from services.texts import in_locale
     from services.times import format_time, format_when
 
@@ -117,6 +117,7 @@ def _register_template_filters(app: Flask) -> None:
     # Named states: {% if event.status == enums.EventStatus.DRAFT %}
     app.add_template_global(enums, "enums")
     app.add_template_global(kind_labels)  # the waypoint kinds' names, for the map scripts
+    app.add_template_global(section_labels)  # the marked sections' kinds' names, likewise
     # The organisers' texts in the page's (or email's) language: {{ reader(event).title }}
     app.add_template_global(in_locale, "reader")
 

@@ -176,7 +176,8 @@ class RouteForm(Form):
         description=_l(
             "One point per line, in walking order: “latitude, longitude”, optionally followed "
             "by a label and a kind, e.g. “52.5096, 13.3762, Potsdamer Platz, assembly”. "
-            "Kinds: assembly, stop, end, first aid, toilets, other."
+            "Kinds: assembly, stop, end, first aid, toilets, rest, quiet zone, exit (a place "
+            "to leave the march), other."
         ),
         render_kw={"rows": 12, "spellcheck": "false", "autocomplete": "off"},
     )

@@ -47,6 +47,7 @@ class EventTextsForm(Form):
         TextKind.SCHEDULE_ITEM: _l("Schedule"),
         TextKind.ROLE: _l("Roles"),
         TextKind.WAYPOINT: _l("Places on the route"),
+        TextKind.SECTION_NOTE: _l("Notes on the route's marked sections"),
     }
     TEXTS: dict[str, tuple[str, str, str]] = {}  # field name: (kind, source, language)
 

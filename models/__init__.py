@@ -19,13 +19,14 @@ from models.notice import EventNotice
 from models.organisers import AccessLogEntry, EventInvitation
 from models.outbox import OutboxMessage, Suppression
 from models.push import PushAlert, PushRetry, PushSubscription
-from models.route import RoutePoint, Waypoint
+from models.route import AlternativePoint, RoutePoint, RouteSection, Waypoint
 from models.rsvp import Role, Rsvp
 from models.schedule import ScheduleItem
 from models.user import User
 
 __all__ = [
     "AccessLogEntry",
+    "AlternativePoint",
     "ApiToken",
     "Base",
     "CheckIn",
@@ -46,6 +47,7 @@ __all__ = [
     "Role",
     "RsvpCount",
     "RoutePoint",
+    "RouteSection",
     "Rsvp",
     "ScheduleItem",
     "StewardLink",

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models.base import Base
 from models.event import Event, EventChange, EventTextTranslation, EventTranslation
 from models.march import MarchPosition
-from models.route import RoutePoint, Waypoint
+from models.route import AlternativePoint, RoutePoint, RouteSection, Waypoint
 from models.rsvp import Role, Rsvp
 from models.schedule import ScheduleItem
 
@@ -55,6 +55,8 @@ PAGE_MODELS = (
     EventTextTranslation,
     Role,
     RoutePoint,
+    RouteSection,
+    AlternativePoint,
     Waypoint,
     ScheduleItem,
     EventChange,

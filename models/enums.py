@@ -22,6 +22,7 @@ __all__ = [
     "MailPriority",
     "OutboxStatus",
     "RsvpStatus",
+    "SectionKind",
     "TextKind",
     "Visibility",
     "WaypointKind",
@@ -54,6 +55,7 @@ class TextKind(StrEnum):
     SCHEDULE_ITEM = "schedule_item"  # a schedule item's title
     ROLE = "role"  # a role's name
     WAYPOINT = "waypoint"  # a waypoint's label
+    SECTION_NOTE = "section_note"  # a marked section's note (``RouteSection``)
 
 
 class WaypointKind(StrEnum):
@@ -64,7 +66,20 @@ class WaypointKind(StrEnum):
     END = "end"
     FIRST_AID = "first_aid"
     TOILETS = "toilets"
+    REST = "rest"
+    QUIET_ZONE = "quiet_zone"
+    EXIT = "exit"  # a place to leave the march
     OTHER = "other"
+
+
+class SectionKind(StrEnum):
+    """What makes a stretch of the route hard going (``RouteSection``), in the legend's order."""
+
+    STEPS = "steps"
+    STEEP = "steep"
+    ROUGH = "rough"  # rough surface, e.g. cobblestones
+    NARROW = "narrow"
+    NO_EXIT = "no_exit"
 
 
 class RsvpStatus(StrEnum):

@@ -6,7 +6,17 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -14,7 +24,7 @@ from models.enums import EventStatus, Visibility
 from models.route import assembly_waypoint
 
 if TYPE_CHECKING:
-    from models.route import RoutePoint, Waypoint
+    from models.route import AlternativePoint, RoutePoint, RouteSection, Waypoint
     from models.rsvp import Role, Rsvp
     from models.schedule import ScheduleItem
 
@@ -57,6 +67,10 @@ class Event(Base):
         JSON, default=lambda: list(DEFAULT_REMINDER_OFFSETS)
     )
     route_length_m: Mapped[int] = mapped_column(Integer, default=0)  # kept with the route
+    # Kept with the route's alternative line, so reminders and calendars need not load it.
+    is_step_free_available: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     revision: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped with every change to what the public page shows (``models.counts``); never
     # set by hand.
@@ -72,6 +86,12 @@ class Event(Base):
     )
     waypoints: Mapped[list[Waypoint]] = relationship(
         order_by="Waypoint.seq", cascade="all, delete-orphan", passive_deletes=True
+    )
+    sections: Mapped[list[RouteSection]] = relationship(
+        order_by="RouteSection.seq", cascade="all, delete-orphan", passive_deletes=True
+    )
+    alternative_points: Mapped[list[AlternativePoint]] = relationship(
+        order_by="AlternativePoint.seq", cascade="all, delete-orphan", passive_deletes=True
     )
     schedule_items: Mapped[list[ScheduleItem]] = relationship(
         order_by="ScheduleItem.starts_at", cascade="all, delete-orphan", passive_deletes=True

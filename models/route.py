@@ -1,4 +1,5 @@
-"""The walked line of a march and the named places on it."""
+"""The walked line of a march, the named places on it, its marked sections and its
+step-free alternative."""
 
 from __future__ import annotations
 
@@ -32,6 +33,34 @@ class Waypoint(Base):
     lon: Mapped[float] = mapped_column(Float)
     kind: Mapped[str] = mapped_column(String(16))
     label: Mapped[str] = mapped_column(String(120))
+
+
+class RouteSection(Base):
+    """A stretch of the route between two of its points (``seq`` of ``RoutePoint``, start
+    before end) that is hard going: steps, steep, rough, narrow, no exit (``SectionKind``)."""
+
+    __tablename__ = "route_sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # order on the page, from 0
+    start_seq: Mapped[int] = mapped_column(Integer)
+    end_seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(140), default="")
+
+
+class AlternativePoint(Base):
+    """The step-free alternative: a second line, walked instead of the marked sections."""
+
+    __tablename__ = "route_alternative_points"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
 
 
 def assembly_waypoint(waypoints: Iterable[Waypoint]) -> Waypoint | None:

@@ -60,6 +60,8 @@ def route_summary(event: Event, texts: ReaderTexts | None = None) -> str:
         f"{n}. {texts.waypoint(w.label)} ({KIND_LABELS.get(w.kind, w.kind)})"
         for n, w in enumerate(event.waypoints, 1)
     ]
+    if event.is_step_free_available:
+        lines.append(_("Step-free route available."))
     return "\n".join(lines)
 
 
@@ -158,6 +160,7 @@ def _file_key(event: Event, url: str, title: str | None) -> tuple:
         event.timezone,
         event.city,
         event.route_length_m,
+        event.is_step_free_available,
         url,
         str(get_locale()),
         current_app.config["BASE_URL"],

@@ -54,6 +54,9 @@ class ReaderTexts:
     def waypoint(self, label: str) -> str:
         return self.text(TextKind.WAYPOINT, label)
 
+    def section_note(self, note: str) -> str:
+        return self.text(TextKind.SECTION_NOTE, note)
+
 
 def for_reader(event: Event, language: str) -> ReaderTexts:
     """``event``'s texts in ``language``, where its organisers translated them. A title's

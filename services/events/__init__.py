@@ -6,10 +6,11 @@ recorded change queues its notice), ``services.accounts`` (demo data) and the to
 helpers (``errors``, ``times``). ``services.mail`` never imports this package.
 
 The modules ``changes``, ``translations``, ``demo``, ``organisers`` (reading the team and
-its invitations) and ``access_log`` are used as namespaces (``changes.record``,
-``access_log.entries``); the verbs below are the rest.
+its invitations), ``accessibility`` (naming sections for pages) and ``access_log`` are
+used as namespaces (``changes.record``, ``access_log.entries``); the verbs below are the rest.
 """
 
+from services.events.accessibility import save_accessibility
 from services.events.details import (
     MAX_PARTY_SIZE,
     EventDetails,
@@ -65,6 +66,7 @@ __all__ = [
     "remove_organiser",
     "render_description",
     "revoke_invitation",
+    "save_accessibility",
     "save_route",
     "save_schedule",
     "save_schedule_item",

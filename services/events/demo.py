@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, Role, User
+from models.enums import SectionKind
 from services import accounts, events
-from services.route import parse_text
+from services.route import Point, Section, parse_text
 from services.times import to_local, to_utc
 
 DEMO_SLUG = "berlin-march-demo"
@@ -35,10 +36,21 @@ ROUTE_TEXT = """\
 52.5163, 13.3777, Brandenburg Gate, stop
 52.5163, 13.3787
 52.5164, 13.3797
-52.5165, 13.3807
+52.5165, 13.3807, Toilets at Pariser Platz (east side), toilets
 52.5166, 13.3818
 52.5168, 13.3830, Russian embassy (Unter den Linden 63–65), end
 """
+
+# Pariser Platz is cobbled, from the Gate (point 12) to point 14; the step-free alternative
+# leaves Ebertstraße before the Gate and goes round by Behrenstraße and Wilhelmstraße.
+SECTIONS = [Section(11, 13, SectionKind.ROUGH, "Cobblestones across Pariser Platz")]
+ALTERNATIVE = (
+    Point(52.5153, 13.3776),
+    Point(52.5141, 13.379),
+    Point(52.5139, 13.3815),
+    Point(52.5155, 13.3816),
+    Point(52.5166, 13.3818),
+)
 
 SCHEDULE = [  # local time, title, description, waypoint label
     (
@@ -125,6 +137,7 @@ def _create_march(session: Session, user: User, day: date, now: datetime) -> Eve
     )
     event.slug = DEMO_SLUG
     events.save_route(session, event, parse_text(ROUTE_TEXT), now)
+    events.save_accessibility(session, event, SECTIONS, ALTERNATIVE, now)
     waypoint_ids = {w.label: w.id for w in event.waypoints}
     events.save_schedule(
         session,

@@ -28,7 +28,7 @@ from models.counts import NO_ROLE
 from models.enums import EventStatus, RsvpStatus, Visibility
 from services import rsvp as rsvps
 from services import texts as reader_texts
-from services.events import render_description
+from services.events import accessibility, render_description
 from services.route import KIND_LABELS, walking_minutes
 from services.rsvp import attendees
 from services.texts import ReaderTexts
@@ -43,6 +43,7 @@ def event_for_page(session: Session, slug: str) -> Event | None:
         .options(
             selectinload(Event.route_points),
             selectinload(Event.waypoints),
+            selectinload(Event.sections),
             selectinload(Event.schedule_items),
             selectinload(Event.changes),
             selectinload(Event.translations),
@@ -164,6 +165,20 @@ def map_data(event: Event, config: Mapping, texts: ReaderTexts | None = None) ->
             {"n": n, "lat": w.lat, "lon": w.lon, "kind": w.kind, "label": label(w.label)}
             for n, w in enumerate(event.waypoints, 1)
         ],
+        "sections": [
+            {
+                "kind": s.kind,
+                "note": texts.section_note(s.note) if texts is not None and s.note else s.note,
+                "points": [[p.lat, p.lon] for p in event.route_points[s.start_seq : s.end_seq + 1]],
+            }
+            for s in event.sections
+        ],
+        # Loaded (one query, whatever its length) only for an event that has one.
+        "alternative": (
+            [[p.lat, p.lon] for p in event.alternative_points]
+            if event.is_step_free_available
+            else []
+        ),
         "tiles": {"url": config["TILE_URL"], "attribution": config["TILE_ATTRIBUTION"]},
     }
 
@@ -206,6 +221,8 @@ def event_page(event: Event, *, config: Mapping, language: str, page_url: str) -
             for n, w in enumerate(event.waypoints, 1)
         ],
         "map_data": map_data(event, config, texts),
+        "sections": accessibility.section_views(event, texts),
+        "step_free": event.is_step_free_available,
         "schedule": [
             {
                 "id": item.id,

@@ -20,6 +20,12 @@ from sqlalchemy.orm import Session
 from models import Event, RoutePoint, ScheduleItem, Waypoint
 from services.errors import DomainError
 from services.events import changes
+from services.events.accessibility import (
+    carried_sections,
+    store_accessibility,
+    stored_alternative,
+    stored_sections,
+)
 from services.route import Point, Route, haversine_m, route_length_m
 from services.route import Waypoint as RouteWaypoint
 from services.times import to_local, to_utc
@@ -44,13 +50,16 @@ def event_route(event: Event) -> Route:
     return Route(
         tuple(Point(p.lat, p.lon) for p in event.route_points),
         tuple(RouteWaypoint(w.lat, w.lon, w.kind, w.label) for w in event.waypoints),
+        stored_sections(event),
+        stored_alternative(event),
     )
 
 
 def save_route(session: Session, event: Event, route: Route, now: datetime) -> None:
     """Replace the line and the waypoints with ``route`` (already validated by
-    ``services.route``) and keep the length; schedule items follow their waypoint by label.
-    Records the change."""
+    ``services.route``) and keep the length; schedule items follow their waypoint by label,
+    marked sections their two points (``accessibility.carried_sections``, which raises
+    ``DomainError`` naming a section whose points are gone). Records the change."""
     before = changes.snapshot(event)
     store_route(session, event, route)
     changes.record(session, event, before, now)
@@ -58,7 +67,9 @@ def save_route(session: Session, event: Event, route: Route, now: datetime) -> N
 
 def store_route(session: Session, event: Event, route: Route) -> None:
     """Replace the line and the waypoints with ``route`` without recording a change (a new
-    copy has nobody to tell); schedule items follow their waypoint (``follow_waypoints``)."""
+    copy has nobody to tell); schedule items follow their waypoint (``follow_waypoints``).
+    Raises ``DomainError`` before changing anything if a marked section would be lost."""
+    sections = carried_sections(event, route)
     old = {w.id: w for w in event.waypoints}
     links = {
         item.id: (
@@ -89,6 +100,7 @@ def store_route(session: Session, event: Event, route: Route) -> None:
     )
     event.route_length_m = round(route_length_m(route.points))
     session.flush()
+    store_accessibility(session, event, sections, route.alternative)
     new = [(w.id, w.label, Point(w.lat, w.lon)) for w in event.waypoints]
     for item in event.schedule_items:
         item.waypoint_id = follow_waypoint(links.get(item.id), new)

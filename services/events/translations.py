@@ -17,8 +17,14 @@ from services import texts as reader_texts
 from services.errors import DomainError
 
 MAX_DESCRIPTION = 20_000
-# As long as the text itself may be (``ScheduleItem.title``, ``Role.name``, ``Waypoint.label``).
-MAX_TEXT = {TextKind.SCHEDULE_ITEM: 140, TextKind.ROLE: 60, TextKind.WAYPOINT: 120}
+# As long as the text itself may be (``ScheduleItem.title``, ``Role.name``, ``Waypoint.label``,
+# ``RouteSection.note``).
+MAX_TEXT = {
+    TextKind.SCHEDULE_ITEM: 140,
+    TextKind.ROLE: 60,
+    TextKind.WAYPOINT: 120,
+    TextKind.SECTION_NOTE: 140,
+}
 
 
 def save(session: Session, event: Event, texts: dict[str, tuple[str, str]]) -> None:
@@ -65,11 +71,13 @@ def field_name(kind: str, source: str, language: str) -> str:
 
 def sources(event: Event) -> dict[str, list[str]]:
     """The texts of ``event`` that can be translated, per ``TextKind``, each once, in the
-    order the page shows them: schedule item titles (by time), role names, waypoint labels."""
+    order the page shows them: schedule item titles (by time), role names, waypoint labels,
+    section notes."""
     found: dict[str, list[str]] = {
         TextKind.SCHEDULE_ITEM: [item.title for item in event.schedule_items],
         TextKind.ROLE: [role.name for role in event.roles],
         TextKind.WAYPOINT: [waypoint.label for waypoint in event.waypoints],
+        TextKind.SECTION_NOTE: [section.note for section in event.sections],
     }
     return {
         kind: list(dict.fromkeys(t for t in texts if t.strip())) for kind, texts in found.items()

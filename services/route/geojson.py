@@ -9,14 +9,19 @@ from flask_babel import gettext as _
 
 from services.route.guards import check_size, decode_json, guard_json
 from services.route.values import (
+    ALTERNATIVE_ROLE,
     MAX_POINTS,
+    MAX_SECTIONS,
     MAX_WAYPOINTS,
+    SECTION_ROLE,
     Point,
     Route,
     RouteError,
+    Section,
     Waypoint,
     assign_kinds,
     coord_problem,
+    locate_section,
     round_coord,
     shorten,
     too_many_points,
@@ -31,7 +36,9 @@ def parse_geojson(data: bytes) -> Route:
     Accepted: a LineString, a Feature whose geometry is a LineString, or a FeatureCollection
     with exactly one LineString feature and any number of Point features (waypoints; label
     from property "label" or "name", kind from "kind" with the same defaults as parse_gpx).
-    Positions are [longitude, latitude]. Raises RouteError for anything else.
+    LineString features with property "role" are not the route: "step_free_alternative" is
+    the alternative line, "section" a marked section's stretch ("kind", "note"; see
+    ``to_geojson``). Positions are [longitude, latitude]. Raises RouteError for anything else.
     """
     check_size(data)
     text = decode_json(data)
@@ -44,7 +51,7 @@ def parse_geojson(data: bytes) -> Route:
         raise RouteError(
             _("The file is not valid JSON: %(detail)s.", detail=shorten(str(err), 200))
         ) from None
-    line, spots = _geojson_parts(doc)
+    line, spots, extra = _geojson_parts(doc)
     if not isinstance(line, list):
         raise RouteError(_("The LineString coordinates must be a list of positions."))
     if not line:
@@ -65,22 +72,52 @@ def parse_geojson(data: bytes) -> Route:
         raw_kinds.append(kind if isinstance(kind, str) or kind is None else "")
         waypoints.append((lat, lon, label or ""))
     kinds = assign_kinds(raw_kinds, last_is_end=True)
+    sections, alternative = _accessibility(extra, points)
     return validate(
         Route(
             points,
             tuple(
                 Waypoint(lat, lon, kind, label) for (lat, lon, label), kind in zip(waypoints, kinds)
             ),
+            sections,
+            alternative,
         )
     )
+
+
+def _accessibility(extra: list[tuple[Any, dict[str, Any]]], line: tuple[Point, ...]):
+    """(sections, alternative) from the role-marked lines; (None, None) when there are none."""
+    if not extra:
+        return None, None
+    if len(extra) > MAX_SECTIONS + 1:
+        raise RouteError(_("A route can have at most %(n)d marked sections.", n=MAX_SECTIONS))
+    sections: list[Section] = []
+    alternative: tuple[Point, ...] = ()
+    for n, (coords, props) in enumerate(extra, 1):
+        if not isinstance(coords, list) or len(coords) > MAX_POINTS:
+            raise RouteError(_("The LineString coordinates must be a list of positions."))
+        where = _("Line %(n)d", n=n)
+        stretch = tuple(Point(*_position(c, where)) for c in coords)
+        if props.get("role") == ALTERNATIVE_ROLE:
+            alternative = stretch
+            continue
+        kind, note = props.get("kind"), props.get("note")
+        kind = kind if isinstance(kind, str) else ""
+        note = note if isinstance(note, str) else ""
+        sections.append(locate_section(line, stretch, kind, note))
+    return tuple(sections), alternative
 
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
 
 
-def _geojson_parts(doc: Any) -> tuple[Any, list[tuple[Any, dict[str, Any]]]]:
-    """(line coordinates, [(point coordinates, properties)]) of a supported document."""
+Parts = list[tuple[Any, dict[str, Any]]]
+
+
+def _geojson_parts(doc: Any) -> tuple[Any, Parts, Parts]:
+    """(line coordinates, [(point coordinates, properties)], [(coordinates, properties) of
+    role-marked lines]) of a supported document."""
     if not isinstance(doc, dict):
         raise RouteError(
             _("The GeoJSON must be an object: a LineString, a Feature or a FeatureCollection.")
@@ -90,10 +127,13 @@ def _geojson_parts(doc: Any) -> tuple[Any, list[tuple[Any, dict[str, Any]]]]:
         if not isinstance(features, list):
             raise RouteError(_("The FeatureCollection has no list of “features”."))
         lines: list[Any] = []
-        spots: list[tuple[Any, dict[str, Any]]] = []
+        spots: Parts = []
+        extra: Parts = []
         for n, feature in enumerate(features, 1):
             kind, coords, props = _geometry(feature, _("Feature %(n)d", n=n))
-            if kind == "LineString":
+            if kind == "LineString" and props.get("role") in (ALTERNATIVE_ROLE, SECTION_ROLE):
+                extra.append((coords, props))
+            elif kind == "LineString":
                 lines.append(coords)
             elif kind == "Point":
                 spots.append((coords, props))
@@ -115,7 +155,7 @@ def _geojson_parts(doc: Any) -> tuple[Any, list[tuple[Any, dict[str, Any]]]]:
                     n=len(lines),
                 )
             )
-        return lines[0], spots
+        return lines[0], spots, extra
     kind, coords, _props = (
         _geometry(doc, _("The file"))
         if doc.get("type") == "Feature"
@@ -125,7 +165,7 @@ def _geojson_parts(doc: Any) -> tuple[Any, list[tuple[Any, dict[str, Any]]]]:
         raise RouteError(
             _("The route must be a single LineString, not “%(kind)s”.", kind=shorten(str(kind)))
         )
-    return coords, []
+    return coords, [], []
 
 
 def _geometry(feature: Any, where: str) -> tuple[Any, Any, dict[str, Any]]:
@@ -153,7 +193,9 @@ def _position(coords: Any, where: str) -> tuple[float, float]:
 
 def to_geojson(route: Route, name: str) -> dict[str, Any]:
     """A FeatureCollection: the line as a LineString feature with properties {"name": name},
-    then one Point feature per waypoint with properties {"label", "kind"}."""
+    then one Point feature per waypoint with properties {"label", "kind"}, then the step-free
+    alternative ({"role": "step_free_alternative"}) and each marked section, a copy of its
+    stretch ({"role": "section", "kind", "note"}), as LineString features."""
     line = {
         "type": "Feature",
         "properties": {"name": name},
@@ -167,4 +209,18 @@ def to_geojson(route: Route, name: str) -> dict[str, Any]:
         }
         for w in route.waypoints
     ]
-    return {"type": "FeatureCollection", "features": [line, *spots]}
+    extra = []
+    if route.alternative:
+        extra.append(_line({"role": ALTERNATIVE_ROLE}, route.alternative))
+    for section in route.sections or ():
+        props = {"role": SECTION_ROLE, "kind": section.kind, "note": section.note}
+        extra.append(_line(props, route.points[section.start : section.end + 1]))
+    return {"type": "FeatureCollection", "features": [line, *spots, *extra]}
+
+
+def _line(props: dict[str, Any], points) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "LineString", "coordinates": [[p.lon, p.lat] for p in points]},
+    }

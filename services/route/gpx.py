@@ -12,16 +12,21 @@ from flask_babel import gettext as _
 from services.route.choices import Choice, connect_points
 from services.route.guards import check_size, decode_xml, guard_xml
 from services.route.values import (
+    ALTERNATIVE_ROLE,
+    SECTION_ROLE,
     Point,
     Route,
     RouteError,
+    Section,
     Waypoint,
     assign_kinds,
+    locate_section,
     round_coord,
     shorten,
     validate,
 )
 
+_PREFIX = "rallypoint:"  # <type> of the extra tracks: rallypoint:section:steps ...
 _gpx_lock = threading.Lock()  # makes snapshot/restore of the namespace map atomic
 
 
@@ -34,7 +39,10 @@ def parse_gpx(data: bytes) -> Route | Choice:
     no track is not refused: it gives a `ConnectPoints` to confirm, through the points of
     its <rte> routes or, without those, through its waypoints. Files with a DTD or
     entities, or nested or sized beyond what a route needs, are refused before gpxpy sees
-    them, and gpxpy never sees <extensions>. Raises RouteError.
+    them, and gpxpy never sees <extensions>. Tracks of <type> "rallypoint:section:<kind>"
+    (a marked section: a copy of its stretch, the note as <desc>) and
+    "rallypoint:step_free_alternative" are not part of the line (see ``to_gpx``).
+    Raises RouteError.
     """
     check_size(data)
     gpx = _gpxpy_parse(guard_xml(decode_xml(data, "gpx")))
@@ -43,14 +51,34 @@ def parse_gpx(data: bytes) -> Route | Choice:
         Waypoint(round_coord(w.latitude), round_coord(w.longitude), kind, w.name or "")
         for w, kind in zip(gpx.waypoints, kinds)
     )
-    track = _points(p for t in gpx.tracks for s in t.segments for p in s.points)
+    main = [t for t in gpx.tracks if not (t.type or "").startswith(_PREFIX)]
+    extra = [t for t in gpx.tracks if (t.type or "").startswith(_PREFIX)]
+    track = _points(p for t in main for s in t.segments for p in s.points)
     if track:
-        return validate(Route(track, waypoints))
+        sections, alternative = _accessibility(extra, track)
+        return validate(Route(track, waypoints, sections, alternative))
     if stops := _points(p for r in gpx.routes for p in r.points):
         return connect_points(stops, waypoints)
     if waypoints:
         return connect_points([Point(w.lat, w.lon) for w in waypoints], waypoints)
     raise RouteError(_("The file contains no route points."))
+
+
+def _accessibility(tracks, line: tuple[Point, ...]):
+    """(sections, alternative) from the extra tracks; (None, None) when there are none."""
+    if not tracks:
+        return None, None
+    sections: list[Section] = []
+    alternative: tuple[Point, ...] = ()
+    for t in tracks:
+        stretch = _points(p for s in t.segments for p in s.points)
+        role = t.type[len(_PREFIX) :]
+        if role == ALTERNATIVE_ROLE:
+            alternative = stretch
+        else:
+            kind = role.removeprefix(SECTION_ROLE + ":")
+            sections.append(locate_section(line, stretch, kind, t.description or ""))
+    return tuple(sections), alternative
 
 
 def _points(gpx_points) -> tuple[Point, ...]:
@@ -75,8 +103,10 @@ def _gpxpy_parse(text: str) -> gpxpy.gpx.GPX:
 
 def to_gpx(route: Route, name: str) -> str:
     """GPX 1.1 text: one track named `name` with one segment, waypoints as <wpt> with
-    <name> and <type>. parse_gpx(to_gpx(r, n).encode()) == r for valid non-empty routes
-    with at most 6 decimals."""
+    <name> and <type>; then the step-free alternative and each marked section (a copy of its
+    stretch, the note as <desc>) as tracks of their own, typed so that ``parse_gpx`` keeps
+    them apart and other apps show them as lines. parse_gpx(to_gpx(r, n).encode()) == r for
+    valid non-empty routes with at most 6 decimals."""
     gpx = gpxpy.gpx.GPX()
     gpx.name = name
     segment = gpxpy.gpx.GPXTrackSegment(
@@ -85,7 +115,27 @@ def to_gpx(route: Route, name: str) -> str:
     track = gpxpy.gpx.GPXTrack(name=name)
     track.segments.append(segment)
     gpx.tracks.append(track)
+    if route.alternative:
+        gpx.tracks.append(
+            _track(route.alternative, "Step-free alternative", _PREFIX + ALTERNATIVE_ROLE)
+        )
+    for section in route.sections or ():
+        stretch = route.points[section.start : section.end + 1]
+        extra = _track(
+            stretch, section.note or section.kind, f"{_PREFIX}{SECTION_ROLE}:{section.kind}"
+        )
+        extra.description = section.note or None
+        gpx.tracks.append(extra)
     gpx.waypoints = [
         gpxpy.gpx.GPXWaypoint(w.lat, w.lon, name=w.label, type=w.kind) for w in route.waypoints
     ]
     return gpx.to_xml()
+
+
+def _track(points, name: str, kind: str) -> gpxpy.gpx.GPXTrack:
+    track = gpxpy.gpx.GPXTrack(name=name)
+    track.type = kind
+    track.segments.append(
+        gpxpy.gpx.GPXTrackSegment([gpxpy.gpx.GPXTrackPoint(p.lat, p.lon) for p in points])
+    )
+    return track

@@ -40,6 +40,9 @@ KIND_COLOURS = {
     WaypointKind.END: "#1b1b1f",
     WaypointKind.FIRST_AID: "#c21f3a",
     WaypointKind.TOILETS: "#7a4fb5",
+    WaypointKind.REST: "#00696d",
+    WaypointKind.QUIET_ZONE: "#4f8a8b",
+    WaypointKind.EXIT: "#8a5300",
     WaypointKind.OTHER: "#6b6b73",
 }
 

@@ -17,9 +17,11 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from models.enums import WaypointKind
+from models.enums import SectionKind, WaypointKind
 
 MAX_POINTS = 5000
+MAX_SECTIONS = 50
+MAX_NOTE_CHARS = 140  # as a translation's source may be (EventTextTranslation)
 MAX_WAYPOINTS = 200
 MAX_LABEL_CHARS = 120
 DECIMALS = 6  # ~0.1 m; rounding on parse makes export/import round trips exact
@@ -27,6 +29,7 @@ DECIMALS = 6  # ~0.1 m; rounding on parse makes export/import round trips exact
 # A tuple, not `value in WaypointKind`: before Python 3.12 that raises TypeError for a
 # string that is not a member.
 _KINDS = tuple(WaypointKind)
+_SECTION_KINDS = tuple(SectionKind)
 _BIDI_CONTROLS = re.compile("[\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 # What each kind is called on the page, in the legend, in calendars and for the map scripts.
@@ -36,7 +39,19 @@ KIND_LABELS = {
     WaypointKind.END: _l("End"),
     WaypointKind.FIRST_AID: _l("First aid"),
     WaypointKind.TOILETS: _l("Toilets"),
+    WaypointKind.REST: _l("Rest"),
+    WaypointKind.QUIET_ZONE: _l("Quiet zone"),
+    WaypointKind.EXIT: _l("Place to leave the march"),
     WaypointKind.OTHER: _l("Other"),
+}
+
+# What each kind of marked section is called on the page, in the legend and in exports.
+SECTION_LABELS = {
+    SectionKind.STEPS: _l("Steps"),
+    SectionKind.STEEP: _l("Steep"),
+    SectionKind.ROUGH: _l("Rough surface"),
+    SectionKind.NARROW: _l("Narrow"),
+    SectionKind.NO_EXIT: _l("No exit"),
 }
 
 
@@ -59,10 +74,29 @@ class Waypoint:
     label: str
 
 
+def section_labels() -> dict[str, str]:
+    """The section kinds' names in the current language, as plain strings (for JSON)."""
+    return {kind.value: str(label) for kind, label in SECTION_LABELS.items()}
+
+
+@dataclass(frozen=True)
+class Section:
+    """A hard stretch of the route: from ``points[start]`` to ``points[end]``."""
+
+    start: int
+    end: int
+    kind: str
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class Route:
     points: tuple[Point, ...]  # the walked line, in order
     waypoints: tuple[Waypoint, ...]  # named places, in order
+    # None: the source says nothing about them (a typed route), so the stored ones stay;
+    # a tuple, even empty, replaces them (a file that carries them).
+    sections: tuple[Section, ...] | None = None
+    alternative: tuple[Point, ...] | None = None  # the step-free line; () or 2+ points
 
 
 class RouteError(ValueError):
@@ -104,6 +138,88 @@ def label_problem(label: str) -> str | None:
     return None
 
 
+def note_problem(note: str) -> str | None:
+    """What is wrong with a (tidied) section note, as a sentence fragment; None if nothing."""
+    if len(note) > MAX_NOTE_CHARS:
+        return _("the note must be at most %(n)d characters.", n=MAX_NOTE_CHARS)
+    if any(unicodedata.category(c) == "Cc" for c in note) or _BIDI_CONTROLS.search(note):
+        return _("the note must not contain control characters.")
+    return None
+
+
+def section_name(n: int, kind: str, note: str = "") -> str:
+    """How messages name a section: "Section 2 (Steps: 12 steps down…)"."""
+    label = SECTION_LABELS.get(kind, kind) if kind in _SECTION_KINDS else shorten(str(kind))
+    what = f"{label}: {shorten(note)}" if note else str(label)
+    return _("Section %(n)d (%(what)s)", n=n, what=what)
+
+
+def validate_sections(sections: Sequence[Section], point_count: int) -> tuple[Section, ...]:
+    """Check sections against a line of ``point_count`` points; return them with notes tidied.
+    Raises RouteError naming the first bad section."""
+    if len(sections) > MAX_SECTIONS:
+        raise RouteError(_("A route can have at most %(n)d marked sections.", n=MAX_SECTIONS))
+    checked: list[Section] = []
+    for n, s in enumerate(sections, 1):
+        note = " ".join(s.note.split()) if isinstance(s.note, str) else ""
+        name = section_name(n, s.kind, note)
+        if s.kind not in _SECTION_KINDS:
+            raise RouteError(
+                _(
+                    "%(name)s: the kind must be one of %(kinds)s.",
+                    name=name,
+                    kinds=", ".join(_SECTION_KINDS),
+                )
+            )
+        if problem := note_problem(note):
+            raise RouteError(_("%(name)s: %(problem)s", name=name, problem=problem))
+        on_route = all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 <= i < point_count
+            for i in (s.start, s.end)
+        )
+        if not on_route:
+            raise RouteError(_("%(name)s: its points are not on the route.", name=name))
+        if s.start >= s.end:
+            raise RouteError(
+                _("%(name)s: it must end at a later point of the route than it starts.", name=name)
+            )
+        checked.append(Section(s.start, s.end, s.kind, note))
+    return tuple(checked)
+
+
+ALTERNATIVE_ROLE = "step_free_alternative"  # how files mark the alternative line
+SECTION_ROLE = "section"  # ... and a marked section's stretch
+
+
+def locate_section(
+    points: Sequence[Point], stretch: Sequence[Point], kind: str, note: str
+) -> Section:
+    """A section read from a file, where it is a copy of its stretch of the line: found by its
+    first and last point on ``points`` (the end after the start). Not found: indexes of -1,
+    which ``validate_sections`` refuses, naming the section."""
+    if not stretch:
+        return Section(-1, -1, kind, note)
+    start = next((i for i, p in enumerate(points) if p == stretch[0]), -1)
+    end = next((i for i in range(start + 1, len(points)) if points[i] == stretch[-1]), -1)
+    return Section(start if end >= 0 else -1, end, kind, note)
+
+
+def validate_alternative(points: Sequence[Point]) -> tuple[Point, ...]:
+    """Check the step-free line: none, or 2..MAX_POINTS points in range. Raises RouteError."""
+    if not points:
+        return ()
+    if len(points) < 2:
+        raise RouteError(_("The step-free alternative needs at least two points."))
+    if len(points) > MAX_POINTS:
+        raise RouteError(too_many_points())
+    for n, p in enumerate(points, 1):
+        if problem := coord_problem(p.lat, p.lon):
+            raise RouteError(
+                _("Step-free alternative, point %(n)d: %(problem)s", n=n, problem=problem)
+            )
+    return tuple(Point(float(p.lat), float(p.lon)) for p in points)
+
+
 def kind_of(word: str) -> WaypointKind | None:
     """The kind a user-typed word means ("First aid" -> first_aid), else None."""
     canonical = re.sub(r"[\s_-]+", "_", word.strip().lower())
@@ -140,7 +256,8 @@ def validate(route: Route) -> Route:
 
     An entirely empty route (no points, no waypoints) means "no route yet" and is valid.
     Otherwise: 2..MAX_POINTS points, at most MAX_WAYPOINTS waypoints, coordinates finite
-    and in range, kinds from WaypointKind, labels non-empty and at most 120 characters.
+    and in range, kinds from WaypointKind, labels non-empty and at most 120 characters;
+    sections (if given) as ``validate_sections``, the alternative as ``validate_alternative``.
     Raises RouteError naming the first problem found.
     """
     if not route.points and not route.waypoints:
@@ -165,4 +282,6 @@ def validate(route: Route) -> Route:
             raise RouteError(_("Waypoint %(n)d: %(problem)s", n=n, problem=problem))
         waypoints.append(Waypoint(float(w.lat), float(w.lon), w.kind, label))
     points = tuple(Point(float(p.lat), float(p.lon)) for p in route.points)
-    return Route(points, tuple(waypoints))
+    sections = None if route.sections is None else validate_sections(route.sections, len(points))
+    alternative = None if route.alternative is None else validate_alternative(route.alternative)
+    return Route(points, tuple(waypoints), sections, alternative)

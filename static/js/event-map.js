@@ -19,6 +19,50 @@ function routeLine(map, points) {
     color: '#b3261e', opacity: 1 }).addTo(map);
 }
 
+// Marked sections (steps, steep, rough, narrow, no exit) drawn over the line, dashed in their
+// kind's colour (map.css), each with a popup saying its kind and note.
+function sectionLines(map, sections, sectionKinds, i18n) {
+  return sections.filter((s) => Array.isArray(s.points) && s.points.length >= 2).map((s) => {
+    const kind = sectionKindOf(sectionKinds, s.kind);
+    const line = L.polyline(s.points, { className: `route-section-line route-section-line--${kind}`,
+      weight: 8, opacity: 1 }).addTo(map);
+    const box = document.createElement('div');
+    box.className = 'waypoint-popup';
+    const title = document.createElement('strong');
+    title.textContent = sectionName(i18n, kind);
+    box.append(title);
+    if (s.note) {
+      const note = document.createElement('span');
+      note.textContent = s.note;
+      box.append(note);
+    }
+    line.bindPopup(box);
+    return line;
+  });
+}
+
+// The section kinds come from the data block (macros/map.html, models.enums.SectionKind), in
+// the legend's order; an unknown one is drawn as the first.
+function sectionKindsOf(data) {
+  return Array.isArray(data.section_kinds) && data.section_kinds.length
+    ? data.section_kinds : ['steps'];
+}
+
+function sectionKindOf(sectionKinds, kind) {
+  return sectionKinds.includes(kind) ? kind : sectionKinds[0];
+}
+
+function sectionName(i18n, kind) {
+  const names = (i18n && i18n.sections) || {};
+  return typeof names[kind] === 'string' ? names[kind] : kindName({}, kind);
+}
+
+function alternativeLine(map, points) {
+  if (!Array.isArray(points) || points.length < 2) return null;
+  return L.polyline(points, { className: 'route-alternative', interactive: false, weight: 6,
+    opacity: 1 }).addTo(map);
+}
+
 function waypointIcon(n, kind) {
   const number = document.createElement('span');
   number.className = 'waypoint-marker__n';
@@ -64,7 +108,15 @@ function waypointMarker(waypoint, kinds, i18n) {
   return marker;
 }
 
-function legendControl(kinds, i18n) {
+function legendLine(list, kind, text) {
+  const item = L.DomUtil.create('li', 'map-legend__item', list);
+  item.setAttribute('data-legend-line', kind);
+  L.DomUtil.create('span', `map-legend__line map-legend__line--${kind}`, item);
+  item.append(document.createTextNode(text));
+}
+
+// `lines`: the section kinds present, in the legend's order; `alternative`: whether one is drawn.
+function legendControl(kinds, lines, alternative, i18n) {
   const legend = L.control({ position: 'bottomleft' });
   legend.onAdd = () => {
     const list = L.DomUtil.create('ul', 'map-legend');
@@ -74,6 +126,10 @@ function legendControl(kinds, i18n) {
       L.DomUtil.create('span', `map-legend__swatch waypoint-marker--${kind}`, item);
       item.append(document.createTextNode(kindName(i18n, kind)));
     });
+    lines.forEach((kind) => legendLine(list, kind, sectionName(i18n, kind)));
+    if (alternative) {
+      legendLine(list, 'alternative', word(i18n, 'step_free', 'Step-free alternative'));
+    }
     L.DomEvent.disableClickPropagation(list);
     return list;
   };
@@ -93,15 +149,23 @@ function showRouteMap(container) {
   const waypoints = data.waypoints || [];
   if (!points.length && !waypoints.length) return null; // nothing to show: stay hidden
   const map = createMap(container, data);
-  const line = routeLine(map, points);
   const i18n = data.i18n || {};
+  const alternative = alternativeLine(map, data.alternative);
+  const line = routeLine(map, points);
+  const sections = data.sections || [];
+  const sectionKinds = sectionKindsOf(data);
+  sectionLines(map, sections, sectionKinds, i18n);
   const kinds = kindsOf(data);
   const markers = waypoints.map((w) => waypointMarker(w, kinds, i18n).addTo(map));
   const byNumber = {};
   waypoints.forEach((w, i) => { byNumber[String(w.n)] = markers[i]; });
-  const legend = waypoints.length
-    ? legendControl(legendKinds(kinds, waypoints), i18n).addTo(map) : null;
-  fit(map, points.concat(waypoints.map((w) => [w.lat, w.lon])),
+  const present = new Set(sections.map((s) => sectionKindOf(sectionKinds, s.kind)));
+  const lines = sectionKinds.filter((kind) => present.has(kind));
+  const legend = waypoints.length || lines.length || alternative
+    ? legendControl(legendKinds(kinds, waypoints), lines, Boolean(alternative), i18n).addTo(map)
+    : null;
+  const extra = alternative ? data.alternative : [];
+  fit(map, points.concat(waypoints.map((w) => [w.lat, w.lon]), extra),
     legend ? legend.getContainer().offsetHeight : 0);
   return { map, line, markers, byNumber, container };
 }

@@ -87,6 +87,7 @@ ACCESS = {
     "organise.languages": ORGANISER,
     "organise.route": ORGANISER,
     "organise.route_choose": ORGANISER,
+    "organise.accessibility": ORGANISER,
     "organise.schedule": ORGANISER,
     "organise.schedule_item": ORGANISER,
     "organise.delete_schedule_item": ORGANISER,

@@ -162,7 +162,17 @@ def test_demo_seed_creates_the_berlin_march_once_and_moves_it_when_past(session)
     [march] = session.scalars(select(Event)).all()
     assert (march.slug, march.status) == ("berlin-march-demo", "published")
     assert format_when(march.starts_at, march.timezone) == "Sunday 29 November 2026, 13:00 CET"
-    assert [w.kind for w in march.waypoints] == ["assembly", "first_aid", "stop", "end"]
+    assert [w.kind for w in march.waypoints] == [
+        "assembly",
+        "first_aid",
+        "stop",
+        "toilets",
+        "end",
+    ]
+    assert [(s.kind, s.note) for s in march.sections] == [
+        ("rough", "Cobblestones across Pariser Platz")
+    ]
+    assert march.is_step_free_available
     assert 12 <= len(march.route_points) <= 20
     assert [(r.name, r.needed) for r in march.roles] == [("Stewards", 10), ("Medics", 4)]
     assert [format_when(i.starts_at, march.timezone)[-9:-4] for i in march.schedule_items] == [

@@ -27,6 +27,7 @@ def test_each_text_is_offered_once_in_page_order(session, event):
         TextKind.SCHEDULE_ITEM: ["Assembly", "Rally at the embassy"],
         TextKind.ROLE: ["Stewards"],
         TextKind.WAYPOINT: ["Potsdamer Platz", "Brandenburg Gate"],
+        TextKind.SECTION_NOTE: [],
     }
 
 

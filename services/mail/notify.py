@@ -25,6 +25,7 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -244,46 +245,72 @@ def rsvp_received(
     """Tell the participant where their RSVP stands (confirmed, waitlisted at ``position``,
     or awaiting approval), with their manage link; a confirmation carries the event's ICS.
     Queued by the RSVP services on every submission and approval; the caller counts the
-    waitlist position, so that mail needs no RSVP rules."""
-    confirmed = rsvp.status == RsvpStatus.CONFIRMED
-    _queue(
-        session,
-        now,
-        kind="rsvp_received",
-        dedupe_key=f"rsvp:{rsvp.id}:{secrets.token_hex(8)}",
-        event=event,
-        rsvp=rsvp,
-        subject_text=_l("You are confirmed") if confirmed else _l("Your RSVP"),
-        ics=event_ics(event, now, language_of(rsvp)) if confirmed else None,
-        position=position,
+    waitlist position, so that mail needs no RSVP rules. A confirmation close to the start
+    says the reminders due around it, as a promotion does (``rsvp_promoted``)."""
+    if rsvp.status != RsvpStatus.CONFIRMED:
+        _queue(
+            session,
+            now,
+            kind="rsvp_received",
+            dedupe_key=f"rsvp:{rsvp.id}:{secrets.token_hex(8)}",
+            event=event,
+            rsvp=rsvp,
+            subject_text=_l("Your RSVP"),
+            position=position,
+        )
+        return
+    subjects = (
+        _l("You are confirmed"),
+        _l("You are confirmed, today"),
+        _l("You are confirmed, tomorrow"),
     )
+    _queue_saying_reminders(session, event, rsvp, now, "rsvp_received", "rsvp", subjects)
 
 
 def rsvp_promoted(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> None:
     """Tell a waitlisted participant that a place freed up and they are now confirmed, with
-    the details and the event's ICS.
+    the details and the event's ICS, and the reminders due around it
+    (``_queue_saying_reminders``)."""
+    subjects = (
+        _l("You have a place"),
+        _l("You have a place, today"),
+        _l("You have a place, tomorrow"),
+    )
+    _queue_saying_reminders(session, event, rsvp, now, "rsvp_promoted", "promoted", subjects)
+
+
+def _queue_saying_reminders(
+    session: Session,
+    event: Event,
+    rsvp: Rsvp,
+    now: datetime,
+    kind: str,
+    key: str,
+    subjects: tuple[LazyString, LazyString, LazyString],
+) -> None:
+    """Queue the email (``kind``) that confirms ``rsvp``'s place, with the event's ICS.
 
     One email, not two: the reminders due now or within ``reminder_times.FOLD`` are said
     by this email ("Today 13:00: ..., assemble at ...", and "today"/"tomorrow" in the
-    subject) and recorded under their own keys as sent with it, so the reminder tick sends
-    none of them (``folded_reminder_rows``)."""
+    subject: ``subjects`` is plain, today, tomorrow) and recorded under their own keys as
+    sent with it, so the reminder tick sends none of them (``folded_reminder_rows``)."""
     folded = folded_offsets(event, rsvp, now)
     context: dict = {}
-    subject_text = _l("You have a place")
+    subject_text = subjects[0]
     if folded:
         with force_locale(language_of(rsvp)):
             day = day_label(event.starts_at, now, event.timezone)
             if day == _("Today"):
-                subject_text = _("You have a place, today")
+                subject_text = subjects[1]
             elif day == _("Tomorrow"):
-                subject_text = _("You have a place, tomorrow")
+                subject_text = subjects[2]
         context = {"day": day, "time": format_time(event.starts_at, event.timezone)}
     queued = outbox.enqueue(
         session,
         now=now,
         **participant_row(
-            kind="rsvp_promoted",
-            dedupe_key=f"promoted:{rsvp.id}:{secrets.token_hex(8)}",
+            kind=kind,
+            dedupe_key=f"{key}:{rsvp.id}:{secrets.token_hex(8)}",
             event=event,
             rsvp=rsvp,
             subject_text=subject_text,
@@ -297,8 +324,8 @@ def rsvp_promoted(session: Session, event: Event, rsvp: Rsvp, now: datetime) -> 
 
 def folded_reminder_rows(event: Event, rsvps: list[Rsvp], offsets: list[int]) -> list[dict]:
     """Outbox rows that only record, under each reminder's dedupe key, that the reminder
-    ``offsets`` of ``rsvps`` went with their promotion email: ``dropped``, no body, so the
-    reminder tick never sends them. Settled rows, forgotten like any other."""
+    ``offsets`` of ``rsvps`` went with the email that confirmed their place: ``dropped``, no
+    body, so the reminder tick never sends them. Settled rows, forgotten like any other."""
     return [
         {
             "dedupe_key": reminder_key(rsvp.id, offset, event.starts_at),

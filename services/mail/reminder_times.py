@@ -1,15 +1,18 @@
-"""When an event's reminders are due, and which of them a promotion email says instead.
+"""When an event's reminders are due, and which of them the email confirming a place (a
+confirmation, an approval, a promotion) says instead.
 
-Shared by the reminder tick (``reminders``) and the promotion email (``notify.rsvp_promoted``),
+Shared by the reminder tick (``reminders``) and those emails (``notify.rsvp_received``,
+``notify.rsvp_promoted``),
 which cannot import each other (``reminders`` writes its rows through ``notify``).
 
-The rule for a promotion: a participant promoted from the waitlist gets one email. Every
-reminder whose moment has come, or comes within ``FOLD`` of the promotion, is said by the
-promotion email (it carries the day, the time, the assembly point) and recorded in the outbox
-under the reminder's own dedupe key as ``dropped`` ("sent with the promotion"), so that no tick
+The rule for a confirmation (also after an approval) and a promotion from the waitlist: the
+participant gets one email. Every
+reminder whose moment has come, or comes within ``FOLD`` of it, is said by that email (it
+carries the day, the time, the assembly point) and recorded in the outbox under the
+reminder's own dedupe key as ``dropped`` (``FOLDED``), so that no tick
 sends it afterwards. A reminder due later than that still comes on its own; one that falls
-due while the promotion email is still waiting in the outbox (the worker was behind) is
-recorded the same way by the tick (``reminders``).
+due while that email is still waiting in the outbox (the worker was behind) is recorded the
+same way by the tick (``reminders``).
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ from datetime import datetime, timedelta
 
 from models import Event, Rsvp
 
-# A reminder due within this long after a promotion goes with the promotion email: an hour
+# A reminder due within this long after a confirmation goes with its email: an hour
 # apart, the second email would only repeat the first.
 FOLD = timedelta(hours=1)
 
 # What the outbox row of a reminder said by another email records (``last_error``).
-FOLDED = "sent with the promotion email"
+FOLDED = "sent with the email confirming the place"
 
 
 def reminder_key(rsvp_id: int, offset: int, starts_at: datetime) -> str:
@@ -50,9 +53,10 @@ def due_offset(event: Event, now: datetime) -> int | None:
 
 
 def folded_offsets(event: Event, rsvp: Rsvp, now: datetime) -> list[int]:
-    """The reminder offsets that a promotion of ``rsvp`` at ``now`` says instead of them:
-    each one the tick would send to this RSVP, whose moment is before ``now + FOLD``. Empty
-    after the start, or for an RSVP that wants no reminders. Largest offset first."""
+    """The reminder offsets that the email confirming ``rsvp``'s place at ``now`` says instead
+    of them: each one the tick would send to this RSVP, whose moment is before
+    ``now + FOLD``. Empty after the start, or for an RSVP that wants no reminders. Largest
+    offset first."""
     if not now < event.starts_at or not rsvp.wants_reminders:
         return []
     folded = []

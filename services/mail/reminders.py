@@ -5,9 +5,10 @@ current ``starts_at`` (``reminder_times.due_offset``), so a moved start needs no
 and the outbox's unique ``dedupe_key`` (which holds the start instant) makes each reminder go
 out once however many workers tick at the same moment.
 
-A promotion email says the reminders due around it (``reminder_times``): their keys are in the
-outbox already, so the tick passes those RSVPs by. A reminder that falls due while the RSVP's
-promotion email is still waiting to be sent is recorded the same way instead of being queued:
+The email confirming a place (a confirmation, an approval, a promotion) says the reminders
+due around it (``reminder_times``): their keys are in the outbox already, so the tick passes
+those RSVPs by. A reminder that falls due while that email is still waiting to be sent is
+recorded the same way instead of being queued:
 the participant gets the one email, with the day, the time and the place.
 """
 
@@ -62,9 +63,9 @@ def queue_reminder_chunk(
 ) -> tuple[int, Cursor | None]:
     """Write up to ``limit`` of the reminders due at ``now`` to the outbox: for published
     events, for confirmed RSVPs that want reminders, except RSVPs made after the reminder's
-    moment (their confirmation said it all). A reminder already in the outbox (or said by a
-    promotion email, ``reminder_times``) is not queued again; one due for an RSVP whose
-    promotion email is still waiting is recorded as said by it, not queued. A tick starts
+    moment (their confirmation said it all). A reminder already in the outbox (or said by
+    the email confirming the place, ``reminder_times``) is not queued again; one due for an
+    RSVP whose such email is still waiting is recorded as said by it, not queued. A tick starts
     with ``after=None``, which also drops queued reminders that no longer apply, and goes on
     with the returned cursor, each chunk in a transaction of its own, until the cursor is
     None. Returns (how many were queued, the cursor).
@@ -93,7 +94,7 @@ def queue_reminder_chunk(
         rsvps = _due_rsvps(session, event, offset, after_rsvp=start, limit=budget)
         try:
             with session.begin_nested():
-                waiting = _promotions_waiting(session, event, rsvps)
+                waiting = _confirmations_waiting(session, event, rsvps)
                 rows = [
                     notify.reminder_row(event, rsvp, offset, now)
                     for rsvp in rsvps
@@ -114,8 +115,9 @@ def queue_reminder_chunk(
     return queued, None
 
 
-def _promotions_waiting(session: Session, event: Event, rsvps: list[Rsvp]) -> set[int]:
-    """The ids of ``rsvps`` whose promotion email is still in the outbox, unsent."""
+def _confirmations_waiting(session: Session, event: Event, rsvps: list[Rsvp]) -> set[int]:
+    """The ids of ``rsvps`` (confirmed) whose email confirming the place (where the RSVP
+    stands, or the promotion) is still in the outbox, unsent."""
     if not rsvps:
         return set()
     return set(
@@ -123,7 +125,7 @@ def _promotions_waiting(session: Session, event: Event, rsvps: list[Rsvp]) -> se
             select(OutboxMessage.rsvp_id).where(
                 OutboxMessage.event_id == event.id,  # indexed: the event's mail only
                 OutboxMessage.rsvp_id.in_([r.id for r in rsvps]),
-                OutboxMessage.kind == MailKind.RSVP_PROMOTED,
+                OutboxMessage.kind.in_((MailKind.RSVP_RECEIVED, MailKind.RSVP_PROMOTED)),
                 OutboxMessage.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)),
             )
         )

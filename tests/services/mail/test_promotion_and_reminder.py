@@ -14,7 +14,7 @@ from models import OutboxMessage, Waypoint
 from services import rsvp as rsvps
 from services import worker
 from services.urls import manage_url
-from tests.factories import make_event, rsvp
+from tests.factories import add_role, make_event, rsvp, submit_rsvp
 
 START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # Sunday 13:00 in Berlin
 EARLY = START - timedelta(days=3)  # when Ada and Ben RSVPed
@@ -86,7 +86,7 @@ def test_promotion_near_the_two_hour_reminder_is_one_email_saying_both(
         ("120", "dropped"),
         ("1440", "dropped"),
     ]
-    assert {r.last_error for r in folded} == {"sent with the promotion email"}
+    assert {r.last_error for r in folded} == {"sent with the email confirming the place"}
 
 
 def test_a_reminder_more_than_an_hour_after_the_promotion_still_comes_on_its_own(
@@ -134,3 +134,70 @@ def test_a_reminder_falling_due_while_the_promotion_waits_is_not_sent_apart(
     [(subject, text)] = mail_to_ben(smtp_server)
     assert subject == "You have a place, today: March for the Climate"
     assert "Starts: Sunday 29 November 2026, 13:00 CET" in text
+
+
+def mail_to(smtp_server, address: str) -> list[tuple[str, str]]:
+    return [
+        (str(m["Subject"]), m.get_body(("plain",)).get_content())
+        for m in smtp_server.inbox.to(address)
+    ]
+
+
+def test_an_approval_near_the_two_hour_reminder_is_one_email_saying_both(
+    session, smtp_server, full_march
+):
+    event, _ada, _ben = full_march
+    event.capacity = None  # a place for her once approved
+    medics = add_role(session, event, "Medics", needs_approval=True)
+    cleo = rsvp(session, event, "cleo@example.org", role=medics, now=EARLY)
+    assert cleo.status == "pending_approval"
+    worker.run(once=True, now=EARLY)
+    smtp_server.inbox.raw.clear()
+
+    rsvps.approve(session, event, cleo, START - timedelta(hours=2, minutes=30))
+    session.commit()
+    for now in (START - timedelta(hours=2, minutes=30), START - timedelta(hours=2)):
+        worker.run(once=True, now=now)
+
+    [(subject, text)] = mail_to(smtp_server, "cleo@example.org")
+    assert subject == "You are confirmed, today: March for the Climate"
+    assert "Today 13:00: March for the Climate, assemble at Brandenburger Tor." in text
+
+
+def test_a_confirmation_minutes_before_a_reminder_says_it_and_no_reminder_follows(
+    session, smtp_server, full_march
+):
+    event, _ada, _ben = full_march
+    event.capacity = None
+    session.commit()
+    # Dan RSVPs ten minutes before the two-hour reminder and confirms five minutes later.
+    submitted = submit_rsvp(
+        session, event, "dan@example.org", now=START - timedelta(hours=2, minutes=10)
+    )
+    rsvps.confirm_rsvp(session, submitted, START - timedelta(hours=2, minutes=5))
+    session.commit()
+    for now in (START - timedelta(hours=2, minutes=5), START - timedelta(hours=2)):
+        worker.run(once=True, now=now)
+
+    subjects = [subject for subject, _text in mail_to(smtp_server, "dan@example.org")]
+    assert subjects == [
+        "Your RSVP: March for the Climate",  # the link to confirm it
+        "You are confirmed, today: March for the Climate",
+    ]
+
+
+def test_a_confirmation_days_ahead_says_only_that(session, smtp_server, full_march):
+    event, _ada, _ben = full_march
+    event.capacity = None
+    session.commit()
+    rsvp(session, event, "eve@example.org", now=START - timedelta(days=2))
+    for hours in (48, 24, 2):
+        worker.run(once=True, now=START - timedelta(hours=hours))
+
+    subjects = [subject for subject, _text in mail_to(smtp_server, "eve@example.org")]
+    assert subjects == [
+        "Your RSVP: March for the Climate",
+        "You are confirmed: March for the Climate",
+        "Reminder, tomorrow: March for the Climate",
+        "Reminder, today: March for the Climate",
+    ]

@@ -2,7 +2,9 @@
 // has one, else the vendored jsQR on camera frames), type a code, or find a name. While the
 // phone is offline, check-ins wait in localStorage (the code and the time, never a name) and
 // go out, oldest first, as soon as the connection is back. Without this script the typed
-// code is a plain form POST.
+// code is a plain form POST. Once the service worker is ready, the page asks it to keep a
+// copy of this page and of the files it uses (static/js/sw.js), so that it opens again
+// without a connection; offline.js registers the worker and shows the offline notice.
 import { fill, plural, readWords, word } from './i18n.js';
 
 const root = document.getElementById('checkin');
@@ -295,4 +297,23 @@ function setUpSearch(words, searchUrl, send, showResult) {
   query.addEventListener('input', search);
 }
 
-if (root) startCheckIn(root);
+// --- kept for offline use -------------------------------------------------------------------
+
+function keepOffline() {
+  const note = document.getElementById('checkin-kept');
+  if (!note || !('serviceWorker' in navigator) || !window.MessageChannel) return;
+  const served = !!navigator.serviceWorker.controller; // this visit already went through it
+  const assets = Array.from(document.querySelectorAll(
+    'script[src], link[rel="stylesheet"], link[rel="icon"], link[rel="manifest"]',
+  ), (node) => node.src || node.href);
+  navigator.serviceWorker.ready.then((registration) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event) => { note.hidden = !(event.data && event.data.kept); };
+    registration.active.postMessage({ type: 'keep-checkin', served, assets }, [channel.port2]);
+  }).catch(() => {});
+}
+
+if (root) {
+  startCheckIn(root);
+  keepOffline();
+}

@@ -16,7 +16,7 @@ function startCheckIn(box) {
   const form = document.getElementById('checkin-form');
   const input = form.querySelector('input[name="code"]');
   const fieldError = document.getElementById(`${input.id}-error`);
-  const csrf = form.querySelector('input[name="csrf_token"]').value;
+  const csrfField = form.querySelector('input[name="csrf_token"]');
   const result = document.getElementById('checkin-result');
   const queueLine = document.getElementById('checkin-queue');
   const storageKey = `rallypoint:checkin-queue:${window.location.pathname}`;
@@ -71,16 +71,34 @@ function startCheckIn(box) {
     }
   }
 
+  // A page kept offline may outlive its session (the browser was closed): its CSRF token is
+  // then refused with a 400. Fetch the page again for a fresh one (a GET: no names in it).
+  function freshToken() {
+    return fetch(window.location.pathname, { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+      .then((html) => {
+        const page = new DOMParser().parseFromString(html, 'text/html');
+        const field = page.querySelector('#checkin-form input[name="csrf_token"]');
+        if (!field || !field.value) throw new Error('no token');
+        csrfField.value = field.value;
+      });
+  }
+
   // One check-in to the server: resolves with {ok, message} (and field for a bad code);
   // rejects with Offline (no answer: keep it) or Held (an answer saying "not now": keep it).
-  function send(body) {
+  function send(body, retried) {
     return fetch(jsonUrl, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf },
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfField.value },
       body: JSON.stringify(body),
     }).catch(() => { throw new Offline(); }).then((r) => {
       if (r.status === 429) throw new Held(word(words, 'too_many', 'Too many codes.'));
+      if (r.status === 400 && !retried) {
+        return freshToken().then(() => send(body, true), () => {
+          throw new Held(word(words, 'reload', 'Reload this page.'));
+        });
+      }
       if (r.status === 400 || r.status === 403) {
         throw new Held(word(words, 'reload', 'Reload this page.'));
       }

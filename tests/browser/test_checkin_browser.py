@@ -161,6 +161,23 @@ def test_the_check_in_page_reopens_offline_and_its_check_ins_are_sent_later(
     organiser.context.close()
 
 
+def test_a_kept_page_whose_session_ended_still_sends_its_queue(live_server, page, world):
+    """The browser was closed in the crowd: the session cookie is gone, so the kept page's
+    CSRF token is refused; the page fetches a fresh one and the queued check-in goes."""
+    page.goto(live_server + world["path"])
+    expect(page.get_by_text(KEPT)).to_be_visible()
+    page.context.set_offline(True)
+    page.reload()
+    page.get_by_label("Check-in code").fill(world["ada"])
+    page.get_by_role("button", name="Check in", exact=True).click()
+    queue = page.locator("#checkin-queue")
+    expect(queue).to_have_text("1 check-in waiting to be sent")
+    page.context.clear_cookies()
+    page.context.set_offline(False)
+    expect(queue).to_have_text("All check-ins are sent.")
+    expect(page.locator("#checkin-result")).to_have_text("Checked in: Ada Lovelace, Stewards.")
+
+
 def test_a_revoked_link_stops_opening_offline_once_the_phone_was_online(
     live_server, app, page, world
 ):

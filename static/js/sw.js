@@ -15,6 +15,7 @@
 // workers only in its most recent releases.
 'use strict';
 // v2: v1 kept draft previews; activating v2 deletes its caches. v3: keeps the offline page.
+// (v3 also gained the steward's check-in cache: new, so there was nothing older to delete.)
 const VERSION = 'rallypoint-v3';
 const PAGES = `${VERSION}-pages`;
 const ASSETS = `${VERSION}-assets`;
@@ -161,7 +162,8 @@ self.addEventListener('message', (event) => {
   const data = event.data || {};
   if (data.type !== 'keep-checkin' || !event.source || !event.ports[0]) return;
   const port = event.ports[0];
-  event.waitUntil(keepForSteward(event.source, data)
+  event.waitUntil(Promise.resolve()
+    .then(() => keepForSteward(event.source, data))
     .catch(() => false)
     .then((kept) => port.postMessage({ kept })));
 });

@@ -178,6 +178,25 @@ def test_a_kept_page_whose_session_ended_still_sends_its_queue(live_server, page
     expect(page.locator("#checkin-result")).to_have_text("Checked in: Ada Lovelace, Stewards.")
 
 
+def test_the_phone_keeps_the_newest_five_check_in_pages_only(live_server, app, page, world):
+    with app.app_context():
+        event = db.session.get(Event, world["event_id"])
+        tokens_ = [
+            march.create_steward_link(db.session, event, label=f"Team {n}", now=utcnow())
+            for n in range(5)
+        ]
+        paths = [world["path"]] + [f"/steward/{token}/checkin" for token in tokens_]
+        db.session.commit()
+    for path in paths:
+        page.goto(live_server + path)
+        expect(page.get_by_text(KEPT)).to_be_visible()
+    kept = page.evaluate("""() => caches.keys()
+        .then(names => caches.open(names.find(name => name.endsWith('-checkin'))))
+        .then(cache => cache.keys())
+        .then(keys => keys.map(key => new URL(key.url).pathname))""")
+    assert kept == paths[1:]
+
+
 def test_a_revoked_link_stops_opening_offline_once_the_phone_was_online(
     live_server, app, page, world
 ):

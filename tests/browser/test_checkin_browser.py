@@ -181,11 +181,11 @@ def test_a_kept_page_whose_session_ended_still_sends_its_queue(live_server, page
 def test_the_phone_keeps_the_newest_five_check_in_pages_only(live_server, app, page, world):
     with app.app_context():
         event = db.session.get(Event, world["event_id"])
-        tokens_ = [
+        links = [
             march.create_steward_link(db.session, event, label=f"Team {n}", now=utcnow())
             for n in range(5)
         ]
-        paths = [world["path"]] + [f"/steward/{token}/checkin" for token in tokens_]
+        paths = [world["path"]] + [f"/steward/{token}/checkin" for token in links]
         db.session.commit()
     for path in paths:
         page.goto(live_server + path)

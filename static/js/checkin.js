@@ -111,6 +111,8 @@ function startCheckIn(box) {
     const items = loadQueue();
     items.push(item);
     saveQueue(items);
+    showFieldError('');
+    input.value = ''; // kept: the next volunteer's code goes in an empty field
     showResult(false, word(words, 'offline', 'No connection: kept on this phone.'));
   }
 

@@ -143,6 +143,7 @@ def test_the_check_in_page_reopens_offline_and_its_check_ins_are_sent_later(
     page.get_by_role("button", name="Check in", exact=True).click()
     queue = page.locator("#checkin-queue")
     expect(queue).to_have_text("1 check-in waiting to be sent")
+    expect(page.get_by_label("Check-in code")).to_have_value("")  # ready for the next one
     expect(page.locator("#checkin-scan")).to_be_visible()  # the scanner's scripts came too
     shot(page, "offline-reopened")
     assert_accessible(page)

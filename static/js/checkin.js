@@ -2,7 +2,9 @@
 // has one, else the vendored jsQR on camera frames), type a code, or find a name. While the
 // phone is offline, check-ins wait in localStorage (the code and the time, never a name) and
 // go out, oldest first, as soon as the connection is back. Without this script the typed
-// code is a plain form POST.
+// code is a plain form POST. Once the service worker is ready, the page asks it to keep a
+// copy of this page and of the files it uses (static/js/sw.js), so that it opens again
+// without a connection; offline.js registers the worker and shows the offline notice.
 import { fill, plural, readWords, word } from './i18n.js';
 
 const root = document.getElementById('checkin');
@@ -14,7 +16,7 @@ function startCheckIn(box) {
   const form = document.getElementById('checkin-form');
   const input = form.querySelector('input[name="code"]');
   const fieldError = document.getElementById(`${input.id}-error`);
-  const csrf = form.querySelector('input[name="csrf_token"]').value;
+  const csrfField = form.querySelector('input[name="csrf_token"]');
   const result = document.getElementById('checkin-result');
   const queueLine = document.getElementById('checkin-queue');
   const storageKey = `rallypoint:checkin-queue:${window.location.pathname}`;
@@ -69,16 +71,34 @@ function startCheckIn(box) {
     }
   }
 
+  // A page kept offline may outlive its session (the browser was closed): its CSRF token is
+  // then refused with a 400. Fetch the page again for a fresh one (a GET: no names in it).
+  function freshToken() {
+    return fetch(window.location.pathname, { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+      .then((html) => {
+        const page = new DOMParser().parseFromString(html, 'text/html');
+        const field = page.querySelector('#checkin-form input[name="csrf_token"]');
+        if (!field || !field.value) throw new Error('no token');
+        csrfField.value = field.value;
+      });
+  }
+
   // One check-in to the server: resolves with {ok, message} (and field for a bad code);
   // rejects with Offline (no answer: keep it) or Held (an answer saying "not now": keep it).
-  function send(body) {
+  function send(body, retried) {
     return fetch(jsonUrl, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf },
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfField.value },
       body: JSON.stringify(body),
     }).catch(() => { throw new Offline(); }).then((r) => {
       if (r.status === 429) throw new Held(word(words, 'too_many', 'Too many codes.'));
+      if (r.status === 400 && !retried) {
+        return freshToken().then(() => send(body, true), () => {
+          throw new Held(word(words, 'reload', 'Reload this page.'));
+        });
+      }
       if (r.status === 400 || r.status === 403) {
         throw new Held(word(words, 'reload', 'Reload this page.'));
       }
@@ -91,6 +111,8 @@ function startCheckIn(box) {
     const items = loadQueue();
     items.push(item);
     saveQueue(items);
+    showFieldError('');
+    input.value = ''; // kept: the next volunteer's code goes in an empty field
     showResult(false, word(words, 'offline', 'No connection: kept on this phone.'));
   }
 
@@ -295,4 +317,23 @@ function setUpSearch(words, searchUrl, send, showResult) {
   query.addEventListener('input', search);
 }
 
-if (root) startCheckIn(root);
+// --- kept for offline use -------------------------------------------------------------------
+
+function keepOffline() {
+  const note = document.getElementById('checkin-kept');
+  if (!note || !('serviceWorker' in navigator) || !window.MessageChannel) return;
+  const served = !!navigator.serviceWorker.controller; // this visit already went through it
+  const assets = Array.from(document.querySelectorAll(
+    'script[src], link[rel="stylesheet"], link[rel="icon"], link[rel="manifest"]',
+  ), (node) => node.src || node.href);
+  navigator.serviceWorker.ready.then((registration) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event) => { note.hidden = !(event.data && event.data.kept); };
+    registration.active.postMessage({ type: 'keep-checkin', served, assets }, [channel.port2]);
+  }).catch(() => {});
+}
+
+if (root) {
+  startCheckIn(root);
+  keepOffline();
+}

@@ -5,12 +5,17 @@
 // The app's own scripts and styles: from the cache, refreshed behind. Tiles seen before: cached.
 // Any other page, or a form sent, without a connection: our "you are offline" page (kept at
 // install, in the phone's language, and refreshed with every event page), never the browser's.
+// A steward's check-in page: kept once opened online (its script asks, with the scripts and
+// styles it uses), so that it opens again without a connection and check-ins queue on the
+// phone. Only the GET page of one steward link, which lists no names; never the name search
+// or an answer to a code. A 404 (the link revoked or expired) drops the copy.
 // Push alerts (at the end): shown as a notification; a tap opens the event page.
 //
 // A classic script, not a module: it imports nothing, and Firefox runs module service
 // workers only in its most recent releases.
 'use strict';
 // v2: v1 kept draft previews; activating v2 deletes its caches. v3: keeps the offline page.
+// (v3 also gained the steward's check-in cache: new, so there was nothing older to delete.)
 const VERSION = 'rallypoint-v3';
 const PAGES = `${VERSION}-pages`;
 const ASSETS = `${VERSION}-assets`;
@@ -19,6 +24,9 @@ const MAX_TILES = 400;
 const EVENT_PAGE = /^\/e\/[^/]+\/?$/;
 const EVENT_DATA = /^\/e\/[^/]+\/(live\.json|route\.geojson|qr\.svg)$/;
 const OFFLINE_PAGE = '/offline';
+const CHECKIN = `${VERSION}-checkin`;
+const MAX_CHECKIN_PAGES = 5;
+const CHECKIN_PAGE = /^\/steward\/[^/]+\/checkin$/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -100,6 +108,66 @@ function staleWhileRevalidate(request, cacheName) {
   }));
 }
 
+// --- the steward's check-in page ------------------------------------------------------------
+
+// One copy per steward link, under its address without a query; the newest few links only.
+function checkinKey(url) {
+  return new Request(url.origin + url.pathname);
+}
+
+function keepCheckinPage(url, response) {
+  const key = checkinKey(url);
+  return caches.open(CHECKIN).then((cache) => {
+    if (response.status === 404 || response.status === 410) return cache.delete(key);
+    if (!response.ok || response.redirected || url.search) return null;
+    return cache.delete(key) // put last, so that the oldest link is the first key
+      .then(() => cache.put(key, response))
+      .then(() => cache.keys())
+      .then((keys) => Promise.all(keys.slice(0, Math.max(0, keys.length - MAX_CHECKIN_PAGES))
+        .map((old) => cache.delete(old))));
+  }).catch(() => {});
+}
+
+function checkinPage(request) {
+  const url = new URL(request.url);
+  return fetch(request).then((response) => keepCheckinPage(url, response.clone())
+    .then(() => response))
+    .catch(() => caches.match(checkinKey(url), { cacheName: CHECKIN, ignoreVary: true })
+      .then((cached) => cached || offlinePage()));
+}
+
+// The page asks to be kept (posted by static/js/checkin.js once the worker is ready): the
+// page itself unless this visit already went through the worker, and the scripts and styles
+// it named (our /static/ files only). Answers {kept} on the port given.
+function keepForSteward(client, data) {
+  const url = new URL(client.url);
+  if (url.origin !== self.location.origin || !CHECKIN_PAGE.test(url.pathname)) {
+    return Promise.resolve(false);
+  }
+  const clean = new URL(url.origin + url.pathname);
+  const page = data.served ? Promise.resolve()
+    : fetch(clean.href, { credentials: 'same-origin' })
+      .then((response) => keepCheckinPage(clean, response)).catch(() => {});
+  const assets = (Array.isArray(data.assets) ? data.assets : []).slice(0, 20)
+    .map((asset) => new URL(String(asset), url))
+    .filter((asset) => asset.origin === url.origin && asset.pathname.indexOf('/static/') === 0);
+  const stored = caches.open(ASSETS).then((cache) => Promise.all(assets.map((asset) => cache
+    .match(asset.href).then((hit) => hit || cache.add(asset.href)).catch(() => {}))));
+  return Promise.all([page, stored])
+    .then(() => caches.match(checkinKey(url), { cacheName: CHECKIN }))
+    .then((copy) => !!copy);
+}
+
+self.addEventListener('message', (event) => {
+  const data = event.data || {};
+  if (data.type !== 'keep-checkin' || !event.source || !event.ports[0]) return;
+  const port = event.ports[0];
+  event.waitUntil(Promise.resolve()
+    .then(() => keepForSteward(event.source, data))
+    .catch(() => false)
+    .then((kept) => port.postMessage({ kept })));
+});
+
 function offlinePage() {
   return caches.match(OFFLINE_PAGE, { ignoreVary: true })
     .then((page) => page || Response.error());
@@ -109,6 +177,11 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   const ours = url.origin === self.location.origin;
+  if (ours && request.mode === 'navigate' && request.method === 'GET'
+      && CHECKIN_PAGE.test(url.pathname)) {
+    event.respondWith(checkinPage(request));
+    return;
+  }
   if (ours && request.mode === 'navigate' && !EVENT_PAGE.test(url.pathname)) {
     // A link or a form to a page we do not keep (the RSVP form, a calendar file...).
     event.respondWith(fetch(request).catch(offlinePage));

@@ -13,7 +13,7 @@ import segno
 from playwright.sync_api import expect
 
 from core.extensions import db
-from models import utcnow
+from models import Event, utcnow
 from services import tokens
 from services.live import positions as march
 from services.rsvp import checkin as checkins
@@ -118,6 +118,108 @@ def test_offline_check_ins_wait_on_the_phone_and_reach_the_day_view(
     expect(page.locator("#checkin-result")).to_have_text("Checked in: Grace Hopper, Stewards.")
     expect(checked_in).to_have_text("1")  # the day view, without a reload
     organiser.context.close()
+
+
+KEPT = "This page is kept on this phone: it opens without a connection too."
+IS_KEPT = "path => caches.match(path).then(copy => !!copy)"
+
+
+def test_the_check_in_page_reopens_offline_and_its_check_ins_are_sent_later(
+    live_server, browser, page, world
+):
+    """The normal case on the day: opened once with a signal, reopened in the crowd without."""
+    page.goto(live_server + world["path"])
+    expect(page.get_by_text(KEPT)).to_be_visible()  # on the first visit already
+    assert page.evaluate(IS_KEPT, world["path"])
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", name="Check in volunteers")).to_be_visible()
+    expect(page.locator("[data-offline-banner]")).to_have_text(
+        "You are offline. Codes you enter are kept on this phone and sent when the connection "
+        "is back."
+    )
+    page.get_by_label("Check-in code").fill(world["grace"])
+    page.get_by_role("button", name="Check in", exact=True).click()
+    queue = page.locator("#checkin-queue")
+    expect(queue).to_have_text("1 check-in waiting to be sent")
+    expect(page.get_by_label("Check-in code")).to_have_value("")  # ready for the next one
+    expect(page.locator("#checkin-scan")).to_be_visible()  # the scanner's scripts came too
+    shot(page, "offline-reopened")
+    assert_accessible(page)
+
+    organiser = browser.new_context(**PHONE).new_page()
+    log_in(organiser, live_server, "owner@example.org", PASSWORD)
+    organiser.goto(f"{live_server}/organise/events/{world['event_id']}/checkins")
+    checked_in = organiser.locator('[data-role="0"] [data-count="checked_in"]')
+    expect(checked_in).to_have_text("0")
+
+    page.context.set_offline(False)
+    expect(queue).to_have_text("All check-ins are sent.")
+    expect(page.locator("#checkin-result")).to_have_text("Checked in: Grace Hopper, Stewards.")
+    expect(page.locator("[data-offline-banner]")).to_be_hidden()
+    expect(checked_in).to_have_text("1")
+    organiser.context.close()
+
+
+def test_a_kept_page_whose_session_ended_still_sends_its_queue(live_server, page, world):
+    """The browser was closed in the crowd: the session cookie is gone, so the kept page's
+    CSRF token is refused; the page fetches a fresh one and the queued check-in goes."""
+    page.goto(live_server + world["path"])
+    expect(page.get_by_text(KEPT)).to_be_visible()
+    page.context.set_offline(True)
+    page.reload()
+    page.get_by_label("Check-in code").fill(world["ada"])
+    page.get_by_role("button", name="Check in", exact=True).click()
+    queue = page.locator("#checkin-queue")
+    expect(queue).to_have_text("1 check-in waiting to be sent")
+    page.context.clear_cookies()
+    page.context.set_offline(False)
+    expect(queue).to_have_text("All check-ins are sent.")
+    expect(page.locator("#checkin-result")).to_have_text("Checked in: Ada Lovelace, Stewards.")
+
+
+def test_the_phone_keeps_the_newest_five_check_in_pages_only(live_server, app, page, world):
+    with app.app_context():
+        event = db.session.get(Event, world["event_id"])
+        links = [
+            march.create_steward_link(db.session, event, label=f"Team {n}", now=utcnow())
+            for n in range(5)
+        ]
+        paths = [world["path"]] + [f"/steward/{token}/checkin" for token in links]
+        db.session.commit()
+    for path in paths:
+        page.goto(live_server + path)
+        expect(page.get_by_text(KEPT)).to_be_visible()
+    kept = page.evaluate("""() => caches.keys()
+        .then(names => caches.open(names.find(name => name.endsWith('-checkin'))))
+        .then(cache => cache.keys())
+        .then(keys => keys.map(key => new URL(key.url).pathname))""")
+    assert kept == paths[1:]
+
+
+def test_a_revoked_link_stops_opening_offline_once_the_phone_was_online(
+    live_server, app, page, world
+):
+    page.goto(live_server + world["path"])
+    page.reload()  # now through the service worker, which keeps the fresh copy
+    expect(page.get_by_text(KEPT)).to_be_visible()
+    with app.app_context():
+        token = world["path"].split("/")[2]
+        link = march.steward_link(db.session, token, utcnow())
+        event = db.session.get(Event, world["event_id"])
+        assert march.revoke_steward_link(db.session, event, link.id, utcnow())
+        db.session.commit()
+
+    page.reload()
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    page.wait_for_function(f"() => ({IS_KEPT})({world['path']!r}).then(kept => !kept)")
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
+    expect(page.get_by_label("Check-in code")).to_have_count(0)
+    page.context.set_offline(False)
 
 
 def test_manage_page_shows_the_qr_code_and_the_code(live_server, page, world):

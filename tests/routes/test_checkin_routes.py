@@ -76,6 +76,22 @@ def test_json_answers_unknown_and_used_codes_alike(client, session, link, volunt
     assert session.scalars(select(CheckIn.steward_link_id)).all() == [stored]
 
 
+def test_the_page_a_phone_keeps_offline_names_nobody(client, session, event, stewards, link):
+    """The service worker keeps the GET page of a steward link (static/js/sw.js): it must
+    hold no volunteer's name or email, even after check-ins; only answers name them."""
+    volunteer = add_rsvp(
+        session, event, "zenobia@example.org", name="Zenobia Quartermaine", role_id=stewards.id
+    )
+    session.commit()
+    answer = client.submit(f"/steward/{link}/checkin", {"code": checkins.code_for(volunteer)})
+    assert "Zenobia Quartermaine" in answer.text
+    assert answer.headers["Cache-Control"] == "no-store"
+    page = client.get(f"/steward/{link}/checkin")
+    assert page.status_code == 200
+    assert "Zenobia" not in page.text and "zenobia@" not in page.text
+    assert 'id="checkin-kept" hidden' in page.text
+
+
 def test_json_without_csrf_token_is_refused(client, link, volunteer):
     response = client.post(
         f"/steward/{link}/checkin.json", json={"code": checkins.code_for(volunteer)}

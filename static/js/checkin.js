@@ -301,6 +301,13 @@ function setUpSearch(words, searchUrl, send, showResult) {
     }));
   }
 
+  function needsConnection() {
+    const li = document.createElement('li');
+    li.textContent = word(words, 'search_offline',
+      'Finding a name needs a connection: type the code instead.');
+    list.replaceChildren(li);
+  }
+
   function search() {
     const text = query.value.trim();
     const mine = ++asked;
@@ -311,7 +318,7 @@ function setUpSearch(words, searchUrl, send, showResult) {
     fetch(`${searchUrl}?q=${encodeURIComponent(text)}`, { credentials: 'same-origin' })
       .then((r) => (r.ok ? r.json() : null))
       .then((data) => { if (data && mine === asked) render(data.results || []); })
-      .catch(() => { /* offline: a name needs the connection */ });
+      .catch(() => { if (mine === asked) needsConnection(); });
   }
 
   query.addEventListener('input', search);

@@ -112,6 +112,10 @@ def test_offline_check_ins_wait_on_the_phone_and_reach_the_day_view(
     expect(queue).to_have_text("1 check-in waiting to be sent")
     stored = page.evaluate("JSON.stringify(Object.assign({}, window.localStorage))")
     assert "Grace" not in stored and world["grace"][:3] in stored  # codes and times only
+    page.get_by_label("Name").fill("Gra")  # a name needs the server
+    expect(page.locator("#search-results")).to_have_text(
+        "Finding a name needs a connection: type the code instead."
+    )
 
     page.context.set_offline(False)
     expect(queue).to_have_text("All check-ins are sent.")

@@ -219,9 +219,9 @@ def place_name(n: int, kind: str, label: str) -> str:
 
 
 def distance_text(metres: float) -> str:
-    """ "80 m" below a kilometre, else "3.4 km"."""
-    if metres < 1000:
-        return _("%(n)d m", n=round(metres))
+    """ "80 m" (to the nearest 10 m, at least 10) below a kilometre, else "3.4 km"."""
+    if metres < 995:
+        return _("%(n)d m", n=max(10, round(metres / 10) * 10))
     return _("%(km)s km", km=f"{metres / 1000:.1f}")
 
 

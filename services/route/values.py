@@ -222,7 +222,8 @@ def distance_text(metres: float) -> str:
     """ "80 m" (to the nearest 10 m, at least 10) below a kilometre, else "3.4 km"."""
     if metres < 995:
         return _("%(n)d m", n=max(10, round(metres / 10) * 10))
-    return _("%(km)s km", km=f"{metres / 1000:.1f}")
+    km = f"{metres / 1000:.1f}"
+    return _("%(km)s km", km=km)
 
 
 def validate_places(places: Sequence[Place], line: Sequence[Point]) -> tuple[Place, ...]:

@@ -19,7 +19,7 @@ from services import events
 from services.events import demo
 from services.route import parse_text
 from tests.factories import NOW, make_event
-from tests.plugins.browser import log_in
+from tests.plugins.browser import PHONE, log_in
 
 
 def test_phone_map_shows_the_marked_section_the_alternative_and_their_legend(
@@ -110,5 +110,36 @@ def test_organiser_marks_a_section_through_the_form(live_server, browser, app, o
         page.get_by_role("button", name="Save accessibility").click()
         expect(page.get_by_text("Accessibility saved.")).to_be_visible()
         expect(page.get_by_label("Section 1: Note")).to_have_value("12 steps down to the underpass")
+    finally:
+        context.close()
+
+
+def test_organiser_adds_toilets_beside_the_route_on_a_phone(live_server, browser, app, organiser):
+    with app.app_context():
+        event_id = make_event(db.session, organiser[0], as_organiser=True).id
+        db.session.commit()
+    context = browser.new_context(**PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        log_in(page, live_server, organiser[1], organiser[2])
+        page.goto(f"{live_server}/organise/events/{event_id}/route/accessibility")
+        page.get_by_label("Place 1: Kind").select_option(label="Toilets")
+        page.get_by_label("Place 1: Label").fill("Tiergarten side of the Gate")
+        page.get_by_label("Place 1: Latitude").fill("52.5160, 13.3765")  # a pasted pair
+        page.get_by_label("Place 2: Kind").select_option(label="Rest")
+        page.get_by_label("Place 2: Label").fill("Benches")
+        page.get_by_label("Place 2: Latitude").fill("north")
+        page.get_by_label("Place 2: Longitude").fill("13.3765")
+        page.get_by_role("button", name="Save accessibility").click()
+        # Refused next to the field, with everything typed kept (the pair now split).
+        expect(page.get_by_text("The latitude must be a number between -90 and 90")).to_be_visible()
+        expect(page.get_by_label("Place 2: Latitude")).to_have_value("north")
+        expect(page.get_by_label("Place 1: Longitude")).to_have_value("13.3765")
+        page.get_by_label("Place 2: Latitude").fill("52.5120")
+        page.get_by_role("button", name="Save accessibility").click()
+        expect(page.get_by_text("Accessibility saved.")).to_be_visible()
+        expect(page.get_by_label("Place 1: Label")).to_have_value("Tiergarten side of the Gate")
+        expect(page.get_by_label("Place 2: Kind")).to_have_value("rest")
     finally:
         context.close()

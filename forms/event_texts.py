@@ -14,6 +14,7 @@ from services.events.translations import MAX_DESCRIPTION, MAX_TEXT, field_name
 
 _TOO_LONG = {
     60: _l("Use at most 60 characters."),
+    80: _l("Use at most 80 characters."),
     120: _l("Use at most 120 characters."),
     140: _l("Use at most 140 characters."),
 }
@@ -48,6 +49,8 @@ class EventTextsForm(Form):
         TextKind.ROLE: _l("Roles"),
         TextKind.WAYPOINT: _l("Places on the route"),
         TextKind.SECTION_NOTE: _l("Notes on the route's marked sections"),
+        TextKind.PLACE_LABEL: _l("Places beside the route"),
+        TextKind.PLACE_NOTE: _l("Notes on the places beside the route"),
     }
     TEXTS: dict[str, tuple[str, str, str]] = {}  # field name: (kind, source, language)
 

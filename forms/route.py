@@ -1,7 +1,9 @@
 """The second step of a route upload (the organiser's answer to the page's question), and
-the route's accessibility: marked sections and a step-free alternative."""
+the route's accessibility: marked sections, a step-free alternative and places beside it."""
 
 from __future__ import annotations
+
+import math
 
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
@@ -9,7 +11,14 @@ from wtforms import Form as WtfForm
 from wtforms.validators import DataRequired, Length
 
 from forms.base import Form
-from services.route import MAX_NOTE_CHARS, MAX_SECTIONS, Section
+from services.route import (
+    MAX_NOTE_CHARS,
+    MAX_PLACE_LABEL_CHARS,
+    MAX_PLACES,
+    MAX_SECTIONS,
+    Place,
+    Section,
+)
 
 EMPTY_ROWS = 3  # blank section rows the page offers below the marked ones
 
@@ -54,11 +63,84 @@ class SectionRowForm(WtfForm):
         )
 
 
+def _number(raw: str) -> float | None:
+    """A typed decimal degree ("52.5163", also "52,5163"); None if it is not one."""
+    text = raw.strip()
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+class PlaceRowForm(WtfForm):
+    """One row of the places table: a kind, a label, where (decimal degrees; "52.5163,
+    13.3777" pasted into the latitude field fills both) and a note. The service checks the
+    kind, the label and the distance from the route, naming the place."""
+
+    kind = SelectField(_l("Kind"), validate_choice=False)
+    label = StringField(
+        _l("Label"),
+        validators=[Length(max=MAX_PLACE_LABEL_CHARS, message=_l("Use at most 80 characters."))],
+    )
+    lat = StringField(_l("Latitude"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    lon = StringField(_l("Longitude"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    note = StringField(
+        _l("Note"),
+        validators=[Length(max=MAX_NOTE_CHARS, message=_l("Use at most 140 characters."))],
+    )
+
+    def is_blank(self) -> bool:
+        return not self.kind.data and not any(
+            (f.data or "").strip() for f in (self.label, self.lat, self.lon, self.note)
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.is_blank():
+            return True
+        lat, lon = (self.lat.data or "").strip(), (self.lon.data or "").strip()
+        if not lon and lat.count(",") == 1 and lat.replace(" ", "").count(".") == 2:
+            self.lat.data, self.lon.data = (part.strip() for part in lat.split(","))
+        valid = super().validate(extra_validators)
+        for field, limit, empty, bad in (
+            (
+                self.lat,
+                90,
+                _l("Enter the latitude, for example 52.5163."),
+                _l("The latitude must be a number between -90 and 90, for example 52.5163."),
+            ),
+            (
+                self.lon,
+                180,
+                _l("Enter the longitude, for example 13.3777."),
+                _l("The longitude must be a number between -180 and 180, for example 13.3777."),
+            ),
+        ):
+            raw = (field.data or "").strip()
+            value = _number(raw) if raw else None
+            if not raw or value is None or not -limit <= value <= limit:
+                field.errors = [*field.errors, str(empty if not raw else bad)]
+                valid = False
+        return valid
+
+    def place(self) -> Place:
+        return Place(
+            _number(self.lat.data or "") or 0.0,
+            _number(self.lon.data or "") or 0.0,
+            self.kind.data or "",
+            self.label.data or "",
+            self.note.data or "",
+        )
+
+
 class AccessibilityForm(Form):
     """The route's marked sections (blank rows are ignored) and its step-free alternative."""
 
-    # The service's message on "sections" names the section: it shows above the table.
-    error_fields = {"sections": None}
+    # The service's message on "sections" (or "places") names the section (or place): it
+    # shows above the form.
+    error_fields = {"sections": None, "places": None}
 
     sections = FieldList(FormField(SectionRowForm), max_entries=MAX_SECTIONS + EMPTY_ROWS)
     alternative_text = TextAreaField(
@@ -70,5 +152,10 @@ class AccessibilityForm(Form):
         render_kw={"rows": 6, "spellcheck": "false", "autocomplete": "off"},
     )
 
+    places = FieldList(FormField(PlaceRowForm), max_entries=MAX_PLACES + EMPTY_ROWS)
+
     def sections_given(self) -> list[Section]:
         return [row.form.section() for row in self.sections if not row.form.is_blank()]
+
+    def places_given(self) -> list[Place]:
+        return [row.form.place() for row in self.places if not row.form.is_blank()]

@@ -19,7 +19,7 @@ from models.notice import EventNotice
 from models.organisers import AccessLogEntry, EventInvitation
 from models.outbox import OutboxMessage, Suppression
 from models.push import PushAlert, PushRetry, PushSubscription
-from models.route import AlternativePoint, RoutePoint, RouteSection, Waypoint
+from models.route import AlternativePoint, RoutePlace, RoutePoint, RouteSection, Waypoint
 from models.rsvp import Role, Rsvp
 from models.schedule import ScheduleItem
 from models.user import User
@@ -46,6 +46,7 @@ __all__ = [
     "PushSubscription",
     "Role",
     "RsvpCount",
+    "RoutePlace",
     "RoutePoint",
     "RouteSection",
     "Rsvp",

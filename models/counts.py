@@ -43,7 +43,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models.base import Base
 from models.event import Event, EventChange, EventTextTranslation, EventTranslation
 from models.march import MarchPosition
-from models.route import AlternativePoint, RoutePoint, RouteSection, Waypoint
+from models.route import AlternativePoint, RoutePlace, RoutePoint, RouteSection, Waypoint
 from models.rsvp import Role, Rsvp
 from models.schedule import ScheduleItem
 
@@ -57,6 +57,7 @@ PAGE_MODELS = (
     RoutePoint,
     RouteSection,
     AlternativePoint,
+    RoutePlace,
     Waypoint,
     ScheduleItem,
     EventChange,

@@ -56,6 +56,8 @@ class TextKind(StrEnum):
     ROLE = "role"  # a role's name
     WAYPOINT = "waypoint"  # a waypoint's label
     SECTION_NOTE = "section_note"  # a marked section's note (``RouteSection``)
+    PLACE_LABEL = "place_label"  # a place beside the route's label (``RoutePlace``)
+    PLACE_NOTE = "place_note"  # ... and its note
 
 
 class WaypointKind(StrEnum):

@@ -24,7 +24,7 @@ from models.enums import EventStatus, Visibility
 from models.route import assembly_waypoint
 
 if TYPE_CHECKING:
-    from models.route import AlternativePoint, RoutePoint, RouteSection, Waypoint
+    from models.route import AlternativePoint, RoutePlace, RoutePoint, RouteSection, Waypoint
     from models.rsvp import Role, Rsvp
     from models.schedule import ScheduleItem
 
@@ -71,6 +71,8 @@ class Event(Base):
     is_step_free_available: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Kept with the places beside the route, so the event page loads them only if there are.
+    has_route_places: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     revision: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped with every change to what the public page shows (``models.counts``); never
     # set by hand.
@@ -92,6 +94,9 @@ class Event(Base):
     )
     alternative_points: Mapped[list[AlternativePoint]] = relationship(
         order_by="AlternativePoint.seq", cascade="all, delete-orphan", passive_deletes=True
+    )
+    places: Mapped[list[RoutePlace]] = relationship(
+        order_by="RoutePlace.seq", cascade="all, delete-orphan", passive_deletes=True
     )
     schedule_items: Mapped[list[ScheduleItem]] = relationship(
         order_by="ScheduleItem.starts_at", cascade="all, delete-orphan", passive_deletes=True

@@ -1,5 +1,5 @@
-"""The walked line of a march, the named places on it, its marked sections and its
-step-free alternative."""
+"""The walked line of a march, the named places on it, its marked sections, its
+step-free alternative and the places beside it (toilets, first aid ...)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,22 @@ class AlternativePoint(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+
+
+class RoutePlace(Base):
+    """A place near the route but not on its line: toilets, first aid, rest, a quiet zone or
+    a place to leave the march (``services.route.PLACE_KINDS``), within 1 km of the line."""
+
+    __tablename__ = "route_places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # order on the page, from 0
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str] = mapped_column(String(140), default="")
 
 
 def assembly_waypoint(waypoints: Iterable[Waypoint]) -> Waypoint | None:

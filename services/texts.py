@@ -1,6 +1,6 @@
 """The organisers' own texts in a reader's language: the event's title and description, and
-its schedule item titles, role names and waypoint labels, each as translated on the
-Languages page (``services.events.translations``), else as written.
+its schedule item titles, role names, waypoint labels, section notes and places' labels,
+each as translated on the Languages page (``services.events.translations``), else as written.
 
 Top-level beside ``calendar`` and ``urls``: the event pages, the emails and the calendar
 files all read it, and the mail package may not import the events package (events → mail).
@@ -56,6 +56,12 @@ class ReaderTexts:
 
     def section_note(self, note: str) -> str:
         return self.text(TextKind.SECTION_NOTE, note)
+
+    def place_label(self, label: str) -> str:
+        return self.text(TextKind.PLACE_LABEL, label)
+
+    def place_note(self, note: str) -> str:
+        return self.text(TextKind.PLACE_NOTE, note)
 
 
 def for_reader(event: Event, language: str) -> ReaderTexts:

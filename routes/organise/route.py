@@ -24,7 +24,9 @@ from services.errors import DomainError
 from services.events import accessibility as access
 from services.events import page as pages
 from services.route import (
+    KIND_LABELS,
     MAX_UPLOAD_BYTES,
+    PLACE_KINDS,
     SECTION_LABELS,
     Choice,
     ConnectPoints,
@@ -219,8 +221,9 @@ MAX_PLAIN_POINT_CHOICES = 150
 
 
 def _accessibility_form(event) -> AccessibilityForm:
-    """The form with the stored sections and alternative (a POST's own data wins), blank rows
-    to add sections with, and each row's choices: the route's points, named by waypoint."""
+    """The form with the stored sections, alternative and places beside the route (a POST's
+    own data wins), blank rows to add sections and places with, and each row's choices: the
+    route's points, named by waypoint; the places' kinds."""
     if request.method == "POST":
         form = AccessibilityForm()
     else:
@@ -237,10 +240,21 @@ def _accessibility_form(event) -> AccessibilityForm:
                     for s in event.sections
                 ],
                 "alternative_text": format_text(Route(alternative, ())) if alternative else "",
+                "places": [
+                    {
+                        "kind": p.kind,
+                        "label": p.label,
+                        "lat": f"{p.lat:g}",
+                        "lon": f"{p.lon:g}",
+                        "note": p.note,
+                    }
+                    for p in access.stored_places(event)
+                ],
             }
         )
         for _n in range(EMPTY_ROWS):
             form.sections.append_entry()
+            form.places.append_entry()
     names = access.point_names(event)
     used = {s.start_seq for s in event.sections} | {s.end_seq for s in event.sections}
     count = len(event.route_points)
@@ -258,6 +272,11 @@ def _accessibility_form(event) -> AccessibilityForm:
         row.form.start.choices = [SelectChoice("", "—"), *points]
         row.form.end.choices = [SelectChoice("", "—"), *points]
         row.form.kind.choices = kinds
+    place_kinds = [SelectChoice("", "—")] + [
+        SelectChoice(kind.value, str(KIND_LABELS[kind])) for kind in PLACE_KINDS
+    ]
+    for row in form.places:
+        row.form.kind.choices = place_kinds
     return form
 
 
@@ -272,14 +291,20 @@ def _alternative_points(form: AccessibilityForm) -> tuple[Point, ...]:
 @bp.route("/events/<int:event_id>/route/accessibility", methods=["GET", "POST"])
 @login_required
 def accessibility(event_id: int):
-    """Marked sections (steps, steep, rough, narrow, no exit) and a step-free alternative."""
+    """Marked sections (steps, steep, rough, narrow, no exit), a step-free alternative and
+    places beside the route (toilets, first aid, rest, quiet zone, a place to leave)."""
     event = require_organiser(event_id, for_update=request.method == "POST")
     form = _accessibility_form(event)
     if form.validate_on_submit() and (
         done := save(
             form,
             lambda: events.save_accessibility(
-                db.session, event, form.sections_given(), _alternative_points(form), utcnow()
+                db.session,
+                event,
+                form.sections_given(),
+                _alternative_points(form),
+                utcnow(),
+                form.places_given(),
             ),
             _("Accessibility saved."),
             lambda _result: redirect(url_for(".accessibility", event_id=event.id)),

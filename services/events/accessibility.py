@@ -2,7 +2,9 @@
 between two of the route's points, and a step-free alternative line.
 
 Points such as toilets, first aid, rest, a quiet zone or a place to leave the march are
-waypoints of their kinds (``models.enums.WaypointKind``), entered with the route.
+places beside the route (``RoutePlace``): not part of its line, so toilets 80 m off it do not
+bend the march line; each within 1 km of the line. (A waypoint of those kinds still works,
+as a point of the line.)
 
 A section is stored by the ``seq`` of its two route points. Saving the route again keeps
 each section on the same two places (found by their coordinates on the new line); a section
@@ -19,17 +21,22 @@ from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from models import AlternativePoint, Event, RouteSection
+from models import AlternativePoint, Event, RoutePlace, RouteSection
 from services.errors import DomainError
 from services.events import changes
 from services.route import (
+    KIND_LABELS,
     SECTION_LABELS,
+    Place,
     Point,
     Route,
     RouteError,
     Section,
+    distance_text,
     section_name,
+    snap_to_route,
     validate_alternative,
+    validate_places,
     validate_sections,
 )
 from services.texts import ReaderTexts
@@ -41,6 +48,52 @@ def stored_sections(event: Event) -> tuple[Section, ...]:
 
 def stored_alternative(event: Event) -> tuple[Point, ...]:
     return tuple(Point(p.lat, p.lon) for p in event.alternative_points)
+
+
+def stored_places(event: Event) -> tuple[Place, ...]:
+    """The places beside the route; reads ``event.places`` only if it has any."""
+    if not event.has_route_places:
+        return ()
+    return tuple(Place(p.lat, p.lon, p.kind, p.label, p.note) for p in event.places)
+
+
+def carried_places(event: Event, route: Route) -> tuple[Place, ...]:
+    """The places that go with ``route`` when it is stored: its own if it carries some (our
+    own export), else the stored ones, which must still be near the new line. Raises
+    ``DomainError`` (field ``route``) naming the first place too far from it."""
+    if route.places is not None:
+        return route.places
+    places = stored_places(event)
+    if not places:
+        return ()
+    if len(route.points) < 2:
+        raise DomainError(
+            _("The route has places beside it: remove them on the accessibility page first."),
+            "route",
+        )
+    try:
+        return validate_places(places, route.points)
+    except RouteError as err:
+        raise DomainError(
+            _(
+                "%(problem)s Move or remove the place on the accessibility page first.",
+                problem=str(err),
+            ),
+            "route",
+        ) from None
+
+
+def store_places(session: Session, event: Event, places: Sequence[Place]) -> None:
+    """Replace the event's places beside the route (already checked). Flushes."""
+    if event.has_route_places or event.places:
+        event.places.clear()
+        session.flush()
+    event.places.extend(
+        RoutePlace(seq=i, lat=p.lat, lon=p.lon, kind=p.kind, label=p.label, note=p.note)
+        for i, p in enumerate(places)
+    )
+    event.has_route_places = bool(places)
+    session.flush()
 
 
 def carried_sections(event: Event, route: Route) -> tuple[Section, ...]:
@@ -114,10 +167,12 @@ def save_accessibility(
     sections: Sequence[Section],
     alternative: Sequence[Point],
     now: datetime,
+    places: Sequence[Place] | None = None,
 ) -> None:
-    """Make the event's marked sections and step-free alternative exactly these. Raises
-    ``DomainError`` (field ``sections`` or ``alternative_text``) naming the first bad one,
-    before anything changes."""
+    """Make the event's marked sections and step-free alternative exactly these, and its
+    places beside the route too unless ``places`` is None. Raises ``DomainError`` (field
+    ``sections``, ``alternative_text`` or ``places``) naming the first bad one, before
+    anything changes."""
     try:
         checked = validate_sections(sections, len(event.route_points))
     except RouteError as err:
@@ -126,8 +181,16 @@ def save_accessibility(
         line = validate_alternative(alternative)
     except RouteError as err:
         raise DomainError(str(err), "alternative_text") from None
+    beside = None
+    if places is not None:
+        try:
+            beside = validate_places(places, [Point(p.lat, p.lon) for p in event.route_points])
+        except RouteError as err:
+            raise DomainError(str(err), "places") from None
     before = changes.snapshot(event)
     store_accessibility(session, event, checked, line)
+    if beside is not None:
+        store_places(session, event, beside)
     changes.record(session, event, before, now)
 
 
@@ -163,3 +226,27 @@ def section_views(event: Event, texts: ReaderTexts) -> list[dict]:
         }
         for s in event.sections
     ]
+
+
+def place_views(event: Event, texts: ReaderTexts) -> list[dict]:
+    """Each place beside the route as the event page lists it: kind, its name, label and note
+    in the reader's language (``texts``), and how far it is from the line ("80 m"). Reads
+    ``event.places`` only if the event has any."""
+    if not event.has_route_places:
+        return []
+    line = [Point(p.lat, p.lon) for p in event.route_points]
+    views = []
+    for p in event.places:
+        distance = snap_to_route(line, Point(p.lat, p.lon))[1] if len(line) >= 2 else None
+        views.append(
+            {
+                "kind": p.kind,
+                "kind_label": str(KIND_LABELS.get(p.kind, p.kind)),
+                "label": texts.place_label(p.label),
+                "note": texts.place_note(p.note) if p.note else "",
+                "lat": p.lat,
+                "lon": p.lon,
+                "distance": distance_text(distance) if distance is not None else "",
+            }
+        )
+    return views

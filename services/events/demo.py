@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, Role, User
-from models.enums import SectionKind
+from models.enums import SectionKind, WaypointKind
 from services import accounts, events
-from services.route import Point, Section, parse_text
+from services.route import Place, Point, Section, parse_text
 from services.times import to_local, to_utc
 
 DEMO_SLUG = "berlin-march-demo"
@@ -36,7 +36,7 @@ ROUTE_TEXT = """\
 52.5163, 13.3777, Brandenburg Gate, stop
 52.5163, 13.3787
 52.5164, 13.3797
-52.5165, 13.3807, Toilets at Pariser Platz (east side), toilets
+52.5165, 13.3807
 52.5166, 13.3818
 52.5168, 13.3830, Russian embassy (Unter den Linden 63–65), end
 """
@@ -50,6 +50,17 @@ ALTERNATIVE = (
     Point(52.5139, 13.3815),
     Point(52.5155, 13.3816),
     Point(52.5166, 13.3818),
+)
+
+# The toilets stand beside the route, north of Pariser Platz: a place, not a point of the line.
+PLACES = (
+    Place(
+        52.5172,
+        13.3801,
+        WaypointKind.TOILETS,
+        "Toilets at Pariser Platz (north side)",
+        "Step-free, with a wheelchair-accessible cubicle",
+    ),
 )
 
 SCHEDULE = [  # local time, title, description, waypoint label
@@ -137,7 +148,7 @@ def _create_march(session: Session, user: User, day: date, now: datetime) -> Eve
     )
     event.slug = DEMO_SLUG
     events.save_route(session, event, parse_text(ROUTE_TEXT), now)
-    events.save_accessibility(session, event, SECTIONS, ALTERNATIVE, now)
+    events.save_accessibility(session, event, SECTIONS, ALTERNATIVE, now, PLACES)
     waypoint_ids = {w.label: w.id for w in event.waypoints}
     events.save_schedule(
         session,

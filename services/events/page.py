@@ -179,6 +179,17 @@ def map_data(event: Event, config: Mapping, texts: ReaderTexts | None = None) ->
             if event.is_step_free_available
             else []
         ),
+        # Places beside the line: loaded (one query) only for an event that has some.
+        "places": [
+            {
+                "lat": p.lat,
+                "lon": p.lon,
+                "kind": p.kind,
+                "label": texts.place_label(p.label) if texts is not None else p.label,
+                "note": (texts.place_note(p.note) if texts is not None and p.note else p.note),
+            }
+            for p in (event.places if event.has_route_places else ())
+        ],
         "tiles": {"url": config["TILE_URL"], "attribution": config["TILE_ATTRIBUTION"]},
     }
 
@@ -222,6 +233,7 @@ def event_page(event: Event, *, config: Mapping, language: str, page_url: str) -
         ],
         "map_data": map_data(event, config, texts),
         "sections": accessibility.section_views(event, texts),
+        "places": accessibility.place_views(event, texts),
         "step_free": event.is_step_free_available,
         "schedule": [
             {

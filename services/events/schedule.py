@@ -21,9 +21,12 @@ from models import Event, RoutePoint, ScheduleItem, Waypoint
 from services.errors import DomainError
 from services.events import changes
 from services.events.accessibility import (
+    carried_places,
     carried_sections,
     store_accessibility,
+    store_places,
     stored_alternative,
+    stored_places,
     stored_sections,
 )
 from services.route import Point, Route, haversine_m, route_length_m
@@ -52,6 +55,7 @@ def event_route(event: Event) -> Route:
         tuple(RouteWaypoint(w.lat, w.lon, w.kind, w.label) for w in event.waypoints),
         stored_sections(event),
         stored_alternative(event),
+        stored_places(event) or None,
     )
 
 
@@ -68,8 +72,10 @@ def save_route(session: Session, event: Event, route: Route, now: datetime) -> N
 def store_route(session: Session, event: Event, route: Route) -> None:
     """Replace the line and the waypoints with ``route`` without recording a change (a new
     copy has nobody to tell); schedule items follow their waypoint (``follow_waypoints``).
-    Raises ``DomainError`` before changing anything if a marked section would be lost."""
+    Raises ``DomainError`` before changing anything if a marked section would be lost, or a
+    place beside the route would be more than 1 km from the new line."""
     sections = carried_sections(event, route)
+    places = carried_places(event, route)
     old = {w.id: w for w in event.waypoints}
     links = {
         item.id: (
@@ -101,6 +107,7 @@ def store_route(session: Session, event: Event, route: Route) -> None:
     event.route_length_m = round(route_length_m(route.points))
     session.flush()
     store_accessibility(session, event, sections, route.alternative)
+    store_places(session, event, places)
     new = [(w.id, w.label, Point(w.lat, w.lon)) for w in event.waypoints]
     for item in event.schedule_items:
         item.waypoint_id = follow_waypoint(links.get(item.id), new)

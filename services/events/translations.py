@@ -18,12 +18,14 @@ from services.errors import DomainError
 
 MAX_DESCRIPTION = 20_000
 # As long as the text itself may be (``ScheduleItem.title``, ``Role.name``, ``Waypoint.label``,
-# ``RouteSection.note``).
+# ``RouteSection.note``, ``RoutePlace.label`` and ``.note``).
 MAX_TEXT = {
     TextKind.SCHEDULE_ITEM: 140,
     TextKind.ROLE: 60,
     TextKind.WAYPOINT: 120,
     TextKind.SECTION_NOTE: 140,
+    TextKind.PLACE_LABEL: 80,
+    TextKind.PLACE_NOTE: 140,
 }
 
 
@@ -72,12 +74,15 @@ def field_name(kind: str, source: str, language: str) -> str:
 def sources(event: Event) -> dict[str, list[str]]:
     """The texts of ``event`` that can be translated, per ``TextKind``, each once, in the
     order the page shows them: schedule item titles (by time), role names, waypoint labels,
-    section notes."""
+    section notes, places' labels and notes."""
+    places = event.places if event.has_route_places else []
     found: dict[str, list[str]] = {
         TextKind.SCHEDULE_ITEM: [item.title for item in event.schedule_items],
         TextKind.ROLE: [role.name for role in event.roles],
         TextKind.WAYPOINT: [waypoint.label for waypoint in event.waypoints],
         TextKind.SECTION_NOTE: [section.note for section in event.sections],
+        TextKind.PLACE_LABEL: [place.label for place in places],
+        TextKind.PLACE_NOTE: [place.note for place in places],
     }
     return {
         kind: list(dict.fromkeys(t for t in texts if t.strip())) for kind, texts in found.items()

@@ -10,10 +10,13 @@ from flask_babel import gettext as _
 from services.route.guards import check_size, decode_json, guard_json
 from services.route.values import (
     ALTERNATIVE_ROLE,
+    MAX_PLACES,
     MAX_POINTS,
     MAX_SECTIONS,
     MAX_WAYPOINTS,
+    PLACE_ROLE,
     SECTION_ROLE,
+    Place,
     Point,
     Route,
     RouteError,
@@ -38,7 +41,8 @@ def parse_geojson(data: bytes) -> Route:
     from property "label" or "name", kind from "kind" with the same defaults as parse_gpx).
     LineString features with property "role" are not the route: "step_free_alternative" is
     the alternative line, "section" a marked section's stretch ("kind", "note"; see
-    ``to_geojson``). Positions are [longitude, latitude]. Raises RouteError for anything else.
+    ``to_geojson``); Point features with "role" "place" are places beside the line ("kind",
+    "label", "note"). Positions are [longitude, latitude]. Raises RouteError for anything else.
     """
     check_size(data)
     text = decode_json(data)
@@ -51,7 +55,9 @@ def parse_geojson(data: bytes) -> Route:
         raise RouteError(
             _("The file is not valid JSON: %(detail)s.", detail=shorten(str(err), 200))
         ) from None
-    line, spots, extra = _geojson_parts(doc)
+    line, all_spots, extra = _geojson_parts(doc)
+    spots = [(c, p) for c, p in all_spots if p.get("role") != PLACE_ROLE]
+    places = _places([(c, p) for c, p in all_spots if p.get("role") == PLACE_ROLE])
     if not isinstance(line, list):
         raise RouteError(_("The LineString coordinates must be a list of positions."))
     if not line:
@@ -81,8 +87,31 @@ def parse_geojson(data: bytes) -> Route:
             ),
             sections,
             alternative,
+            places,
         )
     )
+
+
+def _places(found: Parts) -> tuple[Place, ...] | None:
+    """The places beside the line (Point features with "role": "place"); None without any."""
+    if not found:
+        return None
+    if len(found) > MAX_PLACES:
+        raise RouteError(_("A route can have at most %(n)d places beside it.", n=MAX_PLACES))
+    places: list[Place] = []
+    for n, (coords, props) in enumerate(found, 1):
+        lat, lon = _position(coords, _("Place %(n)d", n=n))
+        kind, label, note = (props.get(key) for key in ("kind", "label", "note"))
+        places.append(
+            Place(
+                lat,
+                lon,
+                kind if isinstance(kind, str) else "",
+                label if isinstance(label, str) else "",
+                note if isinstance(note, str) else "",
+            )
+        )
+    return tuple(places)
 
 
 def _accessibility(extra: list[tuple[Any, dict[str, Any]]], line: tuple[Point, ...]):
@@ -193,7 +222,8 @@ def _position(coords: Any, where: str) -> tuple[float, float]:
 
 def to_geojson(route: Route, name: str) -> dict[str, Any]:
     """A FeatureCollection: the line as a LineString feature with properties {"name": name},
-    then one Point feature per waypoint with properties {"label", "kind"}, then the step-free
+    then one Point feature per waypoint with properties {"label", "kind"} and one per place
+    beside the line ({"role": "place", "kind", "label", "note"}), then the step-free
     alternative ({"role": "step_free_alternative"}) and each marked section, a copy of its
     stretch ({"role": "section", "kind", "note"}), as LineString features."""
     line = {
@@ -208,6 +238,19 @@ def to_geojson(route: Route, name: str) -> dict[str, Any]:
             "geometry": {"type": "Point", "coordinates": [w.lon, w.lat]},
         }
         for w in route.waypoints
+    ]
+    spots += [
+        {
+            "type": "Feature",
+            "properties": {
+                "role": PLACE_ROLE,
+                "kind": p.kind,
+                "label": p.label,
+                "note": p.note,
+            },
+            "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+        }
+        for p in route.places or ()
     ]
     extra = []
     if route.alternative:

@@ -13,7 +13,9 @@ from services.route.choices import Choice, connect_points
 from services.route.guards import check_size, decode_xml, guard_xml
 from services.route.values import (
     ALTERNATIVE_ROLE,
+    PLACE_ROLE,
     SECTION_ROLE,
+    Place,
     Point,
     Route,
     RouteError,
@@ -41,22 +43,40 @@ def parse_gpx(data: bytes) -> Route | Choice:
     entities, or nested or sized beyond what a route needs, are refused before gpxpy sees
     them, and gpxpy never sees <extensions>. Tracks of <type> "rallypoint:section:<kind>"
     (a marked section: a copy of its stretch, the note as <desc>) and
-    "rallypoint:step_free_alternative" are not part of the line (see ``to_gpx``).
+    "rallypoint:step_free_alternative" are not part of the line (see ``to_gpx``), and a
+    <wpt> with <src> "rallypoint:place" is a place beside it (kind from <type>, note from
+    <desc>); a file without such points says nothing about places (``Route.places`` None).
     Raises RouteError.
     """
     check_size(data)
     gpx = _gpxpy_parse(guard_xml(decode_xml(data, "gpx")))
-    kinds = assign_kinds([w.type for w in gpx.waypoints], last_is_end=True)
+    marked = [w for w in gpx.waypoints if w.source == _PREFIX + PLACE_ROLE]
+    plain = [w for w in gpx.waypoints if w.source != _PREFIX + PLACE_ROLE]
+    kinds = assign_kinds([w.type for w in plain], last_is_end=True)
     waypoints = tuple(
         Waypoint(round_coord(w.latitude), round_coord(w.longitude), kind, w.name or "")
-        for w, kind in zip(gpx.waypoints, kinds)
+        for w, kind in zip(plain, kinds)
+    )
+    places = (
+        tuple(
+            Place(
+                round_coord(w.latitude),
+                round_coord(w.longitude),
+                w.type or "",
+                w.name or "",
+                w.description or "",
+            )
+            for w in marked
+        )
+        if marked
+        else None
     )
     main = [t for t in gpx.tracks if not (t.type or "").startswith(_PREFIX)]
     extra = [t for t in gpx.tracks if (t.type or "").startswith(_PREFIX)]
     track = _points(p for t in main for s in t.segments for p in s.points)
     if track:
         sections, alternative = _accessibility(extra, track)
-        return validate(Route(track, waypoints, sections, alternative))
+        return validate(Route(track, waypoints, sections, alternative, places))
     if stops := _points(p for r in gpx.routes for p in r.points):
         return connect_points(stops, waypoints)
     if waypoints:
@@ -105,8 +125,9 @@ def to_gpx(route: Route, name: str) -> str:
     """GPX 1.1 text: one track named `name` with one segment, waypoints as <wpt> with
     <name> and <type>; then the step-free alternative and each marked section (a copy of its
     stretch, the note as <desc>) as tracks of their own, typed so that ``parse_gpx`` keeps
-    them apart and other apps show them as lines. parse_gpx(to_gpx(r, n).encode()) == r for
-    valid non-empty routes with at most 6 decimals."""
+    them apart and other apps show them as lines; places beside the line as <wpt> with <type>
+    of their kind, the note as <desc> and <src> "rallypoint:place".
+    parse_gpx(to_gpx(r, n).encode()) == r for valid non-empty routes with at most 6 decimals."""
     gpx = gpxpy.gpx.GPX()
     gpx.name = name
     segment = gpxpy.gpx.GPXTrackSegment(
@@ -129,6 +150,12 @@ def to_gpx(route: Route, name: str) -> str:
     gpx.waypoints = [
         gpxpy.gpx.GPXWaypoint(w.lat, w.lon, name=w.label, type=w.kind) for w in route.waypoints
     ]
+    for place in route.places or ():
+        spot = gpxpy.gpx.GPXWaypoint(
+            place.lat, place.lon, name=place.label, type=place.kind, description=place.note or None
+        )
+        spot.source = _PREFIX + PLACE_ROLE
+        gpx.waypoints.append(spot)
     return gpx.to_xml()
 
 

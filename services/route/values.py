@@ -24,6 +24,9 @@ MAX_SECTIONS = 50
 MAX_NOTE_CHARS = 140  # as a translation's source may be (EventTextTranslation)
 MAX_WAYPOINTS = 200
 MAX_LABEL_CHARS = 120
+MAX_PLACES = 50  # places beside the route (toilets, first aid ...)
+MAX_PLACE_LABEL_CHARS = 80
+MAX_PLACE_DISTANCE_M = 1000  # a place farther from the line is not "along the route"
 DECIMALS = 6  # ~0.1 m; rounding on parse makes export/import round trips exact
 
 # A tuple, not `value in WaypointKind`: before Python 3.12 that raises TypeError for a
@@ -44,6 +47,15 @@ KIND_LABELS = {
     WaypointKind.EXIT: _l("Place to leave the march"),
     WaypointKind.OTHER: _l("Other"),
 }
+
+# The waypoint kinds a place beside the route may have, in the legend's order.
+PLACE_KINDS = (
+    WaypointKind.FIRST_AID,
+    WaypointKind.TOILETS,
+    WaypointKind.REST,
+    WaypointKind.QUIET_ZONE,
+    WaypointKind.EXIT,
+)
 
 # What each kind of marked section is called on the page, in the legend and in exports.
 SECTION_LABELS = {
@@ -90,6 +102,17 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Place:
+    """A place beside the route, not on its line: toilets 80 m off it do not bend the march."""
+
+    lat: float
+    lon: float
+    kind: str
+    label: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Route:
     points: tuple[Point, ...]  # the walked line, in order
     waypoints: tuple[Waypoint, ...]  # named places, in order
@@ -97,6 +120,7 @@ class Route:
     # a tuple, even empty, replaces them (a file that carries them).
     sections: tuple[Section, ...] | None = None
     alternative: tuple[Point, ...] | None = None  # the step-free line; () or 2+ points
+    places: tuple[Place, ...] | None = None  # beside the line; None as for sections
 
 
 class RouteError(ValueError):
@@ -187,8 +211,69 @@ def validate_sections(sections: Sequence[Section], point_count: int) -> tuple[Se
     return tuple(checked)
 
 
+def place_name(n: int, kind: str, label: str) -> str:
+    """How messages name a place: "Place 2 (Toilets: Tiergarten)"."""
+    kind_label = KIND_LABELS.get(kind, kind) if kind in PLACE_KINDS else shorten(str(kind))
+    what = f"{kind_label}: {shorten(label)}" if label else str(kind_label)
+    return _("Place %(n)d (%(what)s)", n=n, what=what)
+
+
+def distance_text(metres: float) -> str:
+    """ "80 m" (to the nearest 10 m, at least 10) below a kilometre, else "3.4 km"."""
+    if metres < 995:
+        return _("%(n)d m", n=max(10, round(metres / 10) * 10))
+    km = f"{metres / 1000:.1f}"
+    return _("%(km)s km", km=km)
+
+
+def validate_places(places: Sequence[Place], line: Sequence[Point]) -> tuple[Place, ...]:
+    """Check places beside ``line`` (the stored or new route): at most MAX_PLACES, a kind of
+    PLACE_KINDS, a label of at most 80 characters, a note as a section's, coordinates in
+    range and within MAX_PLACE_DISTANCE_M of the line. Returns them with coordinates rounded
+    and whitespace tidied; raises RouteError naming the first bad place."""
+    from services.route.geometry import snap_to_route  # geometry imports this module
+
+    if len(places) > MAX_PLACES:
+        raise RouteError(_("A route can have at most %(n)d places beside it.", n=MAX_PLACES))
+    if places and len(line) < 2:
+        raise RouteError(_("Draw or upload the route first: places must be near its line."))
+    checked: list[Place] = []
+    for n, p in enumerate(places, 1):
+        label = " ".join(p.label.split()) if isinstance(p.label, str) else ""
+        note = " ".join(p.note.split()) if isinstance(p.note, str) else ""
+        name = place_name(n, p.kind, label)
+        problem = None
+        if p.kind not in PLACE_KINDS:
+            problem = _(
+                "the kind must be one of %(kinds)s.", kinds=", ".join(str(k) for k in PLACE_KINDS)
+            )
+        elif not label:
+            problem = _("a label is required.")
+        elif len(label) > MAX_PLACE_LABEL_CHARS:
+            problem = _("the label must be at most %(n)d characters.", n=MAX_PLACE_LABEL_CHARS)
+        else:
+            problem = label_problem(label) or note_problem(note) or coord_problem(p.lat, p.lon)
+        if problem:
+            raise RouteError(_("%(name)s: %(problem)s", name=name, problem=problem))
+        spot = Point(round_coord(float(p.lat)), round_coord(float(p.lon)))
+        distance = snap_to_route(line, spot)[1]
+        if distance > MAX_PLACE_DISTANCE_M:
+            raise RouteError(
+                _(
+                    "%(name)s: it is %(distance)s from the route; a place must be within "
+                    "%(limit)s of it.",
+                    name=name,
+                    distance=distance_text(distance),
+                    limit=distance_text(MAX_PLACE_DISTANCE_M),
+                )
+            )
+        checked.append(Place(spot.lat, spot.lon, p.kind, label, note))
+    return tuple(checked)
+
+
 ALTERNATIVE_ROLE = "step_free_alternative"  # how files mark the alternative line
 SECTION_ROLE = "section"  # ... and a marked section's stretch
+PLACE_ROLE = "place"  # ... and a place beside the route
 
 
 def locate_section(
@@ -257,7 +342,8 @@ def validate(route: Route) -> Route:
     An entirely empty route (no points, no waypoints) means "no route yet" and is valid.
     Otherwise: 2..MAX_POINTS points, at most MAX_WAYPOINTS waypoints, coordinates finite
     and in range, kinds from WaypointKind, labels non-empty and at most 120 characters;
-    sections (if given) as ``validate_sections``, the alternative as ``validate_alternative``.
+    sections (if given) as ``validate_sections``, the alternative as ``validate_alternative``,
+    places beside the line as ``validate_places``.
     Raises RouteError naming the first problem found.
     """
     if not route.points and not route.waypoints:
@@ -284,4 +370,5 @@ def validate(route: Route) -> Route:
     points = tuple(Point(float(p.lat), float(p.lon)) for p in route.points)
     sections = None if route.sections is None else validate_sections(route.sections, len(points))
     alternative = None if route.alternative is None else validate_alternative(route.alternative)
-    return Route(points, tuple(waypoints), sections, alternative)
+    places = None if route.places is None else validate_places(route.places, points)
+    return Route(points, tuple(waypoints), sections, alternative, places)

@@ -1,4 +1,5 @@
-/* The route map on event pages: the walked line, numbered waypoints and a legend.
+/* The route map on event pages: the walked line, numbered waypoints, the places beside the
+ * line (toilets, first aid ...) and a legend.
  *
  * An enhancement only: the page already lists every waypoint as text. The map box stays
  * hidden (map.css) until this script marks it .map--ready, so a page whose Leaflet did not
@@ -108,6 +109,48 @@ function waypointMarker(waypoint, kinds, i18n) {
   return marker;
 }
 
+// Places beside the route (toilets, first aid ...): not on the line, so drawn as their own
+// markers in their kind's colour (map.css), without a number, each with a popup.
+function placeMarker(place, kinds, i18n) {
+  const kind = kindOf(kinds, place.kind);
+  const description = `${kindName(i18n, kind)}: ${place.label}`;
+  const marker = L.marker([place.lat, place.lon], {
+    icon: L.divIcon({
+      html: '',
+      className: `waypoint-marker place-marker waypoint-marker--${kind}`,
+      iconSize: [30, 30],
+      iconAnchor: [15, 15],
+      popupAnchor: [0, -14],
+    }),
+    title: description,
+    keyboard: true,
+    riseOnHover: true,
+  });
+  const box = document.createElement('div');
+  box.className = 'waypoint-popup';
+  const title = document.createElement('strong');
+  title.textContent = place.label;
+  const kindText = document.createElement('span');
+  kindText.className = 'waypoint-popup__kind';
+  kindText.textContent = kindName(i18n, kind);
+  box.append(title, kindText);
+  if (place.note) {
+    const note = document.createElement('span');
+    note.textContent = place.note;
+    box.append(note);
+  }
+  marker.bindPopup(box);
+  marker.on('add', () => {
+    const el = marker.getElement();
+    if (el) {
+      el.setAttribute('data-place-kind', kind);
+      const text = word(i18n, 'place', 'Place beside the route: {description}');
+      el.setAttribute('aria-label', fill(text, { description }));
+    }
+  });
+  return marker;
+}
+
 function legendLine(list, kind, text) {
   const item = L.DomUtil.create('li', 'map-legend__item', list);
   item.setAttribute('data-legend-line', kind);
@@ -157,15 +200,18 @@ function showRouteMap(container) {
   sectionLines(map, sections, sectionKinds, i18n);
   const kinds = kindsOf(data);
   const markers = waypoints.map((w) => waypointMarker(w, kinds, i18n).addTo(map));
+  const places = (data.places || []).filter((p) => p && typeof p.lat === 'number');
+  places.forEach((p) => placeMarker(p, kinds, i18n).addTo(map));
   const byNumber = {};
   waypoints.forEach((w, i) => { byNumber[String(w.n)] = markers[i]; });
   const present = new Set(sections.map((s) => sectionKindOf(sectionKinds, s.kind)));
   const lines = sectionKinds.filter((kind) => present.has(kind));
-  const legend = waypoints.length || lines.length || alternative
-    ? legendControl(legendKinds(kinds, waypoints), lines, Boolean(alternative), i18n).addTo(map)
+  const spots = waypoints.concat(places);
+  const legend = spots.length || lines.length || alternative
+    ? legendControl(legendKinds(kinds, spots), lines, Boolean(alternative), i18n).addTo(map)
     : null;
   const extra = alternative ? data.alternative : [];
-  fit(map, points.concat(waypoints.map((w) => [w.lat, w.lon]), extra),
+  fit(map, points.concat(spots.map((w) => [w.lat, w.lon]), extra),
     legend ? legend.getContainer().offsetHeight : 0);
   return { map, line, markers, byNumber, container };
 }

@@ -166,9 +166,15 @@ def test_demo_seed_creates_the_berlin_march_once_and_moves_it_when_past(session)
         "assembly",
         "first_aid",
         "stop",
-        "toilets",
         "end",
     ]
+    # The toilets stand beside the route: not a point of its line.
+    assert [(p.kind, p.label) for p in march.places] == [
+        ("toilets", "Toilets at Pariser Platz (north side)")
+    ]
+    assert (march.places[0].lat, march.places[0].lon) not in {
+        (p.lat, p.lon) for p in march.route_points
+    }
     assert [(s.kind, s.note) for s in march.sections] == [
         ("rough", "Cobblestones across Pariser Platz")
     ]

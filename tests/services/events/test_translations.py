@@ -28,6 +28,8 @@ def test_each_text_is_offered_once_in_page_order(session, event):
         TextKind.ROLE: ["Stewards"],
         TextKind.WAYPOINT: ["Potsdamer Platz", "Brandenburg Gate"],
         TextKind.SECTION_NOTE: [],
+        TextKind.PLACE_LABEL: [],
+        TextKind.PLACE_NOTE: [],
     }
 
 

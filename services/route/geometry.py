@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-
-from services.route.values import Point
+from dataclasses import dataclass
 
 EARTH_RADIUS_M = 6_371_008.8
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lon: float
 
 
 def haversine_m(a: Point, b: Point) -> float:

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from models.enums import SectionKind, WaypointKind
+from services.route.geometry import Point, snap_to_route
 
 MAX_POINTS = 5000
 MAX_SECTIONS = 50
@@ -70,12 +71,6 @@ SECTION_LABELS = {
 def kind_labels() -> dict[str, str]:
     """The kinds' names in the current language, as plain strings (for JSON)."""
     return {kind.value: str(label) for kind, label in KIND_LABELS.items()}
-
-
-@dataclass(frozen=True)
-class Point:
-    lat: float
-    lon: float
 
 
 @dataclass(frozen=True)
@@ -231,8 +226,6 @@ def validate_places(places: Sequence[Place], line: Sequence[Point]) -> tuple[Pla
     PLACE_KINDS, a label of at most 80 characters, a note as a section's, coordinates in
     range and within MAX_PLACE_DISTANCE_M of the line. Returns them with coordinates rounded
     and whitespace tidied; raises RouteError naming the first bad place."""
-    from services.route.geometry import snap_to_route  # geometry imports this module
-
     if len(places) > MAX_PLACES:
         raise RouteError(_("A route can have at most %(n)d places beside it.", n=MAX_PLACES))
     if places and len(line) < 2:

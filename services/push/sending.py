@@ -322,15 +322,16 @@ def _deliver(deliveries: list[Delivery], config: Mapping, now: datetime) -> dict
     queue = iter(deliveries)
     taking = threading.Lock()
     results: dict[int, str] = {}
-    taken = [0]
+    first = True
 
     def sender() -> None:
+        nonlocal first
         while True:
             with taking:  # checked and taken at once: the ones taken are a prefix
                 # The first always goes: a lease shorter than two timeouts must not stall.
-                late = taken[0] and time.monotonic() >= deadline
+                late = not first and time.monotonic() >= deadline
                 delivery = None if late else next(queue, None)
-                taken[0] += 1
+                first = False
             if delivery is None:
                 return
             subscription_id, outcome = one(delivery)

@@ -19,8 +19,7 @@ from models import Event
 from models.enums import EventStatus
 from routes.access import require_organiser
 from services.events import embed as embeds
-from services.events import event_route
-from services.events import page as pages
+from services.events import event_route, finding
 from services.route import kind_labels
 from services.route.svg import Size, route_svg
 
@@ -34,7 +33,7 @@ PREVIEW_PICTURE = Size(width=600, height=315, margin=24)
 
 
 def _load(slug: str) -> Event:
-    event = pages.event_for_page(db.session, slug)
+    event = finding.event_for_page(db.session, slug)
     if event is None:
         abort(404)
     if event.status == EventStatus.DRAFT:

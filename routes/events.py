@@ -31,7 +31,7 @@ from routes.access import require_organiser
 from services import calendar as ical
 from services import push
 from services import texts as reader_texts
-from services.events import event_route
+from services.events import event_route, finding
 from services.events import page as pages
 from services.live import feed as live
 from services.route import to_geojson, to_gpx, to_kml
@@ -42,7 +42,7 @@ PER_PAGE = 20
 
 
 def _load(slug: str) -> Event:
-    event = pages.event_for_page(db.session, slug)
+    event = finding.event_for_page(db.session, slug)
     if event is None:
         abort(404)
     if event.status == EventStatus.DRAFT:
@@ -147,7 +147,7 @@ def qr_code(slug: str):
 def short_link(short_code: str):
     """A listed event's short link: to its page. Not found for drafts and unlisted events,
     whose own link is their only way in."""
-    event = pages.event_for_short_code(db.session, short_code)
+    event = finding.event_for_short_code(db.session, short_code)
     if event is None:
         abort(404)
     response = redirect(url_for("events.show", slug=event.slug))
@@ -204,8 +204,8 @@ def listing():
     q = request.args.get("q", "").strip()[:100]
     number, past_page = _page_arg("page"), _page_arg("past")
     now = utcnow()
-    upcoming = pages.upcoming_events(db.session, now, PER_PAGE + 1, (number - 1) * PER_PAGE, q)
-    past = pages.past_events(db.session, now, PER_PAGE + 1, (past_page - 1) * PER_PAGE, q)
+    upcoming = finding.upcoming_events(db.session, now, PER_PAGE + 1, (number - 1) * PER_PAGE, q)
+    past = finding.past_events(db.session, now, PER_PAGE + 1, (past_page - 1) * PER_PAGE, q)
     response = Response(
         render_template(
             "events/list.html",
@@ -224,5 +224,5 @@ def listing():
 @bp.get("/events.ics")
 def feed():
     now = utcnow()
-    body = ical.feed_ics(pages.feed_events(db.session, now), _url, now)
+    body = ical.feed_ics(finding.feed_events(db.session, now), _url, now)
     return _cached(Response(body, mimetype="text/calendar"), None)

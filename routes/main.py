@@ -6,12 +6,12 @@ from flask import Blueprint, render_template
 
 from core.extensions import db
 from models import utcnow
-from services.events import page as pages
+from services.events import finding
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index():
-    upcoming = pages.upcoming_events(db.session, utcnow(), 5)
+    upcoming = finding.upcoming_events(db.session, utcnow(), 5)
     return render_template("main/index.html", upcoming=upcoming)

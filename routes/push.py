@@ -19,7 +19,7 @@ from models import Event, utcnow
 from models.enums import RsvpStatus
 from services import push
 from services import rsvp as rsvps
-from services.events import page as pages
+from services.events import finding
 
 bp = Blueprint("push", __name__)
 
@@ -32,7 +32,7 @@ def _limit() -> str:
 
 
 def _event(slug: str) -> Event:
-    event = pages.public_event(db.session, slug)
+    event = finding.public_event(db.session, slug)
     if event is None:
         abort(404)
     return event

@@ -33,6 +33,7 @@ from services import qr, tokens
 from services import rsvp as rsvps
 from services import texts as reader_texts
 from services.errors import DomainError
+from services.events import finding
 from services.events import page as pages
 from services.rsvp import checkin as checkins
 
@@ -62,7 +63,7 @@ def _is_fetch() -> bool:
 
 def _event(slug: str) -> Event:
     """A published or cancelled event; drafts stay invisible (404)."""
-    event = pages.public_event(db.session, slug)
+    event = finding.public_event(db.session, slug)
     if event is None:
         abort(404)
     return event

@@ -16,7 +16,7 @@ from models.enums import EventStatus
 from routes.api.common import PUBLIC, bp, spec
 from routes.api.problems import problem
 from services.api import schemas, serialise
-from services.events import page as pages
+from services.events import finding
 
 ERRORS = {"HTTP_404": schemas.Problem, "HTTP_429": schemas.Problem}
 
@@ -76,7 +76,7 @@ def event(slug: str):
     Details, the organisers' translations, the route as GeoJSON, the schedule, and the
     roles (with how many people are coming where the event shows that).
     """
-    found = _public(pages.event_for_page(db.session, slug))
+    found = _public(finding.event_for_page(db.session, slug))
     return _cached(serialise.event_detail(db.session, found, _url(found)), 60)
 
 
@@ -88,5 +88,5 @@ def live(slug: str):
     Changes and organisers' updates (newest first), where the march is, and the schedule:
     what an open event page refreshes.
     """
-    found = _public(pages.public_event(db.session, slug))
+    found = _public(finding.public_event(db.session, slug))
     return _cached(serialise.live_state(db.session, found), 10)

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from models import Event, EventOrganiser, Rsvp
 from models.enums import EventStatus, Visibility
 from services.api import schemas
-from services.events import event_route, format_reminder_offsets
-from services.events import page as pages
+from services.events import event_route, finding, format_reminder_offsets
 from services.live import feed as live
 from services.route import to_geojson
 from services.rsvp import attendees
@@ -37,7 +36,7 @@ def listed_events(
     if query.starts_before is not None:
         select_ = select_.where(Event.starts_at < query.starts_before)
     if q := query.q.strip():
-        select_ = select_.where(pages.matching(q))
+        select_ = select_.where(finding.matching(q))
     if city := query.city.strip():
         select_ = select_.where(func.lower(Event.city) == city.lower())
     rows = list(
@@ -64,7 +63,7 @@ def summary(event: Event, url: str) -> schemas.EventSummary:
 
 
 def event_detail(session: Session, event: Event, url: str) -> schemas.EventDetail:
-    """The public event, loaded by ``page.event_for_page``; counts only where it shows them."""
+    """The public event, loaded by ``finding.event_for_page``; counts only where it shows them."""
     labels = {w.id: w.label for w in event.waypoints}
     totals = attendees.totals(session, event)
     shown = event.is_count_public

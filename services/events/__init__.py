@@ -6,8 +6,9 @@ recorded change queues its notice), ``services.accounts`` (demo data) and the to
 helpers (``errors``, ``times``). ``services.mail`` never imports this package.
 
 The modules ``changes``, ``translations``, ``demo``, ``organisers`` (reading the team and
-its invitations), ``accessibility`` (naming sections for pages) and ``access_log`` are
-used as namespaces (``changes.record``, ``access_log.entries``); the verbs below are the rest.
+its invitations), ``accessibility`` (naming sections for pages), ``finding`` (which events
+the public pages show), ``page`` and ``access_log`` are used as namespaces
+(``changes.record``, ``access_log.entries``); the verbs below are the rest.
 """
 
 from services.events.accessibility import save_accessibility

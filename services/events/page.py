@@ -1,4 +1,4 @@
-"""The public pages' data: which events are listed, and what an event's page shows.
+"""The public pages' data: what an event's page shows (``finding`` finds the events).
 
 Built here rather than in a blueprint so that every page showing an event (the listing, the
 home page, the organiser's route editor, the RSVP pages) reads the same data. Times stay
@@ -19,13 +19,12 @@ import segno
 from babel.dates import get_timezone_location
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, bindparam, literal, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, and_, bindparam, literal, select
+from sqlalchemy.orm import Session
 
-from core.database import unicode_lower
-from models import Event, EventOrganiser, EventTranslation, RsvpCount, User
+from models import Event, EventOrganiser, RsvpCount, User
 from models.counts import NO_ROLE
-from models.enums import EventStatus, RsvpStatus, Visibility
+from models.enums import EventStatus, RsvpStatus
 from services import rsvp as rsvps
 from services import texts as reader_texts
 from services.events import accessibility, render_description
@@ -33,119 +32,6 @@ from services.route import KIND_LABELS, walking_minutes
 from services.rsvp import attendees
 from services.texts import ReaderTexts
 from services.times import format_time, format_when, to_local, zone
-
-
-def event_for_page(session: Session, slug: str) -> Event | None:
-    """The event at ``slug`` with everything its page shows, in one query per collection."""
-    return session.scalar(
-        select(Event)
-        .where(Event.slug == slug)
-        .options(
-            selectinload(Event.route_points),
-            selectinload(Event.waypoints),
-            selectinload(Event.sections),
-            selectinload(Event.schedule_items),
-            selectinload(Event.changes),
-            selectinload(Event.translations),
-            selectinload(Event.text_translations),
-            selectinload(Event.roles),
-        )
-    )
-
-
-def public_event(session: Session, slug: str) -> Event | None:
-    """The published or cancelled event at ``slug``; None for a draft, whose existence stays
-    private."""
-    return session.scalar(
-        select(Event).where(
-            Event.slug == slug, Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED))
-        )
-    )
-
-
-def event_for_short_code(session: Session, code: str) -> Event | None:
-    """The listed, published or cancelled event whose short link is ``code``; None for a
-    draft or an unlisted event (its 26-character slug is its only way in)."""
-    return session.scalar(
-        select(Event).where(
-            Event.short_code == code.lower(),
-            Event.visibility == Visibility.LISTED,
-            Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)),
-        )
-    )
-
-
-def _public() -> Select:
-    return select(Event).where(
-        Event.status == EventStatus.PUBLISHED, Event.visibility == Visibility.LISTED
-    )
-
-
-def matching(q: str):
-    """The condition "``q`` is in the title, in a translated title or in the city", case
-    ignored in any script ("берлин" finds "Марш в Берлине"): the listing's and the API's
-    search."""
-    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-    def contains(column):
-        return unicode_lower(column).like(pattern, escape="\\")
-
-    translated = select(EventTranslation.id).where(
-        EventTranslation.event_id == Event.id, contains(EventTranslation.title)
-    )
-    return or_(contains(Event.title), contains(Event.city), translated.exists())
-
-
-def _filtered(query: Select, q: str) -> Select:
-    return query.where(matching(q)) if q else query
-
-
-def upcoming_events(
-    session: Session, now: datetime, limit: int, offset: int = 0, q: str = ""
-) -> list[Event]:
-    """Listed published events that have not ended at ``now``, soonest first, filtered by
-    ``q`` (``matching``), their translations loaded."""
-    query = _filtered(_public().where(Event.ends_at >= now), q)
-    return list(
-        session.scalars(
-            query.options(selectinload(Event.translations))
-            .order_by(Event.starts_at, Event.id)
-            .limit(limit)
-            .offset(offset)
-        )
-    )
-
-
-def past_events(
-    session: Session, now: datetime, limit: int, offset: int = 0, q: str = ""
-) -> list[Event]:
-    """Listed published events that ended before ``now``, latest first, filtered by ``q``."""
-    query = _filtered(_public().where(Event.ends_at < now), q)
-    return list(
-        session.scalars(
-            query.options(selectinload(Event.translations))
-            .order_by(Event.starts_at.desc(), Event.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-    )
-
-
-def feed_events(session: Session, now: datetime, limit: int = 500) -> list[Event]:
-    """The calendar feed's events: listed, published, not ended; waypoints loaded."""
-    return list(
-        session.scalars(
-            _public()
-            .where(Event.ends_at >= now)
-            .options(
-                selectinload(Event.waypoints),
-                selectinload(Event.translations),
-                selectinload(Event.text_translations),
-            )
-            .order_by(Event.starts_at)
-            .limit(limit)
-        )
-    )
 
 
 def walking_text(minutes: int) -> str:
@@ -198,7 +84,7 @@ def event_page(event: Event, *, config: Mapping, language: str, page_url: str) -
     """Everything ``events/show.html`` needs but the live parts and the RSVP panel, with
     texts in ``language`` where the organisers translated them.
 
-    It only reads the event's loaded collections (see ``event_for_page``), so the page costs
+    It only reads the event's loaded collections (see ``finding.event_for_page``), so the page costs
     the same queries for 5 points or 5,000.
     """
     tz = event.timezone

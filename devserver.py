@@ -12,7 +12,13 @@ import subprocess
 import sys
 
 
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # SIGTERM (``kill``, a process manager) stops both processes, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", default="5000")

@@ -25,7 +25,7 @@ from tests.waiting import wait_until
 # took it (``showNotification`` resolved), with what the phone shows. Read there and not from
 # ``registration.getNotifications()``: headless Chromium on a busy machine sometimes takes a
 # notification and then lists none (seen after a resolved ``showNotification``, about one
-# delivery in twenty with all cores busy), which is its display, not our worker.
+# delivery in twenty-five with all cores busy), which is its display, not our worker.
 NOTIFICATIONS_SEEN = """() => {
   if (self.notificationsSeen) return;
   self.notificationsSeen = [];
@@ -92,8 +92,8 @@ def service_worker(context, live_server: str):
 
 def registration_id(page, live_server: str) -> str:
     """The service worker registration of our site, as DevTools names it, once its worker is
-    activated. ``navigator.serviceWorker.ready`` resolves while it is still activating, and
-    Chromium drops a push delivered then: no notification would ever show."""
+    activated: ``navigator.serviceWorker.ready`` resolves while it may still be activating,
+    and a push is an event for an activated worker."""
     cdp = page.context.new_cdp_session(page)
     found: dict[str, str] = {}
 
